@@ -1,0 +1,1 @@
+"""How people reach the cohort: CLI, console, Slack, weekly summary."""

@@ -1,0 +1,80 @@
+"""`sts`: ask, check, serve, summary, run — the command line over the same answer path."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sts_queries.errors import StsError
+
+from . import service
+
+__all__ = ["main"]
+
+
+def _ask(args: argparse.Namespace) -> int:
+    try:
+        cohort = service.load(args.data)
+        outcome = service.respond(
+            args.command, cohort, out_dir=Path(args.out) if args.out else None
+        )
+    except StsError as exc:
+        outcome = service.Outcome.from_error(exc)
+    if args.json:
+        print(json.dumps(outcome.json, indent=2, ensure_ascii=False))
+    else:
+        print(outcome.text)
+    return 2 if outcome.is_error else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from sts_queries.cohort import load_cohort
+    from sts_queries.errors import CohortDataError
+
+    try:
+        cohort = load_cohort(args.dir)
+    except CohortDataError as exc:
+        print(f"✗ {exc.message}")
+        if exc.hint:
+            print(f"  {exc.hint}")
+        for problem in exc.problems[1:]:
+            print(f"✗ {problem}")
+        return 2
+    n = len(cohort.query("SELECT 1 FROM patients"))
+    tables = ", ".join(
+        f"{t} ({len(cohort.query(f'SELECT 1 FROM {t}'))} rows)" for t in cohort.tables
+    )
+    print(
+        f"✓ {cohort.meta.name}: {n} patients; tables {tables}; "
+        f"endpoints: {', '.join(cohort.endpoints) or 'none'}"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sts", description="Cohort numbers from structured commands."
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    ask = sub.add_parser("ask", help='answer one command, e.g. sts ask "orr histology=LPS"')
+    ask.add_argument("command")
+    ask.add_argument("--json", action="store_true", help="the --json answer contract")
+    ask.add_argument("--data", help="cohort folder (default: the demo cohort)")
+    ask.add_argument("--out", help="write plots to this folder")
+    ask.set_defaults(func=_ask)
+    check = sub.add_parser("check", help="validate a cohort folder")
+    check.add_argument("dir")
+    check.set_defaults(func=_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Answer → Reply: the wording every surface shows (CLI, console, Slack, weekly post).
+
+A Reply is surface-neutral: a header echoing what was understood, sections in Slack mrkdwn,
+an optional monospace table, and a context line with the method and caveats. `to_text` and
+`bot.blocks.to_blocks` render it; nothing else decides what an answer says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sts_queries.result import Answer
+
+__all__ = ["Reply", "compose", "fmt_p", "to_text"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    header: str
+    sections: tuple[str, ...] = ()
+    table: str | None = None  # monospace; becomes a file in Slack when too long
+    context: tuple[str, ...] = ()
+    error: bool = False
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def num(value: float | None, digits: int = 2, none: str = "NR") -> str:
+    return none if value is None else f"{value:.{digits}f}"
+
+
+def fmt_p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _rate_line(d: dict) -> str:
+    return (
+        f"{pct(d['rate'])} ({d['count']}/{d['n']}), 95% CI {pct(d['ci_low'])}–{pct(d['ci_high'])}"
+    )
+
+
+def _breakdown(d: dict) -> str:
+    return " · ".join(f"{code} {k}" for code, k in d["breakdown"].items())
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
+    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def _rates(a: Answer) -> tuple[list[str], str | None]:
+    body = a.body
+    sections = [f"*{a.title} {_rate_line({**body, 'n': a.n})}*", _breakdown(body)]
+    table = None
+    if a.groups:
+        rows = [
+            [
+                g["label"],
+                f"{g['count']}/{g['n']}",
+                pct(g["rate"]),
+                f"{pct(g['ci_low'])}–{pct(g['ci_high'])}",
+            ]
+            for g in a.groups
+        ]
+        table = _table([a.spec.by, "k/N", a.title, "95% CI"], rows)
+    return sections, table
+
+
+def _survival(a: Answer) -> tuple[list[str], str | None]:
+    b = a.body
+    unit = b["unit"]
+
+    def median(d: dict) -> str:
+        if d["median"] is None:
+            return "not reached"
+        return f"{num(d['median'])} {unit} (95% CI {num(d['ci_low'])}–{num(d['ci_high'])})"
+
+    def landmarks(d: dict) -> str:
+        parts = []
+        for lm in d["landmarks"]:
+            if lm["surv"] is None:
+                parts.append(f"{lm['months']}-mo: beyond follow-up")
+            else:
+                ci = f"{pct(lm['ci_low'], 0)}–{pct(lm['ci_high'], 0)}"
+                parts.append(f"{lm['months']}-mo {pct(lm['surv'], 0)} ({ci})")
+        return " · ".join(parts)
+
+    sections = [
+        f"*Median {a.title} {median(b)}*",
+        f"{b['events']} events in {b['n_analysed']} patients · {landmarks(b)}",
+    ]
+    table = None
+    if a.groups:
+        rows = [
+            [
+                g["label"],
+                str(g["n"]),
+                str(g["events"]),
+                num(g["median"]),
+                f"{num(g['ci_low'])}–{num(g['ci_high'])}",
+            ]
+            for g in a.groups
+        ]
+        table = _table([a.spec.by, "N", "events", f"median ({unit})", "95% CI"], rows)
+    return sections, table
+
+
+def _tox(a: Answer) -> tuple[list[str], str | None]:
+    n = a.n
+    rows = a.body["rows"]
+    if not rows:
+        where = f" at {', '.join(a.filters)}" if a.filters else ""
+        return [f"No adverse events{where} among {n} patients."], None
+
+    def cell(k: int) -> str:
+        return f"{k} ({100 * k / n:.1f})" if k else "0"
+
+    grades = [g for g in ("1", "2", "3", "4", "5") if any(r["grades"][g] for r in rows)] or ["1"]
+    table_rows = [
+        [r["term"], *(cell(r["grades"][g]) for g in grades), cell(r["any"]), cell(r["grade3plus"])]
+        for r in rows
+    ]
+    header = ["Toxicity", *(f"Grade {g}" for g in grades), "Any grade", "Grade ≥3"]
+    summary = (
+        f"*{a.body['patients_with_event']} of {n} patients had an adverse event* · "
+        f"n (%) of N = {n}, worst grade per patient per term"
+    )
+    return [summary], _table(header, table_rows)
+
+
+def _baseline(a: Answer) -> tuple[list[str], str | None]:
+    def cells(rows: list[dict]) -> dict[str, str]:
+        out = {}
+        for r in rows:
+            if "median" in r:
+                out[r["label"]] = (
+                    "–" if r["median"] is None else f"{r['median']:g} ({r['min']:g}–{r['max']:g})"
+                )
+            else:
+                for v in r["values"]:
+                    out[f"{r['label']}: {v['label']}"] = f"{v['n']} ({100 * v['pct']:.1f})"
+        return out
+
+    overall = cells(a.body["rows"])
+    columns = [(f"All (N = {a.n})", overall)] + [
+        (f"{g['label']} (n = {g['n']})", cells(g["rows"])) for g in a.groups
+    ]
+    rows = [[key, *(c.get(key, "0") for _, c in columns)] for key in overall]
+    return [], _table(["Characteristic", *(name for name, _ in columns)], rows)
+
+
+def _count(a: Answer) -> tuple[list[str], str | None]:
+    what = " and ".join(a.filters) if a.filters else "in the cohort"
+    sections = [f"*{a.n} of {a.body['of']} patients* {'match ' + what if a.filters else what}"]
+    if a.groups:
+        sections.append(" · ".join(f"{g['label']} {g['n']}" for g in a.groups))
+    return sections, None
+
+
+def _patient(a: Answer) -> tuple[list[str], str | None]:
+    from .card import card_sections
+
+    return card_sections(a), None
+
+
+def _lines(a: Answer) -> tuple[list[str], str | None]:
+    if a.metric == "list":
+        cols = a.body["columns"]
+        rows = [["–" if p[c] is None else str(p[c]) for c in cols] for p in a.body["patients"]]
+        return [], _table(cols, rows)
+    return ["\n".join(a.lines)], None
+
+
+_SECTIONS = {
+    "orr": _rates,
+    "dcr": _rates,
+    "tox": _tox,
+    "baseline": _baseline,
+    "count": _count,
+    "patient": _patient,
+}
+
+
+def compose(a: Answer) -> Reply:
+    """The reply to an answer, the same on every surface."""
+    if a.metric in _SECTIONS:
+        sections, table = _SECTIONS[a.metric](a)
+    elif "median" in a.body:
+        sections, table = _survival(a)
+    else:
+        sections, table = _lines(a)
+    context = []
+    if a.test:
+        context.append(f"{a.test['name']}: {fmt_p(a.test['p'])}")
+    if a.method:
+        context.append(f"Method: {a.method}.")
+    context.extend(a.notes)
+    header = a.understood if a.metric not in ("help", "fields") else a.title
+    return Reply(header=header, sections=tuple(sections), table=table, context=tuple(context))
+
+
+def error_reply(kind: str, message: str, hint: str = "") -> Reply:
+    return Reply(header=message, sections=(hint,) if hint else (), error=True)
+
+
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
+
+
+def to_text(reply: Reply) -> str:
+    """Plain text for a terminal: the same words, Slack's *bold* markers removed."""
+    parts = [reply.header]
+    parts.extend(_BOLD.sub(r"\1", s) for s in reply.sections if s)
+    if reply.table:
+        parts.append(reply.table)
+    parts.extend(reply.context)
+    return "\n".join(parts)

@@ -1,0 +1,104 @@
+"""The handler path every surface shares: text in, an Outcome (reply, JSON, plots) out.
+
+The Slack listener, the local console, `sts ask` and the weekly summary all call `respond`,
+so a question gets the same answer wherever it is asked. Errors become replies here, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sts_queries.answer import ask
+from sts_queries.cohort import Cohort, demo_path, load_cohort
+from sts_queries.errors import StsError
+from sts_queries.result import Answer
+
+from .figures import Plot, draw
+from .render import Reply, compose, error_reply, to_text
+
+__all__ = ["Outcome", "load", "respond", "unexpected"]
+
+log = logging.getLogger("sts.service")
+
+_cache: dict[str, Cohort] = {}
+_cache_lock = threading.Lock()
+
+
+def load(data_dir: str | Path | None = None) -> Cohort:
+    """The cohort in `data_dir` (default: $STS_DATA or the demo), loaded once per process."""
+    folder = Path(data_dir or os.environ.get("STS_DATA") or demo_path()).resolve()
+    with _cache_lock:
+        if str(folder) not in _cache:
+            _cache[str(folder)] = load_cohort(folder)
+        return _cache[str(folder)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    reply: Reply
+    json: dict
+    plots: tuple[Plot, ...] = ()
+    answer: Answer | None = None
+    is_error: bool = False
+    kind: str = "answer"  # the error kind when is_error
+    written: tuple[Path, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        text = to_text(self.reply)
+        if self.written:
+            text += "\n" + "\n".join(f"Plot: {p}" for p in self.written)
+        return text
+
+    @classmethod
+    def from_error(cls, exc: StsError) -> Outcome:
+        return cls(
+            reply=error_reply(exc.kind, exc.message, exc.hint),
+            json={"error": exc.as_dict()},
+            is_error=True,
+            kind=exc.kind,
+        )
+
+
+def unexpected(exc: BaseException, context: str) -> Outcome:
+    """A bug: the user gets a reference, the log gets the traceback under it."""
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected failure ref=%s while %s", ref, context, exc_info=exc)
+    error = StsError(f"Something went wrong (ref {ref}).", hint="The team can find it in the log.")
+    error.kind = "internal"
+    return Outcome.from_error(error)
+
+
+def respond(
+    text: str,
+    cohort: Cohort,
+    *,
+    out_dir: Path | None = None,
+    with_plots: bool = True,
+) -> Outcome:
+    """Answer one command: the reply, its JSON and its plots; never raises for user input."""
+    try:
+        answer = ask(text, cohort)
+        plots = draw(answer) if with_plots else ()
+    except StsError as exc:
+        return Outcome.from_error(exc)
+    except Exception as exc:  # the edge: a bug must not reach the user as a traceback
+        return unexpected(exc, f"answering {text!r}")
+    written: list[Path] = []
+    if out_dir is not None and plots:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for plot in plots:
+            path = out_dir / plot.filename
+            path.write_bytes(plot.png)
+            written.append(path)
+    data = answer.as_json()
+    if written:
+        data["plots"] = [str(p) for p in written]
+    return Outcome(
+        reply=compose(answer), json=data, plots=plots, answer=answer, written=tuple(written)
+    )

@@ -1,0 +1,1 @@
+"""What the cohort numbers mean: loading, the command language, SQL, statistics."""

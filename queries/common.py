@@ -1,0 +1,59 @@
+"""Pieces every metric shares: the selection, its size, and the caveats it carries."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .cohort import Cohort
+from .errors import EmptySelection
+from .spec import QuerySpec
+from .sql import statement
+
+__all__ = ["fmt_pct", "group_labels", "provenance_notes", "run", "selected_n"]
+
+
+def run(spec: QuerySpec, cohort: Cohort, body: str, extra: list | None = None) -> pd.DataFrame:
+    sql, params = statement(spec, cohort.catalog, body, extra)
+    return cohort.query(sql, params)
+
+
+def selected_n(spec: QuerySpec, cohort: Cohort) -> int:
+    """How many patients the filters select; an empty selection is an error worth saying."""
+    n = int(run(spec, cohort, "SELECT count(*) AS n FROM selected")["n"].iloc[0])
+    if n == 0:
+        what = " and ".join(spec.describe_filters()) or "this cohort"
+        raise EmptySelection(
+            f"No patients match {what}.",
+            hint="Loosen a filter; `/sts fields` shows every value with its count.",
+        )
+    return n
+
+
+def group_labels(spec: QuerySpec, cohort: Cohort, present: set[str]) -> list[str]:
+    """Groups in the field's declared order; only groups that have patients."""
+    field = cohort.catalog.get(spec.by) if spec.by else None
+    order = list(field.values) if field else []
+    ordered = [v for v in order if v in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def provenance_notes(
+    spec: QuerySpec, cohort: Cohort, columns: tuple[str, ...] = (), tables: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """Say so whenever an answer rests on reconstructed rather than published values."""
+    used = set(columns) | {f.field for f in spec.filters}
+    if spec.by:
+        used.add(spec.by)
+    cols = sorted(used & set(cohort.meta.reconstructed))
+    tabs = sorted(set(tables) & set(cohort.meta.reconstructed_tables))
+    if not cols and not tabs:
+        return ()
+    what = ", ".join([*cols, *(f"{t} table" for t in tabs)])
+    return (
+        f"Uses reconstructed values ({what}): the source publishes these only in aggregate; "
+        f"see {cohort.path.name}/README.md.",
+    )
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f}%"

@@ -1,0 +1,118 @@
+"""Survival endpoints (pfs, os, any X_time/X_event pair): KM medians, landmarks, log-rank."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cohort import TIME_UNITS, Cohort
+from .common import group_labels, provenance_notes, run, selected_n
+from .errors import UsageError
+from .result import Answer
+from .spec import QuerySpec
+from .sql import metric_sql, quote_identifier
+from .survival import KMFit, kaplan_meier, logrank
+
+__all__ = ["LANDMARK_MONTHS", "survival_answer"]
+
+LANDMARK_MONTHS = (6, 12)
+SMALL_GROUP = 5
+_CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
+
+
+def _summary(fit: KMFit, unit: str) -> dict:
+    landmarks = []
+    for months in LANDMARK_MONTHS:
+        t = months * TIME_UNITS["months"] / TIME_UNITS[unit]
+        surv, low, high = fit.at(t)
+        reached = fit.time.size > 0 and t <= fit.time[-1]
+        landmarks.append(
+            {
+                "months": months,
+                "time": t,
+                "surv": surv if reached else None,
+                "ci_low": low if reached else None,
+                "ci_high": high if reached else None,
+                "n_risk": fit.n_at_risk(t),
+            }
+        )
+    return {
+        "n": fit.n,
+        "events": fit.events,
+        "median": fit.median,
+        "ci_low": fit.median_low,
+        "ci_high": fit.median_high,
+        "landmarks": landmarks,
+    }
+
+
+def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    endpoint = spec.metric
+    if endpoint not in cohort.endpoints:
+        known = ", ".join(cohort.endpoints) or "none"
+        raise UsageError(
+            f"This cohort has no `{endpoint}` endpoint "
+            f"(no {endpoint}_time/{endpoint}_event columns).",
+            hint=f"Survival endpoints here: {known}.",
+        )
+    n = selected_n(spec, cohort)
+    time_col = quote_identifier(f"{endpoint}_time")
+    event_col = quote_identifier(f"{endpoint}_event")
+    frame = run(spec, cohort, metric_sql("survival").format(time=time_col, event=event_col))
+    scale = TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[spec.unit]
+    times = frame["time"].to_numpy(dtype=float) * scale
+    events = frame["event"].to_numpy(dtype=int)
+    notes: list[str] = []
+    if len(frame) < n:
+        notes.append(f"{n - len(frame)} of {n} selected patients have no {endpoint} recorded.")
+    if len(frame) == 0:
+        raise UsageError(
+            f"None of the {n} selected patients has {endpoint} recorded.",
+            hint="Check the filters, or the cohort's survival columns.",
+        )
+    fit = kaplan_meier(times, events, conf_type=spec.ci_type)
+    body = {**_summary(fit, spec.unit), "unit": spec.unit, "ci_type": spec.ci_type}
+    body["n_analysed"] = body.pop("n")
+    curves: list[tuple[str, KMFit]] = [("All", fit)]
+    groups, test = [], None
+    if spec.by:
+        keys = frame["group_key"].fillna("missing").astype(str).to_numpy()
+        curves = []
+        for label in group_labels(spec, cohort, set(keys)):
+            mask = keys == label
+            group_fit = kaplan_meier(times[mask], events[mask], conf_type=spec.ci_type)
+            curves.append((label, group_fit))
+            groups.append({"label": label, **_summary(group_fit, spec.unit)})
+        test, why = _logrank(times, events, keys, groups)
+        notes.extend(why)
+    method = (
+        f"Kaplan–Meier; median with 95% CI ({_CI_NAMES[spec.ci_type]} transform, Greenwood "
+        f"variance) as R survival::survfit" + ("; log-rank test as R survdiff" if test else "")
+    )
+    return Answer(
+        spec=spec,
+        metric=endpoint,
+        title=endpoint.upper(),
+        n=n,
+        filters=tuple(spec.describe_filters()),
+        method=method,
+        body=body,
+        groups=tuple(groups),
+        test=test,
+        notes=(*notes, *provenance_notes(spec, cohort, (f"{endpoint}_time", f"{endpoint}_event"))),
+        plot={"kind": "km", "curves": curves, "unit": spec.unit, "test": test},
+    )
+
+
+def _logrank(times, events, keys, groups) -> tuple[dict | None, list[str]]:
+    if len(groups) < 2:
+        return None, ["Only one group has patients, so there is nothing to compare."]
+    if int(np.sum(events)) == 0:
+        return None, ["No events yet in any group: no log-rank test."]
+    result = logrank(times, events, keys)
+    notes = []
+    if min(g["n"] for g in groups) < SMALL_GROUP or min(g["events"] for g in groups) == 0:
+        notes.append(
+            f"Some groups have fewer than {SMALL_GROUP} patients or no events: the log-rank "
+            "test has little power here; read p with care."
+        )
+    return {"name": "log-rank", "chi2": result.chi2, "df": result.df, "p": result.p}, notes

@@ -1,0 +1,115 @@
+"""Response rates (ORR, DCR): exact Clopper–Pearson CIs, Fisher's exact test across groups."""
+
+from __future__ import annotations
+
+from .cohort import Cohort
+from .common import group_labels, provenance_notes, run, selected_n
+from .exact import TooLargeForExact, clopper_pearson, fisher_exact
+from .result import Answer
+from .spec import QuerySpec
+from .sql import metric_sql
+
+__all__ = ["count_answer", "rate_answer"]
+
+RESPONDERS = {"orr": ("CR", "PR"), "dcr": ("CR", "PR", "SD")}
+TITLES = {"orr": "ORR", "dcr": "DCR"}
+DEFINITIONS = {"orr": "CR + PR", "dcr": "CR + PR + SD"}
+METHOD = "exact Clopper–Pearson 95% CI"
+SMALL_GROUP = 5
+
+
+def _rate(row, metric: str) -> dict:
+    breakdown = {code: int(row[code.lower()]) for code in ("CR", "PR", "SD", "PD", "NE")}
+    n = int(row["n"])
+    k = sum(breakdown[c] for c in RESPONDERS[metric])
+    low, high = clopper_pearson(k, n)
+    return {
+        "count": k,
+        "n": n,
+        "rate": k / n,
+        "ci_low": low,
+        "ci_high": high,
+        "breakdown": breakdown,
+    }
+
+
+def _fisher(groups: list[dict]) -> tuple[dict | None, list[str]]:
+    notes: list[str] = []
+    if len(groups) < 2:
+        return None, ["Only one group has patients, so there is nothing to compare."]
+    table = [[g["count"] for g in groups], [g["n"] - g["count"] for g in groups]]
+    if 0 in (sum(table[0]), sum(table[1])):
+        return None, ["No test: every patient has the same outcome, so groups cannot differ."]
+    try:
+        p = fisher_exact(table)
+    except TooLargeForExact:
+        return None, ["Too many patients and groups for an exact test; none is reported."]
+    if min(g["n"] for g in groups) < SMALL_GROUP:
+        notes.append(
+            f"Some groups have fewer than {SMALL_GROUP} patients: the test has little power "
+            "and a large p says little."
+        )
+    return {"name": "Fisher's exact test (two-sided)", "p": p}, notes
+
+
+def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """ORR or DCR: k/N, the exact CI and the response breakdown, per group when asked."""
+    metric = spec.metric
+    if "best_response" not in cohort.catalog.names():
+        from .errors import UsageError
+
+        raise UsageError(
+            f"This cohort has no `best_response` column, so {TITLES[metric]} cannot be computed.",
+            hint="Add best_response (CR/PR/SD/PD/NE) to patients.csv.",
+        )
+    n = selected_n(spec, cohort)
+    frame = run(spec, cohort, metric_sql("rates"))
+    total = frame[["n", "cr", "pr", "sd", "pd", "ne"]].sum()
+    overall = _rate(total, metric)
+    groups, test, notes = [], None, []
+    if spec.by:
+        rows = {
+            str(r["group_key"]) if r["group_key"] is not None else "missing": r
+            for _, r in frame.iterrows()
+        }
+        for label in group_labels(spec, cohort, set(rows)):
+            groups.append({"label": label, **_rate(rows[label], metric)})
+        test, notes = _fisher(groups)
+    body = {k: v for k, v in overall.items() if k != "n"}
+    body["definition"] = DEFINITIONS[metric]
+    return Answer(
+        spec=spec,
+        metric=metric,
+        title=TITLES[metric],
+        n=n,
+        filters=tuple(spec.describe_filters()),
+        method=METHOD + ("; Fisher's exact test across groups" if test else ""),
+        body=body,
+        groups=tuple(groups),
+        test=test,
+        notes=(*notes, *provenance_notes(spec, cohort, ("best_response",))),
+    )
+
+
+def count_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """How many patients match, and per group when asked."""
+    n = selected_n(spec, cohort)
+    groups = []
+    if spec.by:
+        frame = run(spec, cohort, metric_sql("count"))
+        counts = {
+            str(r["group_key"]) if r["group_key"] is not None else "missing": int(r["n"])
+            for _, r in frame.iterrows()
+        }
+        groups = [{"label": g, "n": counts[g]} for g in group_labels(spec, cohort, set(counts))]
+    total = len(cohort.query("SELECT 1 FROM patients"))
+    return Answer(
+        spec=spec,
+        metric="count",
+        title="Count",
+        n=n,
+        filters=tuple(spec.describe_filters()),
+        body={"count": n, "of": total},
+        groups=tuple(groups),
+        notes=provenance_notes(spec, cohort),
+    )

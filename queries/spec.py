@@ -1,0 +1,297 @@
+"""Tokens + catalog → a typed, immutable QuerySpec; every name and value is resolved here.
+
+A spec holds only catalog identifiers and canonical values, so the SQL built from it never
+contains user text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, replace
+
+from .catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field
+from .errors import UnknownField, UnknownMetric, UnknownValue, UsageError
+from .parse import USAGE, Command, Condition
+
+__all__ = [
+    "CI_TYPES",
+    "METRICS",
+    "UNITS",
+    "Filter",
+    "QuerySpec",
+    "build_spec",
+    "resolve_metric",
+]
+
+RATE_METRICS = ("orr", "dcr")
+PATIENT_METRICS = ("patient", "list")
+# Every metric the language knows, in the order help lists them. Survival endpoints come
+# from the cohort (any X_time/X_event pair); pfs and os are the usual ones.
+METRICS = (
+    "orr",
+    "dcr",
+    "pfs",
+    "os",
+    "tox",
+    "count",
+    "baseline",
+    "list",
+    "patient",
+    "swimmer",
+    "summary",
+    "fields",
+    "help",
+)
+METRIC_ALIASES = {
+    "response": "orr",
+    "rr": "orr",
+    "dc": "dcr",
+    "ae": "tox",
+    "aes": "tox",
+    "toxicity": "tox",
+    "safety": "tox",
+    "n": "count",
+    "table1": "baseline",
+    "characteristics": "baseline",
+    "patients": "list",
+    "case": "patient",
+    "pt": "patient",
+    "swim": "swimmer",
+    "weekly": "summary",
+    "field": "fields",
+    "?": "help",
+}
+CI_TYPES = ("log-log", "log", "plain")
+_CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "arcsin": None, "linear": "plain"}
+UNITS = ("days", "weeks", "months", "years")
+_OPTIONS = ("by", "ci", "unit", "grade")
+# Fields of the adverse_events table that `tox` may filter on, besides patient fields.
+_AE_FIELDS = ("grade",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filter:
+    """A resolved condition: a catalog column, an operator, canonical values."""
+
+    field: str
+    op: str  # in | not_in | >= | > | <= | < | between
+    values: tuple
+    label: str
+    text: str = ""
+    group: str = ""  # the hierarchy group or synonym the user typed, for the echo
+
+    def describe(self) -> str:
+        shown = ", ".join(str(v) for v in self.values)
+        if self.op == "in":
+            return (
+                f"{self.label} = {self.group} ({shown})"
+                if self.group
+                else f"{self.label} = {shown}"
+            )
+        if self.op == "not_in":
+            return f"{self.label} ≠ {shown}"
+        if self.op == "between":
+            return f"{self.label} {self.values[0]}–{self.values[1]}"
+        symbol = {">=": "≥", "<=": "≤"}.get(self.op, self.op)
+        return f"{self.label} {symbol} {self.values[0]}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuerySpec:
+    metric: str
+    filters: tuple[Filter, ...] = ()
+    ae_filters: tuple[Filter, ...] = ()
+    by: str | None = None
+    ci_type: str = "log-log"
+    unit: str = "months"
+    share: bool = False
+    patient_id: str | None = None
+    topic: str | None = None
+
+    def describe_filters(self) -> list[str]:
+        return [f.describe() for f in (*self.filters, *self.ae_filters)]
+
+
+def resolve_metric(name: str, endpoints: tuple[str, ...] = ()) -> str:
+    key = name.lower()
+    key = METRIC_ALIASES.get(key, key)
+    if key in METRICS or key in endpoints:
+        return key
+    known = sorted(set(METRICS) | set(endpoints) | set(METRIC_ALIASES))
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+    hint = f"Did you mean `{METRIC_ALIASES.get(close[0], close[0])}`? " if close else ""
+    raise UnknownMetric(
+        f"Unknown metric `{name}`.",
+        hint=hint + f"Known: {', '.join(_metric_list(endpoints))}. Usage: {USAGE}",
+    )
+
+
+def _metric_list(endpoints: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys([*METRICS[:2], *endpoints, *METRICS[2:]]))
+
+
+def _number(text: str, field: Field) -> float | int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(
+            f"`{field.name}` takes numbers, not `{text}`.",
+            hint=f"e.g. {field.name}>=60, {field.name}<40, {field.name}=40..60",
+        ) from None
+    return int(value) if value.is_integer() else value
+
+
+def _date(text: str, field: Field) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"`{field.name}` takes dates (YYYY-MM-DD), not `{text}`.",
+            hint=f"e.g. {field.name}>=2019-10-01",
+        ) from None
+
+
+def _ordered_filter(cond: Condition, field: Field, read) -> Filter:
+    if cond.op == "=" and ".." in cond.value:
+        low, _, high = cond.value.partition("..")
+        lo, hi = read(low.strip(), field), read(high.strip(), field)
+        if lo > hi:
+            lo, hi = hi, lo
+        return Filter(
+            field=field.name, op="between", values=(lo, hi), label=field.name, text=cond.text
+        )
+    if cond.op in ("=", "!="):
+        values = tuple(read(v.strip(), field) for v in cond.value.split(",") if v.strip())
+        op = "in" if cond.op == "=" else "not_in"
+        return Filter(field=field.name, op=op, values=values, label=field.name, text=cond.text)
+    return Filter(
+        field=field.name,
+        op=cond.op,
+        values=(read(cond.value, field),),
+        label=field.name,
+        text=cond.text,
+    )
+
+
+def _categorical_filter(cond: Condition, field: Field) -> Filter:
+    if cond.op not in ("=", "!="):
+        raise UsageError(
+            f"`{cond.text}`: `{field.name}` is a category, so it takes = or != only.",
+            hint=f"e.g. {field.name}={field.values[0] if field.values else 'value'}"
+            f" or {field.name}=a,b",
+        )
+    values: list[str] = []
+    group = ""
+    typed = [v.strip() for v in cond.value.split(",") if v.strip()]
+    for text in typed:
+        resolved = field.resolve(text)
+        if resolved is None:
+            close = difflib.get_close_matches(
+                text.lower(), [v.lower() for v in field.values], n=1, cutoff=0.6
+            )
+            near = f"Did you mean `{close[0]}`? " if close else ""
+            raise UnknownValue(
+                f"No patient has {field.name} = `{text}`.",
+                hint=f"{near}Known values: {field.known_values_text()}.",
+            )
+        values.extend(v for v in resolved if v not in values)
+        if len(typed) == 1 and (len(resolved) > 1 or resolved[0].lower() != text.lower()):
+            group = text if len(resolved) > 1 else ""
+    op = "in" if cond.op == "=" else "not_in"
+    return Filter(
+        field=field.name, op=op, values=tuple(values), label=field.name, text=cond.text, group=group
+    )
+
+
+def _filter(cond: Condition, catalog: Catalog) -> Filter:
+    field = catalog.get(cond.field)
+    if field is None:
+        near = catalog.nearest(cond.field)
+        hint = f"Did you mean {' or '.join(f'`{n}`' for n in near)}? " if near else ""
+        raise UnknownField(
+            f"Unknown field `{cond.field}`.",
+            hint=hint + "`/sts fields` lists every field with its values.",
+        )
+    if field.kind == NUMERIC:
+        return _ordered_filter(cond, field, _number)
+    if field.kind == DATE:
+        return _ordered_filter(cond, field, _date)
+    return _categorical_filter(cond, field)
+
+
+def _grade_filter(cond: Condition) -> Filter:
+    # Grade filters apply to each patient's worst grade per term (see sql/tox.sql).
+    grade_field = Field(name="worst_grade", label="grade", kind=NUMERIC)
+    spec = replace(_ordered_filter(cond, grade_field, _number), label="grade")
+    if any(not (1 <= v <= 5) for v in spec.values):
+        raise UsageError(f"`{cond.text}`: CTCAE grades run from 1 to 5.", hint="e.g. grade>=3")
+    return spec
+
+
+def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = ()) -> QuerySpec:
+    """Resolve a parsed command against the cohort's catalog."""
+    metric = resolve_metric(command.metric, endpoints)
+    options: dict[str, object] = {}
+    filters: list[Filter] = []
+    ae_filters: list[Filter] = []
+    for cond in command.conditions:
+        key = cond.field.lower()
+        if key in _OPTIONS and key not in catalog:
+            if key == "grade":
+                if metric != "tox":
+                    raise UsageError(
+                        "`grade` filters adverse events; it works with `tox`.",
+                        hint="e.g. /sts tox grade>=3",
+                    )
+                ae_filters.append(_grade_filter(cond))
+            elif key == "by":
+                field = catalog.get(cond.value)
+                if field is None:
+                    _filter(Condition(field=cond.value, op="=", value="x", text=cond.text), catalog)
+                if field.kind != CATEGORICAL:
+                    raise UsageError(
+                        f"`by={cond.value}`: groups need a category field, not a {field.kind} one.",
+                        hint="e.g. by=histology, by=sex, by=stage; filter numbers with age>=60.",
+                    )
+                options["by"] = field.name
+            elif key == "ci":
+                ci = _CI_ALIASES.get(cond.value.lower(), cond.value.lower())
+                if ci not in CI_TYPES:
+                    raise UsageError(
+                        f"Unknown confidence interval type `{cond.value}`.",
+                        hint="ci=log-log (default), ci=log (R's default) or ci=plain.",
+                    )
+                options["ci"] = ci
+            elif key == "unit":
+                unit = cond.value.lower().rstrip("s") + "s"
+                if unit not in UNITS:
+                    raise UsageError(
+                        f"Unknown time unit `{cond.value}`.", hint=f"unit={'|'.join(UNITS)}"
+                    )
+                options["unit"] = unit
+            continue
+        filters.append(_filter(cond, catalog))
+    patient_id = topic = None
+    if metric == "patient":
+        if len(command.args) != 1:
+            raise UsageError("Which patient?", hint="e.g. /sts patient 8")
+        patient_id = command.args[0]
+    elif metric == "help":
+        topic = command.args[0].lower() if command.args else None
+    elif command.args:
+        raise UsageError(
+            f"`{command.args[0]}` is neither a filter nor an option.",
+            hint=f"Filters look like field=value (histology=LPS, age>=60). Usage: {USAGE}",
+        )
+    return QuerySpec(
+        metric=metric,
+        filters=tuple(filters),
+        ae_filters=tuple(ae_filters),
+        by=options.get("by"),
+        ci_type=options.get("ci", "log-log"),
+        unit=options.get("unit", "months"),
+        share="share" in command.flags,
+        patient_id=patient_id,
+        topic=topic,
+    )

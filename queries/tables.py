@@ -1,0 +1,200 @@
+"""Descriptive answers: baseline (Table 1), the patient list, fields, and one patient's card."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from .catalog import CATEGORICAL, NUMERIC, Field
+from .cohort import Cohort
+from .common import group_labels, provenance_notes, run, selected_n
+from .errors import UnknownValue
+from .result import Answer
+from .spec import QuerySpec
+from .sql import metric_sql, quote_identifier
+
+__all__ = ["LIST_COLUMNS", "baseline_answer", "fields_answer", "list_answer", "patient_answer"]
+
+LIST_COLUMNS = ("patient_id", "age", "sex", "histology", "stage", "regimen", "best_response")
+# Columns that are outcomes or bookkeeping, not characteristics of a patient at baseline.
+_NOT_BASELINE = {"patient_id", "best_response", "resection", "cycles"}
+_MAX_LEVELS = 15
+
+
+def baseline_fields(cohort: Cohort) -> list[Field]:
+    """The declared baseline fields, or every characteristic that reads well in a Table 1."""
+    declared = cohort.meta.baseline
+    if declared:
+        return [cohort.catalog.get(name) for name in declared if cohort.catalog.get(name)]
+    chosen = []
+    for f in cohort.catalog.fields:
+        if f.name in _NOT_BASELINE or f.name.endswith(("_time", "_event", "_date")):
+            continue
+        if f.kind == NUMERIC or (f.kind == CATEGORICAL and len(f.values) <= _MAX_LEVELS):
+            chosen.append(f)
+    return chosen
+
+
+def _group(value) -> str:
+    return (
+        "all" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    )
+
+
+def _rows_for(spec: QuerySpec, cohort: Cohort, fields: list[Field]) -> dict[str, list[dict]]:
+    """Baseline rows keyed by group ("all" when ungrouped)."""
+    out: dict[str, list[dict]] = {}
+    for f in fields:
+        column = quote_identifier(f.name)
+        if f.kind == NUMERIC:
+            frame = run(spec, cohort, metric_sql("baseline_numeric").format(column=column))
+            for _, r in frame.iterrows():
+                out.setdefault(_group(r["group_key"]), []).append(
+                    {
+                        "field": f.name,
+                        "label": f.label,
+                        "n": int(r["n"]),
+                        "median": None if r["n"] == 0 else float(r["median"]),
+                        "min": None if r["n"] == 0 else float(r["min"]),
+                        "max": None if r["n"] == 0 else float(r["max"]),
+                    }
+                )
+            continue
+        frame = run(spec, cohort, metric_sql("baseline_categorical").format(column=column))
+        for key, part in frame.groupby(frame["group_key"].map(_group), dropna=False):
+            counts = {
+                ("missing" if v is None else str(v)): int(n)
+                for v, n in zip(part["value"], part["n"], strict=True)
+            }
+            total = sum(counts.values())
+            order = [v for v in f.values if v in counts] + sorted(set(counts) - set(f.values))
+            values = [
+                {"value": v, "label": f.value_label(v), "n": counts[v], "pct": counts[v] / total}
+                for v in order
+            ]
+            out.setdefault(str(key), []).append(
+                {"field": f.name, "label": f.label, "values": values}
+            )
+    return out
+
+
+def baseline_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """The cohort's characteristics like a paper's Table 1, per group when asked."""
+    n = selected_n(spec, cohort)
+    fields = baseline_fields(cohort)
+    rows = _rows_for(spec, cohort, fields)
+    ungrouped = _rows_for(replace(spec, by=None), cohort, fields)["all"] if spec.by else rows["all"]
+    groups = []
+    if spec.by:
+        sizes = run(spec, cohort, metric_sql("count"))
+        size = {_group(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
+        for label in group_labels(spec, cohort, set(rows)):
+            groups.append({"label": label, "n": size[label], "rows": rows[label]})
+    return Answer(
+        spec=spec,
+        metric="baseline",
+        title="Baseline characteristics",
+        n=n,
+        filters=tuple(spec.describe_filters()),
+        method="n (% of patients selected); numbers as median (range)",
+        body={"rows": ungrouped},
+        groups=tuple(groups),
+        notes=provenance_notes(spec, cohort, tuple(f.name for f in fields)),
+    )
+
+
+def list_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """The matching patients, one line each, nothing more than the list columns."""
+    n = selected_n(spec, cohort)
+    columns = [c for c in LIST_COLUMNS if c in cohort.catalog.names()]
+    select = ", ".join(quote_identifier(c) for c in columns)
+    frame = run(spec, cohort, metric_sql("list").format(columns=select))
+    patients = [
+        {c: (None if _missing(v) else v) for c, v in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False)
+    ]
+    lines = tuple(" · ".join(f"{p[c]}" for c in columns if p[c] is not None) for p in patients)
+    return Answer(
+        spec=spec,
+        metric="list",
+        title="Patients",
+        n=n,
+        filters=tuple(spec.describe_filters()),
+        body={"columns": columns, "patients": patients},
+        lines=lines,
+        notes=provenance_notes(spec, cohort, tuple(columns)),
+    )
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or bool(value != value)  # NaN and NA are not equal to themselves
+    except (TypeError, ValueError):
+        return False
+
+
+def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """Every filterable field with its aliases and its known values with counts (or range)."""
+    rows, lines = [], []
+    for f in cohort.catalog.fields:
+        if f.name == "patient_id":
+            continue
+        row = {"field": f.name, "label": f.label, "kind": f.kind, "aliases": list(f.aliases)}
+        if f.kind == CATEGORICAL:
+            row["values"] = [{"value": v, "n": k} for v, k in f.counts]
+            if f.hierarchy:
+                row["groups"] = {g: list(m) for g, m in f.hierarchy.items()}
+            shown = f.known_values_text(limit=12)
+        elif f.minimum is not None:
+            row["min"], row["max"] = f.minimum, f.maximum
+            shown = f"{f.minimum:g}–{f.maximum:g}"
+        else:
+            shown = f.kind
+        aliases = f" (also {', '.join(f.aliases)})" if f.aliases else ""
+        rows.append(row)
+        lines.append(f"{f.name}{aliases}: {shown}")
+    n = len(cohort.query("SELECT 1 FROM patients"))
+    return Answer(
+        spec=spec, metric="fields", title="Fields", n=n, body={"fields": rows}, lines=tuple(lines)
+    )
+
+
+def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """One patient's card for a tumor board: characteristics, treatment, response, PFS, AEs."""
+    frame = cohort.query(
+        "SELECT * FROM patients WHERE lower(patient_id) = lower(?)", [spec.patient_id]
+    )
+    if frame.empty:
+        ids = cohort.query(
+            metric_sql("list").format(columns="patient_id").replace("selected", "patients")
+        )
+        known = ", ".join(ids["patient_id"].astype(str).head(30))
+        raise UnknownValue(
+            f"No patient `{spec.patient_id}` in this cohort.", hint=f"Known ids: {known}."
+        )
+    record = {k: (None if _missing(v) else v) for k, v in frame.iloc[0].items()}
+    pid = record["patient_id"]
+    events = []
+    if cohort.has_table("adverse_events"):
+        aes = cohort.query(
+            "SELECT * FROM adverse_events WHERE patient_id = ? ORDER BY grade DESC, term", [pid]
+        )
+        events = [
+            {k: (None if _missing(v) else v) for k, v in r.items()} for r in aes.to_dict("records")
+        ]
+    assessments = []
+    if cohort.has_table("assessments"):
+        rows = cohort.query("SELECT * FROM assessments WHERE patient_id = ? ORDER BY date", [pid])
+        assessments = [
+            {k: (None if _missing(v) else v) for k, v in r.items()} for r in rows.to_dict("records")
+        ]
+    tables = tuple(t for t in ("adverse_events", "assessments") if cohort.has_table(t))
+    return Answer(
+        spec=spec,
+        metric="patient",
+        title=f"Patient {pid}",
+        n=1,
+        body={"patient": record, "adverse_events": events, "assessments": assessments},
+        notes=provenance_notes(spec, cohort, tuple(record), tables),
+        plot=None,
+    )

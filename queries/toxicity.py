@@ -1,0 +1,74 @@
+"""CTCAE toxicity: patients by worst grade per term, as n (% of all N selected)."""
+
+from __future__ import annotations
+
+from .cohort import Cohort
+from .common import group_labels, provenance_notes, run, selected_n
+from .errors import UsageError
+from .result import Answer
+from .spec import QuerySpec
+from .sql import metric_sql, where_clause
+
+__all__ = ["GRADES", "tox_answer"]
+
+GRADES = ("1", "2", "3", "4", "5")
+
+
+def _rows(frame, n: int, term_order: tuple[str, ...]) -> list[dict]:
+    by_term: dict[str, dict[str, int]] = {}
+    for term, grade in zip(frame["term"], frame["worst_grade"], strict=True):
+        by_term.setdefault(str(term), dict.fromkeys(GRADES, 0))[str(int(grade))] += 1
+    rows = []
+    for term, grades in by_term.items():
+        any_grade = sum(grades.values())
+        severe = sum(grades[g] for g in ("3", "4", "5"))
+        rows.append(
+            {
+                "term": term,
+                "grades": grades,
+                "any": any_grade,
+                "grade3plus": severe,
+                "any_pct": any_grade / n,
+                "grade3plus_pct": severe / n,
+            }
+        )
+    declared = {t.lower(): i for i, t in enumerate(term_order)}
+    rows.sort(key=lambda r: (declared.get(r["term"].lower(), len(declared)), -r["any"], r["term"]))
+    return rows
+
+
+def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """Worst grade per patient per term; every selected patient is in the denominator."""
+    if not cohort.has_table("adverse_events"):
+        raise UsageError(
+            "This cohort has no adverse events table.",
+            hint="Add adverse_events.csv (patient_id, term, grade) to the cohort folder.",
+        )
+    n = selected_n(spec, cohort)
+    grade_filter, params = where_clause(spec.ae_filters, None)
+    frame = run(spec, cohort, metric_sql("tox").format(grade_filter=grade_filter), params)
+    order = cohort.meta.term_order
+    rows = _rows(frame, n, order)
+    groups = []
+    if spec.by:
+        sizes = run(spec, cohort, metric_sql("count"))
+        size = {str(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
+        keys = frame["group_key"].astype(str)
+        for label in group_labels(spec, cohort, set(size)):
+            part = frame[keys == label]
+            groups.append(
+                {"label": label, "n": size[label], "rows": _rows(part, size[label], order)}
+            )
+    with_any = frame["patient_id"].nunique()
+    return Answer(
+        spec=spec,
+        metric="tox",
+        title="Toxicity",
+        n=n,
+        filters=tuple(spec.describe_filters()),
+        method="worst CTCAE grade per patient per term; % of all N selected",
+        body={"rows": rows, "patients_with_event": with_any},
+        groups=tuple(groups),
+        notes=provenance_notes(spec, cohort, (), ("adverse_events",)),
+        plot={"kind": "tox", "rows": rows, "n": n},
+    )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from sts_queries.cohort import demo_path, load_cohort
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def demo():
+    return load_cohort(demo_path())
+
+
+@pytest.fixture
+def demo_copy(tmp_path):
+    """A writable copy of the demo cohort folder."""
+    target = tmp_path / "cohort"
+    shutil.copytree(demo_path(), target)
+    return target
+
+
+def write_cohort(folder: Path, patients: str, toml: str | None = None, **tables: str) -> Path:
+    """A cohort folder from CSV text; the smallest valid one is patients + name/time_unit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cohort.toml").write_text(toml or 'name = "test"\ntime_unit = "months"\n')
+    (folder / "patients.csv").write_text(patients)
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(text)
+    return folder

@@ -1,0 +1,63 @@
+"""`sts ask` as scripts use it: real subprocesses, exit codes and the --json contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+STS = [sys.executable, "-m", "sts_bot.cli"]
+
+
+def sts(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*STS, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_ask_text_answer():
+    done = sts("ask", "orr histology=LPS")
+    assert done.returncode == 0, done.stderr
+    assert "ORR · histology = LPS · n = 4" in done.stdout
+    assert "25.0% (1/4), 95% CI 0.6%–80.6%" in done.stdout
+    assert "Clopper–Pearson" in done.stdout
+
+
+def test_ask_json_contract():
+    done = sts("ask", "dcr resection=no", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["count"], data["n"], data["metric"]) == (10, 12, "dcr")
+    assert {"filters", "method", "rate", "ci_low", "ci_high", "breakdown"} <= set(data)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "hint_has"),
+    [
+        ("orr histolgy=LPS", "unknown_field", "histology"),
+        ("orr histology=XYZ", "unknown_value", "LPS (4)"),
+        ("orr age>90", "empty_selection", "fields"),
+    ],
+)
+def test_ask_errors_exit_2_with_json(command, kind, hint_has):
+    done = sts("ask", command, "--json")
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["kind"] == kind and hint_has in error["hint"]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_ask_typo_text_suggests_field():
+    done = sts("ask", "orr histolgy=LPS")
+    assert done.returncode == 2
+    assert "Unknown field `histolgy`" in done.stdout and "histology" in done.stdout
+
+
+def test_check_demo_and_bad_folder(tmp_path):
+    assert sts("check", "data").returncode == 0
+    (tmp_path / "cohort.toml").write_text('name = "x"\ntime_unit = "months"\n')
+    (tmp_path / "patients.csv").write_text("patient_id,best_response\n1,PR\n1,XX\n")
+    done = sts("check", str(tmp_path))
+    assert done.returncode == 2
+    assert "patients.csv, line 3, column `patient_id`: duplicate" in done.stdout
+    assert "column `best_response`" in done.stdout

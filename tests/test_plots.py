@@ -1,0 +1,367 @@
+"""The PNG plots: real PNGs at the promised size, and the drawn structure matches the data."""
+
+from __future__ import annotations
+
+import io
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lifelines.datasets import load_waltons
+from matplotlib.image import imread
+
+from sts_bot import plots_common
+from sts_bot.plots import (
+    SwimmerLane,
+    km_plot,
+    patient_timeline_plot,
+    swimmer_plot,
+    tox_plot,
+)
+from sts_bot.plots_common import GRADE_COLORS, RESPONSE_COLORS, fmt_number
+from sts_bot.plots_km import AT_RISK_LABEL, _km_figure, km_figure_height
+from sts_bot.plots_swimmer import _swimmer_figure, swimmer_figure_height
+from sts_bot.plots_timeline import _timeline_figure
+from sts_bot.plots_tox import _tox_figure, tox_figure_height
+from sts_queries.survival import kaplan_meier
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# The paper's Table 2 (N = 14), patients by worst grade.
+TABLE_2 = {
+    "Neutropenia": (7, 2, 2, 3),
+    "Anemia": (5, 4, 0, 0),
+    "Thrombocytopenia": (3, 2, 0, 0),
+    "Hypertension": (1, 1, 0, 0),
+    "Nausea/vomiting": (6, 2, 0, 0),
+    "ALT elevation": (2, 1, 0, 0),
+}
+TOX_ROWS = [
+    {"term": term, "grades": {str(g): k for g, k in enumerate((*counts, 0), start=1)}}
+    for term, counts in TABLE_2.items()
+]
+
+# A small hand-made cohort: 6 patients, censored at 2, 5 and 8; S never reaches 0.5 (NR).
+SMALL_TIME = [1, 2, 2, 3, 5, 8]
+SMALL_EVENT = [1, 0, 1, 0, 0, 0]
+
+LANES = [
+    SwimmerLane("Case 1", 2.8, 2.1, False, "PD", ((1.4, "SD"), (2.8, "PD")), 2.8, None),
+    SwimmerLane("Case 4", 14.0, 2.6, False, "PR", ((1.4, "SD"), (2.8, "PR")), 12.6, None),
+    SwimmerLane("Case 8", 4.5, 2.6, False, "PR", ((1.4, "SD"), (2.8, "PR")), None, 3.6),
+    SwimmerLane("Case 11", 15.2, 4.7, True, "PR", ((1.4, "SD"), (2.8, "PR"), (4.2, "PR"))),
+    SwimmerLane("Case 14", 13.1, 4.0, True, "SD", ((1.4, "SD"), (2.8, "SD"))),
+    SwimmerLane("Case 9", 10.4, 3.3, False, "SD", ((1.4, "SD"),), 9.1, None),
+]
+
+TIMELINE = {
+    "label": "Case 8 · SS IIIB · AIM + Endostar + Anlotinib",
+    "start": "2019-09-17",
+    "cycles": 4,
+    "assessments": [(1.4, "SD"), (2.8, "PR")],
+    "adverse_events": [
+        (0.1, "Nausea/vomiting", 1),
+        (0.5, "Neutropenia", 3),
+        (0.8, "Nausea/vomiting", 1),
+        (1.5, "Anemia", 2),
+        (2.2, "Neutropenia", 4),
+    ],
+    "progression": None,
+    "surgery": 3.4,
+}
+
+
+@pytest.fixture(scope="module")
+def waltons():
+    df = load_waltons()
+    return {group: (d["T"].to_numpy(), d["E"].to_numpy()) for group, d in df.groupby("group")}
+
+
+@pytest.fixture(scope="module")
+def waltons_curves(waltons):
+    return [(group, kaplan_meier(t, e)) for group, (t, e) in waltons.items()]
+
+
+@pytest.fixture(scope="module")
+def small_fit():
+    return kaplan_meier(SMALL_TIME, SMALL_EVENT)
+
+
+def _image(png: bytes) -> np.ndarray:
+    assert png.startswith(PNG_SIGNATURE)
+    return imread(io.BytesIO(png))
+
+
+def _by_gid(ax, gid: str, kind: str = "lines") -> list:
+    return [a for a in getattr(ax, kind) if a.get_gid() == gid]
+
+
+# --- every plot is a real PNG of the promised size -------------------------------------------
+
+
+def test_km_png_size(waltons_curves):
+    png = km_plot(waltons_curves, title="OS · by = group", unit="days", test_label="p < 0.001")
+    assert _image(png).shape == (825, 1200, 4)
+
+
+def test_km_png_grows_with_groups(small_fit):
+    curves = [(f"Group {i}", small_fit) for i in range(5)]
+    height = km_figure_height(5)
+    assert height > 5.5
+    assert _image(km_plot(curves, title="t")).shape == (round(height * 150), 1200, 4)
+
+
+def test_tox_png_size():
+    height = tox_figure_height(len(TOX_ROWS))
+    assert _image(tox_plot(TOX_ROWS, n=14, title="AEs")).shape == (round(height * 150), 1200, 4)
+
+
+def test_swimmer_png_size():
+    height = swimmer_figure_height(len(LANES))
+    assert height == 5.5
+    assert _image(swimmer_plot(LANES, title="Swimmer")).shape == (825, 1200, 4)
+
+
+def test_timeline_png():
+    image = _image(patient_timeline_plot(**TIMELINE))
+    assert image.shape[1] == 1200 and image.shape[0] >= 3.2 * 150
+
+
+def test_plots_never_touch_pyplot():
+    # pyplot keeps global figure state; a server rendering concurrently must not use it.
+    for path in Path(plots_common.__file__).parent.glob("plots*.py"):
+        assert "pyplot" not in path.read_text(), path.name
+
+
+def test_concurrent_renders_are_identical(waltons_curves):
+    render = lambda _: km_plot(waltons_curves, title="OS", unit="days")  # noqa: E731
+    serial = render(0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(png == serial for png in pool.map(render, range(4)))
+
+
+# --- Kaplan–Meier -------------------------------------------------------------------------
+
+
+def test_km_one_step_curve_per_group_from_0_1(waltons_curves):
+    ax = _km_figure(waltons_curves, title="OS", unit="days").axes[0]
+    lines = _by_gid(ax, "km-curve")
+    assert [line.get_label() for line in lines] == ["control", "miR-137"]
+    for line, (_, fit) in zip(lines, waltons_curves, strict=True):
+        assert line.get_drawstyle() == "steps-post"
+        assert (line.get_xdata()[0], line.get_ydata()[0]) == (0, 1)
+        np.testing.assert_allclose(line.get_ydata()[1:], fit.surv)
+    assert len(ax.collections) == 2  # one CI band per curve
+
+
+def test_km_censor_marks_one_per_censored_time(waltons, waltons_curves):
+    ax = _km_figure(waltons_curves, title="OS", unit="days").axes[0]
+    marks = _by_gid(ax, "km-censor")
+    assert all(m.get_marker() == "+" for m in marks)
+    for mark, (group, (t, e)) in zip(marks, waltons.items(), strict=True):
+        censored_times = np.unique(t[e == 0])  # straight from the data, not from the fit
+        np.testing.assert_allclose(mark.get_xdata(), censored_times)
+    assert sum(len(m.get_xdata()) for m in marks) == sum(
+        int((fit.n_censor > 0).sum()) for _, fit in waltons_curves
+    )
+
+
+def test_km_at_risk_table_matches_fit_and_data(waltons, waltons_curves):
+    fig = _km_figure(waltons_curves, title="OS", unit="days")
+    ax, table = fig.axes
+    assert table.get_label() == "at-risk"
+    assert table.get_title(loc="left") == AT_RISK_LABEL
+    assert [t.get_text() for t in table.get_yticklabels()] == ["control", "miR-137"]
+    ticks = ax.get_xticks()
+    rows: dict[float, dict[float, int]] = {}
+    for text in _by_gid(table, "at-risk-count", "texts"):
+        x, y = text.get_position()
+        rows.setdefault(y, {})[x] = int(text.get_text())
+    assert len(rows) == len(waltons_curves)
+    for (y, counts), (group, fit) in zip(sorted(rows.items()), waltons_curves, strict=True):
+        assert sorted(counts) == list(ticks)
+        t, _ = waltons[group]
+        for tick, count in counts.items():
+            assert count == fit.n_at_risk(tick) == int((t >= tick).sum())
+
+
+def test_km_labels_legend_and_test(waltons_curves):
+    fig = _km_figure(
+        waltons_curves, title="OS · by = group", unit="days", test_label="log-rank p < 0.001"
+    )
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Survival probability"
+    assert ax.get_xlabel() == "Time (days)"
+    assert fig.get_suptitle() == "OS · by = group"
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 1
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(legend) == len(waltons_curves) + 1 and legend[-1] == "Censored"
+    for text, (label, fit) in zip(legend, waltons_curves, strict=True):
+        median = f"{fmt_number(fit.median)} days"
+        assert text == f"{label}: n = {fit.n}, {fit.events} events, median {median}"
+    assert [t.get_text() for t in _by_gid(ax, "km-test", "texts")] == ["log-rank p < 0.001"]
+    # Dashed median guide per curve: horizontal at 0.5, then down to the axis at the median.
+    guides = _by_gid(ax, "km-median")
+    assert len(guides) == 2 * len(waltons_curves)
+    assert [tuple(g.get_xdata()) for g in guides[1::2]] == [
+        (fit.median, fit.median) for _, fit in waltons_curves
+    ]
+
+
+def test_km_not_reached_median(small_fit):
+    assert small_fit.median is None
+    fig = _km_figure([("All patients", small_fit)], title="PFS")
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "All patients: n = 6, 2 events, median NR"
+    assert _by_gid(ax, "km-median") == []
+    assert list(_by_gid(ax, "km-censor")[0].get_xdata()) == [2, 5, 8]
+    assert ax.get_xlabel() == "Time (months)"
+
+
+def test_km_many_groups_drop_bands_keep_rows(small_fit):
+    curves = [(f"Group {i}", small_fit) for i in range(5)]
+    fig = _km_figure(curves, title="PFS")
+    ax, table = fig.axes
+    assert len(_by_gid(ax, "km-curve")) == 5
+    assert _by_gid(ax, "km-band", "collections") == []
+    assert len({t.get_position()[1] for t in table.texts}) == 5
+
+
+def test_km_needs_a_curve():
+    with pytest.raises(ValueError):
+        km_plot([], title="empty")
+
+
+# --- toxicity -------------------------------------------------------------------------------
+
+
+def test_tox_bars_one_row_per_term_most_frequent_on_top():
+    ax = _tox_figure(TOX_ROWS, n=14, title="AEs · N = 14").axes[0]
+    terms = [t.get_text() for t in ax.get_yticklabels()]
+    assert terms == [
+        "Neutropenia",
+        "Anemia",
+        "Nausea/vomiting",
+        "Thrombocytopenia",
+        "ALT elevation",
+        "Hypertension",
+    ]
+    assert len({round(p.get_y(), 6) for p in ax.patches}) == len(TOX_ROWS)
+    assert ax.get_xlabel() == "Patients, % of N = 14"
+    assert [t.get_text() for t in _by_gid(ax, "tox-any-grade", "texts")] == [
+        "14 (100.0%)",
+        "9 (64.3%)",
+        "8 (57.1%)",
+        "5 (35.7%)",
+        "3 (21.4%)",
+        "2 (14.3%)",
+    ]
+
+
+def test_tox_segments_are_percent_of_n_coloured_by_grade():
+    ax = _tox_figure(TOX_ROWS, n=14, title="AEs").axes[0]
+    neutropenia = [p for p in ax.patches if abs(p.get_y() + p.get_height() / 2) < 1e-9]
+    widths = [p.get_width() for p in neutropenia]
+    np.testing.assert_allclose(widths, [100 * k / 14 for k in TABLE_2["Neutropenia"]])
+    for grade, patch in enumerate(neutropenia, start=1):
+        assert patch.get_gid() == f"tox-grade-{grade}"
+        assert np.allclose(patch.get_facecolor()[:3], _rgb(GRADE_COLORS[grade]))
+
+
+def test_tox_legend_shows_only_grades_present():
+    ax = _tox_figure(TOX_ROWS, n=14, title="AEs").axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Grade 1",
+        "Grade 2",
+        "Grade 3",
+        "Grade 4",
+    ]
+    grade3 = [{"term": "Neutropenia", "grades": {"3": 2, "4": 3}}]
+    ax = _tox_figure(grade3, n=14, title="AEs grade ≥ 3").axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Grade 3", "Grade 4"]
+
+
+def test_tox_no_adverse_events():
+    ax = _tox_figure([], n=5, title="AEs").axes[0]
+    assert any("No adverse events" in t.get_text() for t in ax.texts)
+    assert _image(tox_plot([], n=5, title="AEs")).shape[1] == 1200
+
+
+# --- swimmer --------------------------------------------------------------------------------
+
+
+def test_swimmer_one_lane_per_patient_longest_on_top():
+    ax = _swimmer_figure(LANES, title="Swimmer").axes[0]
+    lanes = _by_gid(ax, "swimmer-lane", "patches")
+    assert len(lanes) == len(LANES)
+    order = [t.get_text() for t in ax.get_yticklabels()]
+    assert order == ["Case 11", "Case 4", "Case 14", "Case 9", "Case 8", "Case 1"]
+    assert ax.yaxis_inverted()  # first tick drawn at the top
+    by_label = {lane.label: lane for lane in LANES}
+    for patch, label in zip(sorted(lanes, key=lambda p: p.get_y()), order, strict=True):
+        lane = by_label[label]
+        assert patch.get_width() == lane.duration
+        assert np.allclose(patch.get_facecolor()[:3], _rgb(RESPONSE_COLORS[lane.best_response]))
+    treatment = _by_gid(ax, "swimmer-treatment", "patches")
+    assert sorted(p.get_width() for p in treatment) == sorted(ln.on_treatment for ln in LANES)
+    assert ax.get_xlabel() == "Time from start of treatment (months)"
+
+
+def test_swimmer_markers():
+    ax = _swimmer_figure(LANES, title="Swimmer").axes[0]
+    progression = [x for m in _by_gid(ax, "swimmer-progression") for x in m.get_xdata()]
+    assert sorted(progression) == sorted(ln.progression for ln in LANES if ln.progression)
+    assert len(_by_gid(ax, "swimmer-surgery")) == 1
+    assert len(_by_gid(ax, "swimmer-first-response")) == 3  # the three PR patients
+    assert len(_by_gid(ax, "swimmer-ongoing", "texts")) == sum(ln.ongoing for ln in LANES)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [entry.split()[0] for entry in legend[:3]] == ["PR", "SD", "PD"]  # present only
+    assert {"Progression", "Surgery", "Ongoing, no progression"} <= set(legend)
+
+
+def test_swimmer_groups_get_headers():
+    grouped = [
+        SwimmerLane(ln.label, ln.duration, ln.on_treatment, ln.ongoing, ln.best_response,
+                    ln.responses, ln.progression, ln.surgery, "LPS" if i < 3 else "UPS")
+        for i, ln in enumerate(LANES)
+    ]  # fmt: skip
+    ax = _swimmer_figure(grouped, title="by histology").axes[0]
+    assert {"LPS", "UPS"} <= {t.get_text() for t in ax.texts}
+    assert [t.get_text() for t in ax.get_yticklabels()][:3] == ["Case 4", "Case 8", "Case 1"]
+
+
+# --- patient timeline -----------------------------------------------------------------------
+
+
+def test_timeline_structure():
+    fig = _timeline_figure(**TIMELINE)
+    ax = fig.axes[0]
+    assert len(_by_gid(ax, "timeline-cycle", "patches")) == TIMELINE["cycles"]
+    assert len(_by_gid(ax, "timeline-assessment")) == 2
+    assert len(_by_gid(ax, "timeline-ae")) == len(TIMELINE["adverse_events"])
+    assert len(_by_gid(ax, "timeline-surgery")) == 1 and not _by_gid(ax, "timeline-progression")
+    # 4 cycles of 21 days end at 84 days = 2.76 months.
+    ends = [p.get_x() for p in _by_gid(ax, "timeline-cycle", "patches")]
+    np.testing.assert_allclose(ends[-1] + 21 / (365.25 / 12), 4 * 21 / (365.25 / 12))
+    assert ax.get_xlabel() == "Time from start of treatment (months)"
+
+
+def test_timeline_event_labels_do_not_overlap():
+    fig = _timeline_figure(**TIMELINE)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if re.search(r" G\d$", t.get_text())]
+    assert len(labels) == len(TIMELINE["adverse_events"])
+    boxes = [t.get_window_extent() for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+    axes_box = ax.get_window_extent()
+    assert all(axes_box.x0 <= b.x0 and b.x1 <= axes_box.x1 + 1 for b in boxes)
+
+
+def _rgb(hex_color: str) -> tuple[float, float, float]:
+    return tuple(int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))

@@ -1,0 +1,72 @@
+"""Whatever a user types: an answer or a clear error, and user values never reach SQL text."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sts_bot.service import respond
+from sts_queries.answer import understand
+from sts_queries.errors import StsError
+from sts_queries.spec import Filter
+from sts_queries.sql import selection_sql, where_clause
+
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+nasty = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from(list("'\";--=<>!,.*")),
+    min_size=1,
+    max_size=40,
+)
+
+
+@SETTINGS
+@given(values=st.lists(nasty, min_size=1, max_size=4), op=st.sampled_from(["in", "not_in"]))
+def test_values_only_ever_travel_as_parameters(demo, values, op):
+    f = Filter(field="histology", op=op, values=tuple(values), label="histology")
+    sql, params = where_clause((f,), demo.catalog)
+    reference, _ = where_clause(
+        (Filter(field="histology", op=op, values=("x",) * len(values), label="h"),), demo.catalog
+    )
+    assert sql == reference
+    assert params == list(values)
+
+
+@SETTINGS
+@given(number=st.floats(allow_nan=False, allow_infinity=False, width=32))
+def test_numbers_change_parameters_not_sql(demo, number):
+    text = f"count age>={number!r}"
+    spec = understand(text, demo)
+    sql, params = selection_sql(spec, demo.catalog)
+    assert sql == selection_sql(understand("count age>=1", demo), demo.catalog)[0]
+    assert params == [spec.filters[0].values[0]]
+
+
+@SETTINGS
+@given(
+    metric=st.sampled_from(["orr", "dcr", "count", "pfs", "tox", "baseline", "list", "fields"]),
+    field=st.sampled_from(["histology", "hist", "age", "stage", "sex", "grade", "by", "ci", "x"]),
+    op=st.sampled_from(["=", "!=", ">=", "<", "=", ".."]),
+    value=nasty,
+)
+def test_any_filter_gets_an_answer_or_a_clear_error(demo, metric, field, op, value):
+    outcome = respond(f"{metric} {field}{op}{value}", demo, with_plots=False)
+    if outcome.is_error:
+        assert outcome.kind != "internal", outcome.json
+        assert outcome.json["error"]["message"]
+    else:
+        assert outcome.json["metric"]
+
+
+@SETTINGS
+@given(text=st.text(alphabet=string.printable + "≥≤≠“”", max_size=60))
+def test_any_text_gets_an_answer_or_a_clear_error(demo, text):
+    outcome = respond(text, demo, with_plots=False)
+    assert outcome.kind != "internal", (text, outcome.json)
+    try:
+        understand(text, demo)
+    except StsError:
+        assert outcome.is_error
