@@ -27,18 +27,10 @@ def draw(answer: Answer) -> tuple[Plot, ...]:
     if not spec:
         return ()
     title = answer.understood
-    filename = (
-        _slug(
-            " ".join(
-                [
-                    answer.metric,
-                    *answer.filters,
-                    *([f"by {answer.spec.by}"] if answer.spec.by else []),
-                ]
-            )
-        )
-        + ".png"
-    )
+    words = [answer.metric, answer.spec.patient_id or "", *answer.filters]
+    if answer.spec.by:
+        words.append(f"by {answer.spec.by}")
+    filename = _slug(" ".join(words)) + ".png"
     kind = spec["kind"]
     if kind == "km":
         from .plots_km import km_plot
@@ -61,11 +53,12 @@ def draw(answer: Answer) -> tuple[Plot, ...]:
 
         png = tox_plot(spec["rows"], n=spec["n"], title=title)
     elif kind == "swimmer":
-        from .plots_swimmer import swimmer_plot
+        from .plots_swimmer import SwimmerLane, swimmer_plot
 
-        png = swimmer_plot(spec["lanes"], title=title, unit=spec["unit"])
+        lanes = [SwimmerLane(**lane) for lane in spec["lanes"]]
+        png = swimmer_plot(lanes, title=title, unit=spec["unit"])
     elif kind == "patient":
-        from .plots_patient import patient_timeline_plot
+        from .plots_timeline import patient_timeline_plot
 
         png = patient_timeline_plot(**spec["args"])
     else:

@@ -145,8 +145,18 @@ def _draw_curve(
     upper = np.concatenate([[1.0], np.where(surv[1:] >= 1, 1.0, fit.upper)])
 
     if band:
+        # Explicit steps rather than step="post": an undefined limit (NaN, e.g. log-log where
+        # S reaches 0) then blanks only its own interval, not the one before it as well.
+        xs = np.repeat(time, 2)[1:]
+        xs = np.append(xs, time[-1])
         ax.fill_between(
-            time, lower, upper, step="post", color=color, alpha=0.15, linewidth=0, gid="km-band"
+            xs,
+            np.repeat(lower, 2),
+            np.repeat(upper, 2),
+            color=color,
+            alpha=0.15,
+            linewidth=0,
+            gid="km-band",
         )
     (line,) = ax.plot(
         time, surv, drawstyle="steps-post", color=color, linestyle=linestyle, lw=2, label=label

@@ -12,6 +12,7 @@ from .errors import UnknownValue
 from .result import Answer
 from .spec import QuerySpec
 from .sql import metric_sql, quote_identifier
+from .swimmer import patient_course
 
 __all__ = ["LIST_COLUMNS", "baseline_answer", "fields_answer", "list_answer", "patient_answer"]
 
@@ -196,5 +197,9 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         n=1,
         body={"patient": record, "adverse_events": events, "assessments": assessments},
         notes=provenance_notes(spec, cohort, tuple(record), tables),
-        plot=None,
+        plot=(
+            {"kind": "patient", "args": course}
+            if (course := patient_course(cohort, record, events, assessments))
+            else None
+        ),
     )

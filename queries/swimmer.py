@@ -1,0 +1,150 @@
+"""Swimmer lanes (the paper's Fig. 1) and one patient's course, as plain data for the plots.
+
+Times are from the start of treatment, in the answer's unit. Treatment lasts `cycles` cycles of
+`cycle_days` (21 by default; a cohort may declare another in cohort.toml).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from .cohort import TIME_UNITS, Cohort
+from .common import provenance_notes, run, selected_n
+from .errors import UsageError
+from .result import Answer
+from .spec import QuerySpec
+from .sql import metric_sql, quote_identifier
+
+__all__ = ["patient_course", "swimmer_answer"]
+
+_LANE_COLUMNS = ("start_date", "cycles", "surgery_date", "pfs_time", "pfs_event", "best_response")
+
+
+def _present(value) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, float) and math.isnan(value))
+        and value is not pd.NaT
+    )
+
+
+def _date(value) -> dt.date | None:
+    if not _present(value):
+        return None
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _since(start: dt.date | None, when, days_per_unit: float) -> float | None:
+    when = _date(when)
+    if start is None or when is None:
+        return None
+    return (when - start).days / days_per_unit
+
+
+def _cycle_days(cohort: Cohort) -> int:
+    return int(cohort.meta.fields.get("cycles", {}).get("cycle_days", 21))
+
+
+def _assessments(cohort: Cohort, ids: list[str]) -> pd.DataFrame:
+    if not cohort.has_table("assessments") or not ids:
+        return pd.DataFrame(columns=["patient_id", "date", "response"])
+    marks = ", ".join("?" for _ in ids)
+    return cohort.query(
+        f"SELECT patient_id, date, response FROM assessments WHERE patient_id IN ({marks}) "
+        "ORDER BY patient_id, date",
+        ids,
+    )
+
+
+def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    """Per patient: on treatment, followed, responses, progression, surgery."""
+    if "pfs_time" not in cohort.catalog.names() and "cycles" not in cohort.catalog.names():
+        raise UsageError(
+            "A swimmer plot needs time on treatment (`cycles`) or follow-up (`pfs_time`).",
+            hint="Add cycles, start_date or pfs_time/pfs_event to patients.csv.",
+        )
+    n = selected_n(spec, cohort)
+    columns = [c for c in _LANE_COLUMNS if c in cohort.catalog.names()]
+    frame = run(
+        spec,
+        cohort,
+        metric_sql("swimmer").format(columns=", ".join(map(quote_identifier, columns))),
+    )
+    per_unit = TIME_UNITS[spec.unit]
+    scale = TIME_UNITS[cohort.meta.time_unit] / per_unit
+    assessments = _assessments(cohort, list(frame["patient_id"]))
+    lanes = []
+    for r in frame.to_dict("records"):
+        start = _date(r.get("start_date"))
+        cycles = r.get("cycles")
+        on_treatment = cycles * _cycle_days(cohort) / per_unit if _present(cycles) else 0.0
+        followed = r["pfs_time"] * scale if _present(r.get("pfs_time")) else on_treatment
+        progressed = _present(r.get("pfs_event")) and int(r["pfs_event"]) == 1
+        mine = assessments[assessments["patient_id"] == r["patient_id"]]
+        responses = [
+            (t, str(code))
+            for t, code in zip(
+                (_since(start, d, per_unit) for d in mine["date"]), mine["response"], strict=True
+            )
+            if t is not None
+        ]
+        surgery = _since(start, r.get("surgery_date"), per_unit)
+        lanes.append(
+            {
+                "label": f"Case {r['patient_id']}",
+                "duration": max(followed, on_treatment),
+                "on_treatment": min(on_treatment, max(followed, on_treatment)),
+                "ongoing": not progressed and surgery is None,
+                "best_response": r.get("best_response")
+                if _present(r.get("best_response"))
+                else None,
+                "responses": tuple(responses),
+                "progression": followed if progressed else None,
+                "surgery": surgery,
+            }
+        )
+    return Answer(
+        spec=spec,
+        metric="swimmer",
+        title="Swimmer plot",
+        n=n,
+        filters=tuple(spec.describe_filters()),
+        method=f"time from start of treatment; a cycle is {_cycle_days(cohort)} days",
+        body={"lanes": lanes, "unit": spec.unit},
+        notes=provenance_notes(spec, cohort, tuple(columns), ("assessments",)),
+        plot={"kind": "swimmer", "lanes": lanes, "unit": spec.unit},
+    )
+
+
+def patient_course(cohort: Cohort, record: dict, events: list[dict], assessments: list[dict]):
+    """The arguments of one patient's timeline plot, or None without a start date."""
+    start = _date(record.get("start_date"))
+    if start is None:
+        return None
+    per_unit = TIME_UNITS["months"]
+    time_col = record.get("pfs_time")
+    progression = None
+    if _present(record.get("pfs_event")) and int(record["pfs_event"]) == 1 and _present(time_col):
+        progression = time_col * TIME_UNITS[cohort.meta.time_unit] / per_unit
+    return {
+        "label": f"Case {record['patient_id']}",
+        "start": start.isoformat(),
+        "cycles": int(record["cycles"]) if _present(record.get("cycles")) else 0,
+        "cycle_days": _cycle_days(cohort),
+        "assessments": [
+            (t, str(a["response"]))
+            for a in assessments
+            if (t := _since(start, a.get("date"), per_unit)) is not None
+        ],
+        "adverse_events": [
+            (t, str(e["term"]), int(e["grade"]))
+            for e in events
+            if (t := _since(start, e.get("onset_date"), per_unit)) is not None
+        ],
+        "progression": progression,
+        "surgery": _since(start, record.get("surgery_date"), per_unit),
+        "unit": "months",
+    }
