@@ -32,6 +32,10 @@ def num(value: float | None, digits: int = 2, none: str = "NR") -> str:
     return none if value is None else f"{value:.{digits}f}"
 
 
+def plural(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
 def fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
@@ -94,7 +98,7 @@ def _survival(a: Answer) -> tuple[list[str], str | None]:
 
     sections = [
         f"*Median {a.title} {median(b)}*",
-        f"{b['events']} events in {b['n_analysed']} patients · {landmarks(b)}",
+        f"{plural(b['events'], 'event')} in {b['n_analysed']} patients · {landmarks(b)}",
     ]
     table = None
     if a.groups:
@@ -178,7 +182,55 @@ def _lines(a: Answer) -> tuple[list[str], str | None]:
     return ["\n".join(a.lines)], None
 
 
+def _move(now: dict | None, before: dict | None) -> str:
+    if now is None:
+        return ""
+    if before is None:
+        return "first week with patients"
+    if (now["count"], now["n"]) == (before["count"], before["n"]):
+        return "unchanged since last week"
+    change = 100 * (now["rate"] - before["rate"])
+    return f"{change:+.1f} points since last week ({before['count']}/{before['n']})"
+
+
+def _summary(a: Answer) -> tuple[list[str], str | None]:
+    b = a.body
+    start, end = b["period_start"], b["period_end"]
+    lines = [
+        f"*Week {b['period']}* ({start:%a %d %b} – {end:%a %d %b %Y}) · data as of {b['as_of']}"
+    ]
+    joined = b["joined"]
+    new = (
+        f"+{len(joined)} this week (case{'s' if len(joined) > 1 else ''} {', '.join(joined)})"
+        if joined
+        else "no new patients this week"
+    )
+    lines.append(f"*Cohort: {b['size']} patients* · {new}")
+    for key in ("orr", "dcr"):
+        now = b[key]
+        if now:
+            lines.append(f"*{key.upper()} {_rate_line(now)}* · {_move(now, b[key + '_before'])}")
+    if b["orr"] and b["orr"]["breakdown"]["NE"]:
+        lines.append(f"{b['orr']['breakdown']['NE']} patient(s) not yet evaluable (NE).")
+    pfs = b["pfs"]
+    if pfs:
+        median = (
+            f"{num(pfs['median'])} {pfs['unit']} (95% CI {num(pfs['ci_low'])}–{num(pfs['ci_high'])})"
+            if pfs["median"] is not None
+            else "not reached"
+        )
+        lines.append(f"*Median PFS {median}* · {plural(pfs['events'], 'event')} in {pfs['n']}")
+    severe = b["new_grade3plus"]
+    if severe:
+        listed = ", ".join(f"{e['term']} ×{e['events']}" for e in severe)
+        lines.append(f"*New grade ≥3 adverse events this week:* {listed}")
+    else:
+        lines.append("No new grade ≥3 adverse events this week.")
+    return lines, None
+
+
 _SECTIONS = {
+    "summary": _summary,
     "orr": _rates,
     "dcr": _rates,
     "tox": _tox,

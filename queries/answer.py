@@ -15,6 +15,7 @@ from .parse import parse
 from .rates import count_answer, rate_answer
 from .result import Answer
 from .spec import QuerySpec, build_spec
+from .summary import summary_answer
 from .swimmer import swimmer_answer
 from .tables import baseline_answer, fields_answer, list_answer, patient_answer
 from .toxicity import tox_answer
@@ -32,6 +33,7 @@ _HANDLERS: dict[str, Callable[[QuerySpec, Cohort], Answer]] = {
     "tox": tox_answer,
     "help": help_answer,
     "swimmer": swimmer_answer,
+    "summary": summary_answer,
 }
 
 

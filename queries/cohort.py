@@ -19,9 +19,10 @@ import pandas as pd
 from .catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field, norm
 from .errors import CohortDataError
 from .readers import read_table_files
+from .sql_names import quote_identifier
 from .validate import Problems, endpoints_of, type_adverse_events, type_patients, type_table
 
-__all__ = ["TIME_UNITS", "Cohort", "CohortMeta", "demo_path", "load_cohort"]
+__all__ = ["TIME_UNITS", "Cohort", "CohortMeta", "assemble", "demo_path", "load_cohort"]
 
 # Days per unit; months are a Julian year / 12, as survival software usually counts them.
 TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -170,7 +171,17 @@ def load_cohort(folder: str | Path) -> Cohort:
         )
     problems.raise_if_any()
     file_of = {name: file for name, (file, _) in raw_tables.items()}
-    patients = type_patients(raw_tables["patients"][1], file_of["patients"], problems)
+    # A column declared `kind = "categorical"` stays text even when it holds codes like 1/2.
+    text_columns = (
+        {
+            name
+            for name, spec in meta.fields.items()
+            if isinstance(spec, dict) and spec.get("kind") == CATEGORICAL
+        }
+        if meta
+        else set()
+    )
+    patients = type_patients(raw_tables["patients"][1], file_of["patients"], problems, text_columns)
     typed: dict[str, pd.DataFrame] = {}
     if patients is not None:
         typed["patients"] = patients
@@ -187,20 +198,25 @@ def load_cohort(folder: str | Path) -> Cohort:
     problems.raise_if_any()
     assert meta is not None
 
+    return assemble(folder, meta, typed)
+
+
+def assemble(path: Path, meta: CohortMeta, typed: dict[str, pd.DataFrame]) -> Cohort:
+    """A Cohort over already validated, typed tables (a folder, or a snapshot of one)."""
     con = duckdb.connect(":memory:")
     for name, frame in typed.items():
         con.register("_incoming", frame)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _incoming')
+        con.execute(f"CREATE TABLE {quote_identifier(name)} AS SELECT * FROM _incoming")
         con.unregister("_incoming")
-    field_specs = meta.fields
+    patients = typed["patients"]
     catalog = Catalog(
         fields=tuple(
-            _field(column, patients[column], field_specs.get(column, {}))
+            _field(column, patients[column], meta.fields.get(column, {}))
             for column in patients.columns
         )
     )
     return Cohort(
-        path=folder,
+        path=path,
         meta=meta,
         catalog=catalog,
         tables=tuple(typed),

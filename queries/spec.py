@@ -65,7 +65,7 @@ METRIC_ALIASES = {
 CI_TYPES = ("log-log", "log", "plain")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "arcsin": None, "linear": "plain"}
 UNITS = ("days", "weeks", "months", "years")
-_OPTIONS = ("by", "ci", "unit", "grade")
+_OPTIONS = ("by", "ci", "unit", "grade", "as_of")
 # Fields of the adverse_events table that `tox` may filter on, besides patient fields.
 _AE_FIELDS = ("grade",)
 
@@ -108,6 +108,7 @@ class QuerySpec:
     share: bool = False
     patient_id: str | None = None
     topic: str | None = None
+    as_of: dt.date | None = None  # summary: the week to replay
 
     def describe_filters(self) -> list[str]:
         return [f.describe() for f in (*self.filters, *self.ae_filters)]
@@ -263,6 +264,12 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                         hint="ci=log-log (default), ci=log (R's default) or ci=plain.",
                     )
                 options["ci"] = ci
+            elif key == "as_of":
+                if metric != "summary":
+                    raise UsageError(
+                        "`as_of` replays the weekly summary.", hint="/sts summary as_of=2019-10-14"
+                    )
+                options["as_of"] = _date(cond.value, Field(name="as_of", label="as_of", kind=DATE))
             elif key == "unit":
                 unit = cond.value.lower().rstrip("s") + "s"
                 if unit not in UNITS:
@@ -294,4 +301,5 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
         share="share" in command.flags,
         patient_id=patient_id,
         topic=topic,
+        as_of=options.get("as_of"),
     )

@@ -11,15 +11,12 @@ from pathlib import Path
 
 from .catalog import Catalog
 from .spec import Filter, QuerySpec
+from .sql_names import quote_identifier
 
 __all__ = ["metric_sql", "quote_identifier", "selection_sql", "statement", "where_clause"]
 
 _SQL_DIR = Path(__file__).resolve().parent / "sql"
 _COMPARISONS = {">=", ">", "<=", "<"}
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _column(name: str, catalog: Catalog | None, table: str = "") -> str:

@@ -117,7 +117,9 @@ def endpoints_of(columns) -> tuple[str, ...]:
     )
 
 
-def type_patients(raw: pd.DataFrame, file: str, p: Problems) -> pd.DataFrame | None:
+def type_patients(
+    raw: pd.DataFrame, file: str, p: Problems, text_columns: set[str] = frozenset()
+) -> pd.DataFrame | None:
     """Validate and type the patients table; None when it is unusable."""
     if not _require_columns(raw, ("patient_id",), file, p):
         return None
@@ -160,7 +162,7 @@ def type_patients(raw: pd.DataFrame, file: str, p: Problems) -> pd.DataFrame | N
     for column in raw.columns:
         if column.endswith("_date"):
             _check_dates(raw, column, file, p)
-    return type_table(raw.assign(patient_id=ids))
+    return type_table(raw.assign(patient_id=ids), text_columns)
 
 
 def type_adverse_events(
@@ -184,13 +186,12 @@ def type_adverse_events(
     return type_table(raw.assign(patient_id=raw["patient_id"].str.strip()))
 
 
-def type_table(raw: pd.DataFrame) -> pd.DataFrame:
+def type_table(raw: pd.DataFrame, text_columns: set[str] = frozenset()) -> pd.DataFrame:
     """Give each column its type: numbers, ISO dates, or text. patient_id stays text."""
     typed = {}
     for column in raw.columns:
-        kind = (
-            "categorical" if column in ("patient_id", "term", "note") else _column_kind(raw[column])
-        )
+        keep_text = column in ("patient_id", "term", "note") or column in text_columns
+        kind = "categorical" if keep_text else _column_kind(raw[column])
         if column.endswith("_date"):
             kind = "date"
         typed[column] = _to_kind(raw[column], kind)
