@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .cohort import TIME_UNITS, Cohort
 from .common import group_labels, provenance_notes, run, selected_n
 from .errors import UsageError
+from .median_se import symmetric_median_ci
 from .result import Answer
 from .spec import QuerySpec
 from .sql import metric_sql, quote_identifier
@@ -17,6 +20,15 @@ __all__ = ["LANDMARK_MONTHS", "survival_answer"]
 LANDMARK_MONTHS = (6, 12)
 SMALL_GROUP = 5
 _CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
+
+
+def _fit(times, events, ci_type: str) -> KMFit:
+    """R's KM fit; for ci=symmetric the median's CI is SPSS's median ± z·SE instead."""
+    if ci_type != "symmetric":
+        return kaplan_meier(times, events, conf_type=ci_type)
+    fit = kaplan_meier(times, events, conf_type="log-log")
+    low, high = symmetric_median_ci(fit)
+    return replace(fit, median_low=low, median_high=high)
 
 
 def _summary(fit: KMFit, unit: str) -> dict:
@@ -69,7 +81,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             f"None of the {n} selected patients has {endpoint} recorded.",
             hint="Check the filters, or the cohort's survival columns.",
         )
-    fit = kaplan_meier(times, events, conf_type=spec.ci_type)
+    fit = _fit(times, events, spec.ci_type)
     body = {**_summary(fit, spec.unit), "unit": spec.unit, "ci_type": spec.ci_type}
     body["n_analysed"] = body.pop("n")
     curves: list[tuple[str, KMFit]] = [("All", fit)]
@@ -79,14 +91,18 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         curves = []
         for label in group_labels(spec, cohort, set(keys)):
             mask = keys == label
-            group_fit = kaplan_meier(times[mask], events[mask], conf_type=spec.ci_type)
+            group_fit = _fit(times[mask], events[mask], spec.ci_type)
             curves.append((label, group_fit))
             groups.append({"label": label, **_summary(group_fit, spec.unit)})
         test, why = _logrank(times, events, keys, groups)
         notes.extend(why)
-    method = (
-        f"Kaplan–Meier; median with 95% CI ({_CI_NAMES[spec.ci_type]} transform, Greenwood "
-        f"variance) as R survival::survfit" + ("; log-rank test as R survdiff" if test else "")
+    ci = (
+        "= median ± 1.96·SE (Collett's SE, as SPSS reports; bands and landmarks log-log)"
+        if spec.ci_type == "symmetric"
+        else f"({_CI_NAMES[spec.ci_type]} transform, Greenwood variance) as R survival::survfit"
+    )
+    method = f"Kaplan–Meier; median with 95% CI {ci}" + (
+        "; log-rank test as R survdiff" if test else ""
     )
     return Answer(
         spec=spec,

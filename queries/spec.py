@@ -62,8 +62,9 @@ METRIC_ALIASES = {
     "field": "fields",
     "?": "help",
 }
-CI_TYPES = ("log-log", "log", "plain")
-_CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "arcsin": None, "linear": "plain"}
+# "symmetric" is SPSS's median ± z·SE, which the seed paper reports; see median_se.py.
+CI_TYPES = ("log-log", "log", "plain", "symmetric")
+_CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
 _OPTIONS = ("by", "ci", "unit", "grade", "as_of")
 # Fields of the adverse_events table that `tox` may filter on, besides patient fields.
@@ -261,7 +262,7 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                 if ci not in CI_TYPES:
                     raise UsageError(
                         f"Unknown confidence interval type `{cond.value}`.",
-                        hint="ci=log-log (default), ci=log (R's default) or ci=plain.",
+                        hint="ci=log-log (default), ci=log (R's default), ci=plain or ci=symmetric (SPSS).",
                     )
                 options["ci"] = ci
             elif key == "as_of":

@@ -227,7 +227,7 @@ def test_km_not_reached_median(small_fit):
     assert ax.get_xlabel() == "Time (months)"
 
 
-def test_km_many_groups_drop_bands_keep_rows(small_fit):
+def test_km_three_or_more_groups_drop_bands_keep_rows(small_fit):
     curves = [(f"Group {i}", small_fit) for i in range(5)]
     fig = _km_figure(curves, title="PFS")
     ax, table = fig.axes

@@ -144,3 +144,13 @@ def test_table_3_narratives(demo):
 def test_mean_cycles_is_3_86(demo):
     mean = demo.query("SELECT avg(cycles) AS m FROM patients")["m"].iloc[0]
     assert round(mean, 2) == 3.86
+
+
+def test_paper_pfs_ci_is_spss_symmetric_interval(demo):
+    """The paper's 95% CI 4.88–11.62 is SPSS's median ± 1.96·SE (Collett), not R's bands."""
+    a = ask("pfs resection=no ci=spss", demo).as_json()
+    assert a["ci_type"] == "symmetric"
+    assert (a["median"], round(a["ci_low"], 2), round(a["ci_high"], 2)) == (8.25, 4.88, 11.62)
+    default = ask("pfs resection=no", demo).as_json()
+    # R: quantile(survfit(Surv(pfs_time, pfs_event) ~ 1, conf.type = "log-log"), 0.5)
+    assert (default["ci_low"], default["ci_high"]) == (pytest.approx(1.45), None)
