@@ -214,8 +214,9 @@ def _summary(a: Answer) -> tuple[list[str], str | None]:
         lines.append(f"{b['orr']['breakdown']['NE']} patient(s) not yet evaluable (NE).")
     pfs = b["pfs"]
     if pfs:
+        ci = f"95% CI {num(pfs['ci_low'])}–{num(pfs['ci_high'])}"
         median = (
-            f"{num(pfs['median'])} {pfs['unit']} (95% CI {num(pfs['ci_low'])}–{num(pfs['ci_high'])})"
+            f"{num(pfs['median'])} {pfs['unit']} ({ci})"
             if pfs["median"] is not None
             else "not reached"
         )

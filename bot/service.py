@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sts_queries.answer import ask
 from sts_queries.cohort import Cohort, demo_path, load_cohort
-from sts_queries.errors import StsError
+from sts_queries.errors import CohortDataError, StsError
 from sts_queries.result import Answer
 
 from .figures import Plot, draw
@@ -25,17 +25,45 @@ __all__ = ["Outcome", "load", "respond", "unexpected"]
 
 log = logging.getLogger("sts.service")
 
-_cache: dict[str, Cohort] = {}
-_cache_lock = threading.Lock()
+
+@dataclass
+class _Loaded:
+    cohort: Cohort
+    signature: tuple
+    rejected: tuple | None = None  # the signature of new data that failed validation
+
+
+_loaded: dict[Path, _Loaded] = {}
+_lock = threading.Lock()
+
+
+def _signature(folder: Path) -> tuple:
+    """Cheap fingerprint of a folder's files: names, sizes and modification times."""
+    return tuple(
+        sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder))
+    )
 
 
 def load(data_dir: str | Path | None = None) -> Cohort:
-    """The cohort in `data_dir` (default: $STS_DATA or the demo), loaded once per process."""
+    """The cohort in `data_dir` (default: $STS_DATA or the demo).
+
+    Loaded once, and again when its files change. New data that fails validation is logged
+    and ignored: the cohort already served stays in place, nothing is lost.
+    """
     folder = Path(data_dir or os.environ.get("STS_DATA") or demo_path()).resolve()
-    with _cache_lock:
-        if str(folder) not in _cache:
-            _cache[str(folder)] = load_cohort(folder)
-        return _cache[str(folder)]
+    with _lock:
+        current = _loaded.get(folder)
+        signature = _signature(folder) if folder.is_dir() else ()
+        if current is None:
+            _loaded[folder] = _Loaded(cohort=load_cohort(folder), signature=signature)
+        elif signature not in (current.signature, current.rejected):
+            try:
+                _loaded[folder] = _Loaded(cohort=load_cohort(folder), signature=signature)
+                log.info("reloaded cohort from %s", folder)
+            except CohortDataError as exc:
+                current.rejected = signature
+                log.warning("new data in %s rejected, still serving the old: %s", folder, exc)
+        return _loaded[folder].cohort
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -262,13 +262,15 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                 if ci not in CI_TYPES:
                     raise UsageError(
                         f"Unknown confidence interval type `{cond.value}`.",
-                        hint="ci=log-log (default), ci=log (R's default), ci=plain or ci=symmetric (SPSS).",
+                        hint="ci=log-log (default), ci=log (R's default), ci=plain, "
+                        "ci=spss (median ± 1.96·SE).",
                     )
                 options["ci"] = ci
             elif key == "as_of":
                 if metric != "summary":
                     raise UsageError(
-                        "`as_of` replays the weekly summary.", hint="/sts summary as_of=2019-10-14"
+                        "`as_of` replays the weekly summary.",
+                        hint="/sts summary as_of=2019-10-14",
                     )
                 options["as_of"] = _date(cond.value, Field(name="as_of", label="as_of", kind=DATE))
             elif key == "unit":

@@ -1,0 +1,52 @@
+"""The shared handler path: reload on change, bad data never replaces good, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+
+from sts_bot import service
+from sts_queries.errors import CohortDataError
+
+
+def _touch_later(path):
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+def test_bad_new_data_keeps_the_old_cohort(demo_copy):
+    first = service.load(demo_copy)
+    assert service.respond("count", first).json["n"] == 14
+    patients = demo_copy / "patients.csv"
+    good = patients.read_text()
+    patients.write_text(good.replace("\n2,M,72,LPS", "\n1,M,72,LPS", 1))  # duplicate id
+    _touch_later(patients)
+    assert service.load(demo_copy) is first  # still serving what it had
+    patients.write_text(good + "15,F,55,LPS,IIIA,none,yes,no,AIM + Anlotinib,SD,no,,,,,\n")
+    _touch_later(patients)
+    reloaded = service.load(demo_copy)
+    assert reloaded is not first
+    assert service.respond("count", reloaded).json["n"] == 15
+
+
+def test_first_load_of_a_bad_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "cohort.toml").write_text('name = "x"\ntime_unit = "days"\n')
+    (tmp_path / "patients.csv").write_text("patient_id,age\n1,x1\n1,2\n")
+    try:
+        service.load(tmp_path)
+    except CohortDataError as exc:
+        assert "patients.csv, line 3, column `patient_id`" in exc.message
+    else:
+        raise AssertionError("a bad folder must not load")
+
+
+def test_a_bug_becomes_a_reference_not_a_traceback(demo, monkeypatch, caplog):
+    def broken(answer):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "draw", broken)
+    outcome = service.respond("pfs", demo)
+    assert outcome.is_error and outcome.kind == "internal"
+    message = outcome.json["error"]["message"]
+    assert message.startswith("Something went wrong (ref ") and "boom" not in message
+    ref = message.split("ref ")[1].rstrip(").")
+    assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
