@@ -53,6 +53,18 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    return serve(http=args.http, host=args.host, port=args.port)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .server import run
+
+    return run()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sts", description="Cohort numbers from structured commands."
@@ -67,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a cohort folder")
     check.add_argument("dir")
     check.set_defaults(func=_check)
+    serve = sub.add_parser("serve", help="answer /sts in Slack (Socket Mode, or --http)")
+    serve.add_argument("--http", action="store_true", help="serve /slack/events over HTTP")
+    serve.add_argument("--port", type=int, help="HTTP port (default: $STS_PORT or 3000)")
+    serve.add_argument("--host", help="HTTP address (default: $STS_HOST or 0.0.0.0)")
+    serve.set_defaults(func=_serve)
+    run = sub.add_parser("run", help="Slack when SLACK_*_TOKEN are set, else a local console")
+    run.set_defaults(func=_run)
     return parser
 
 

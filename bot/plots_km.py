@@ -35,7 +35,7 @@ __all__ = ["km_plot"]
 AT_RISK_LABEL = "Number at risk"
 _ROW_IN = 0.24  # height of one at-risk row
 _LEGEND_ROW_IN = 0.2  # one legend line
-_MAX_BANDS = 3
+_MAX_BANDS = 2
 _LINESTYLES = ("-", "--", "-.", ":")
 
 
@@ -47,7 +47,10 @@ def km_plot(
     test_label: str | None = None,
     method_note: str = "",
 ) -> bytes:
-    """PNG of Kaplan–Meier curves ``(label, fit)`` with CI bands and a number-at-risk table."""
+    """PNG of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
+
+    Confidence bands are drawn for one or two curves; with more they would hide each other.
+    """
     return to_png(
         _km_figure(curves, title=title, unit=unit, test_label=test_label, method_note=method_note)
     )
@@ -80,7 +83,7 @@ def _km_figure(
 
     tmax = max((float(fit.time[-1]) for _, fit in curves if len(fit.time)), default=1.0)
     ticks = time_ticks(tmax, unit)
-    # More than three overlapping bands hide the curves they are meant to qualify.
+    # More than two overlapping bands muddy into each other and hide the curves.
     bands = len(curves) <= _MAX_BANDS
     handles = []
     for i, (label, fit) in enumerate(curves):
@@ -130,8 +133,10 @@ def _km_figure(
 
     _draw_at_risk(ax_risk, curves, ticks)
     if method_note:
-        fig.text(0.01, 0.008, method_note, fontsize=FONT_SMALL - 1, color=NOTE_COLOR, ha="left")
-        fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))
+        note = wrap_title(method_note, width=140)
+        fig.text(0.01, 0.008, note, fontsize=FONT_SMALL - 1, color=NOTE_COLOR, ha="left")
+        reserved = (0.06 + 0.16 * (note.count("\n") + 1)) / fig.get_figheight()
+        fig.get_layout_engine().set(rect=(0, reserved, 1, 1 - reserved))
     return fig
 
 

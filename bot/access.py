@@ -1,0 +1,90 @@
+"""Who may ask what, and where: optional allowlists and the patient-level rule.
+
+Nothing here knows Slack: an `Asker` is a user, a workspace and a place, whether it came from
+a slash command, a button or the local console. Empty allowlists mean "anyone"; patient-level
+metrics (`patient`, `list`) are answered only in places configured for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sts_queries.errors import NotAllowed
+from sts_queries.spec import PATIENT_METRICS
+
+from .settings import Settings
+
+__all__ = ["Asker", "Policy"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Asker:
+    """Who asked, from where."""
+
+    user: str
+    team: str
+    channel: str
+    is_dm: bool = False  # a 1:1 direct message: nobody else reads the replies there
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy:
+    teams: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+    users: frozenset[str] = frozenset()
+    patient_channels: frozenset[str] = frozenset()
+    patient_dms: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        """The policy a deployment configured (STS_ALLOWED_*, STS_PATIENT_*)."""
+        return cls(
+            teams=settings.allowed_teams,
+            channels=settings.allowed_channels,
+            users=settings.allowed_users,
+            patient_channels=settings.patient_channels,
+            patient_dms=settings.patient_dms,
+        )
+
+    @classmethod
+    def local(cls, place: str) -> Policy:
+        """The console's policy: one person on their own machine, so `place` is configured."""
+        return cls(patient_channels=frozenset({place}))
+
+    def allows_patient_level(self, asker: Asker) -> bool:
+        return asker.channel in self.patient_channels or (asker.is_dm and self.patient_dms)
+
+    def refusal(self, asker: Asker, metric: str | None) -> NotAllowed | None:
+        """None when `asker` may have a `metric` answer here, else the polite refusal."""
+        if self.teams and asker.team not in self.teams:
+            return NotAllowed(
+                "Sorry, this bot answers only in the workspaces it was set up for.",
+                hint="Ask the team that runs it to add this workspace.",
+            )
+        if self.users and asker.user not in self.users:
+            return NotAllowed(
+                "Sorry, you are not yet on the list of people this bot answers.",
+                hint="Ask the cohort's data manager to add you.",
+            )
+        # A DM is always allowed by the channel list: only the asker reads the reply there.
+        if self.channels and asker.channel not in self.channels and not asker.is_dm:
+            return NotAllowed(
+                "Sorry, I don't answer in this channel.",
+                hint="Ask in one of the team's cohort channels, or in a direct message with me.",
+            )
+        if metric in PATIENT_METRICS and not self.allows_patient_level(asker):
+            where = []
+            if self.patient_channels:
+                where.append("a channel set up for patient-level questions")
+            if self.patient_dms:
+                where.append("a direct message with me")
+            hint = (
+                f"Ask in {' or in '.join(where)}."
+                if where
+                else "No place is set up for them yet; the team that runs the bot can add one."
+            )
+            return NotAllowed(
+                f"Sorry, patient-level answers (`{metric}`) are not given here.",
+                hint=hint + " Cohort-level numbers (orr, pfs, tox …) work everywhere.",
+            )
+        return None

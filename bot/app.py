@@ -1,0 +1,70 @@
+"""The Bolt app: a Web API client pointed at SLACK_API_URL, and the listeners."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+
+from .gateway import Gateway
+from .listeners import register_listeners
+from .settings import Settings, SettingsError
+from .slack_io import retry_handlers
+
+__all__ = ["build_app"]
+
+log = logging.getLogger("sts.bolt")
+
+
+class _SameToken(logging.Filter):
+    # Bolt warns that `token` (read from SLACK_BOT_TOKEN) is unused when a client is given;
+    # our client carries that very token, so the warning only confuses whoever reads the log.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+log.addFilter(_SameToken())
+
+
+def build_app(
+    settings: Settings, gateway: Gateway, *, socket_mode: bool, executor: Executor | None = None
+) -> App:
+    """The app for one process; checks the bot token with auth.test before serving anything."""
+    client = WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=retry_handlers(),
+        logger=logging.getLogger("sts.slack.web"),
+    )
+    try:
+        app = App(
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            # Socket Mode requests come over the app token's WebSocket, not as signed HTTP.
+            request_verification_enabled=not socket_mode,
+            # The ack listener only acks, so running it before the HTTP response costs nothing,
+            # and keeps acks off the worker pool the lazy listeners keep busy.
+            process_before_response=True,
+            listener_executor=executor,
+            logger=log,
+        )
+    except BoltError as exc:
+        raise SettingsError(
+            [
+                f"SLACK_BOT_TOKEN: Slack did not accept it ({exc}). Copy the Bot User OAuth "
+                "Token again from OAuth & Permissions, or reinstall the app."
+            ]
+        ) from exc
+    except OSError as exc:  # nothing answers at SLACK_API_URL (network, proxy, a typo)
+        raise SettingsError(
+            [
+                f"SLACK_API_URL: could not reach {settings.api_url} ({exc}). Check the URL, "
+                "the network and any proxy."
+            ]
+        ) from exc
+    register_listeners(app, gateway, command=settings.command)
+    return app

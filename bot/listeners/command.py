@@ -1,0 +1,43 @@
+"""`/sts <command>`: acknowledged at once, answered by a lazy listener through the gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from ..gateway import Gateway
+from ..slack_io import Place, deliver
+from .common import asker, report_failure
+
+__all__ = ["ack_command", "answer_command"]
+
+
+def ack_command(ack: Ack) -> None:
+    """Nothing to say yet: the answer follows through the response_url."""
+    ack()
+
+
+def answer_command(gateway: Gateway) -> Callable[..., None]:
+    """The lazy listener that answers a slash command with `gateway`."""
+
+    def answer_sts_command(body: dict, client: WebClient, context: BoltContext) -> None:
+        text = (body.get("text") or "").strip()
+        place = Place(
+            channel=body.get("channel_id", ""),
+            user=body.get("user_id", ""),
+            response_url=body.get("response_url"),
+            bot_user=context.bot_user_id,
+        )
+        try:
+            handled = gateway.handle(
+                text,
+                asker(user=place.user, team=body.get("team_id", ""), channel=place.channel),
+                surface="slash",
+            )
+            deliver(client, place, handled, command=text)
+        except Exception as exc:
+            report_failure(client, place, exc, f"answering /sts {text!r}")
+
+    return answer_sts_command

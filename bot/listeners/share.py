@@ -1,0 +1,56 @@
+"""The "Share in channel" button: re-answer the command it carries and post it for everyone.
+
+The button carries the command, not the answer: any replica can re-answer it (the cohort is
+the same), the access rules are checked again for whoever pressed it, and no answer needs to
+be kept anywhere between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from ..gateway import Gateway
+from ..slack_io import Place, post_private, post_shared, tell
+from .common import asker, report_failure
+
+__all__ = ["ack_share", "share_answer"]
+
+
+def ack_share(ack: Ack) -> None:
+    ack()
+
+
+def share_answer(gateway: Gateway) -> Callable[..., None]:
+    """The lazy listener that posts a shared answer with `gateway`."""
+
+    def share_sts_answer(body: dict, client: WebClient, context: BoltContext) -> None:
+        text = str(body["actions"][0].get("value", ""))
+        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        user = body["user"]["id"]
+        team = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+        place = Place(
+            channel=channel,
+            user=user,
+            response_url=body.get("response_url"),
+            bot_user=context.bot_user_id,
+        )
+        try:
+            handled = gateway.handle(
+                text, asker(user=user, team=team, channel=channel), surface="share", share=True
+            )
+            outcome = handled.outcome
+            if outcome.is_error:  # refused for this person or place, or the data changed
+                post_private(client, place, outcome.reply)
+                return
+            problem = post_shared(client, place, outcome.reply, outcome.plots, command=text)
+            if problem is None:
+                tell(place, "", delete_original=True)  # the shared copy replaces the private one
+            else:
+                tell(place, f"Not shared: {problem}")
+        except Exception as exc:
+            report_failure(client, place, exc, f"sharing /sts {text!r}")
+
+    return share_sts_answer

@@ -1,0 +1,155 @@
+"""`sts serve`: Socket Mode (default) or HTTP on waitress; `sts run` picks Slack or the console.
+
+Both modes build the same app around the same gateway. HTTP mode serves `/slack/events` and a
+`/healthz` for load balancers on waitress, a production WSGI server with a thread pool (Bolt's
+own `app.start()` is a development server). On SIGTERM either mode stops taking commands and
+lets the answers already acknowledged finish before exiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError
+
+from sts_queries.errors import CohortDataError
+
+from .app import build_app
+from .gateway import open_gateway
+from .settings import (
+    HTTP_REQUIRED,
+    SOCKET_REQUIRED,
+    Settings,
+    SettingsError,
+    load_settings,
+    read_env,
+)
+
+__all__ = ["run", "serve", "wsgi_app"]
+
+log = logging.getLogger("sts.server")
+EVENTS_PATH = "/slack/events"
+
+
+def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """Bolt's WSGI adapter on /slack/events, plus /healthz for readiness probes."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            # The server listens only once the cohort is loaded and the token checked.
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n"]
+        return slack(environ, start_response)
+
+    return application
+
+
+def _stop_on(signals: Iterable[int]) -> None:
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)  # waitress and our own wait both end cleanly on SystemExit
+
+    for signum in signals:
+        signal.signal(signum, stop)
+
+
+def _fail(problems: list[str]) -> int:
+    print("✗ sts cannot start:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 2
+
+
+def _serve_http(app: App, settings: Settings, host: str, port: int) -> None:
+    server = waitress.create_server(
+        wsgi_app(app), host=host, port=port, threads=settings.http_threads, ident="sts"
+    )
+    # The real port (for --port 0) on stdout, for whoever started us: a test, a bench, a person.
+    print(
+        f"sts: serving {settings.command} on http://{host}:{server.effective_port}{EVENTS_PATH}"
+        f" (health: /healthz)",
+        flush=True,
+    )
+    server.run()  # returns after SIGTERM/SIGINT, once requests in progress are done
+
+
+def _serve_socket(app: App, settings: Settings) -> None:
+    handler = SocketModeHandler(app, settings.app_token)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        raise SettingsError(
+            [
+                f"SLACK_APP_TOKEN: Slack did not accept it ({error}). Create an app-level token "
+                "with the connections:write scope under Basic Information → App-Level Tokens."
+            ]
+        ) from exc
+    print(f"sts: connected to Slack over Socket Mode; answering {settings.command}", flush=True)
+    try:
+        threading.Event().wait()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    finally:
+        handler.close()
+
+
+def serve(*, http: bool = False, host: str | None = None, port: int | None = None) -> int:
+    """Serve Slack until stopped; 2 when a setting or the cohort stops start-up."""
+    try:
+        settings = load_settings(require=HTTP_REQUIRED if http else SOCKET_REQUIRED)
+    except SettingsError as exc:
+        return _fail(exc.problems)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        gateway = open_gateway(settings)
+    except CohortDataError as exc:
+        return _fail([f"STS_DATA: the cohort does not load: {exc.message} {exc.hint}".strip()])
+    # Lazy listeners (the answers) run here; acks never wait for this pool.
+    executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
+    _stop_on((signal.SIGTERM, signal.SIGINT))
+    try:
+        app = build_app(settings, gateway, socket_mode=not http, executor=executor)
+        if http:
+            _serve_http(
+                app,
+                settings,
+                host or settings.host,
+                settings.port if port is None else port,
+            )
+        else:
+            _serve_socket(app, settings)
+    except SettingsError as exc:
+        return _fail(exc.problems)
+    finally:
+        executor.shutdown(wait=True)  # finish the answers already acknowledged
+    return 0
+
+
+def run() -> int:
+    """`make run`: Slack over Socket Mode when both tokens are set, else the local console."""
+    env = read_env()
+    tokens = [name for name in SOCKET_REQUIRED if env.get(name)]
+    if len(tokens) == len(SOCKET_REQUIRED):
+        return serve(http=False)
+    if tokens:
+        missing = ", ".join(n for n in SOCKET_REQUIRED if n not in tokens)
+        print(
+            f"sts: {missing} is not set, so this is the local console, not Slack "
+            "(see deploy/SLACK_SETUP.md).",
+            file=sys.stderr,
+        )
+    from .console import main
+
+    return main()

@@ -1,0 +1,227 @@
+"""Settings from the environment and `.env`: read once, checked once, then immutable.
+
+A missing or malformed setting stops start-up with a message that names the setting and says
+how to fix it; nothing half-configured ever serves a command. The environment wins over
+`.env`, so a deployment can override a developer's file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+__all__ = [
+    "HTTP_REQUIRED",
+    "SOCKET_REQUIRED",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "read_env",
+]
+
+SOCKET_REQUIRED = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+HTTP_REQUIRED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+DEFAULT_API_URL = "https://slack.com/api/"
+
+_WHERE = "Set it in the environment or in .env (see .env.example and deploy/SLACK_SETUP.md)."
+_IDS = {
+    "team": (re.compile(r"^[TE][A-Z0-9]{2,}$"), "T0123ABCD", "Workspace settings → About"),
+    "channel": (
+        re.compile(r"^[CGD][A-Z0-9]{2,}$"),
+        "C0123ABCD",
+        "the channel's name → View channel details → the ID at the bottom of About",
+    ),
+    "user": (
+        re.compile(r"^[UW][A-Z0-9]{2,}$"),
+        "U0123ABCD",
+        "the person's profile → ⋮ → Copy member ID",
+    ),
+}
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or malformed; the message says which and how to fix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    bot_token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = None
+    api_url: str = DEFAULT_API_URL
+    command: str = "/sts"
+    data_dir: Path | None = None
+    allowed_teams: frozenset[str] = frozenset()
+    allowed_channels: frozenset[str] = frozenset()
+    allowed_users: frozenset[str] = frozenset()
+    patient_channels: frozenset[str] = frozenset()
+    patient_dms: bool = False
+    audit_log: Path | None = None
+    host: str = "0.0.0.0"
+    port: int = 3000
+    http_threads: int = 8
+    workers: int = 8
+    out_dir: Path = Path("out")
+    log_level: str = "INFO"
+
+    @property
+    def has_socket_credentials(self) -> bool:
+        return bool(self.bot_token and self.app_token)
+
+
+def read_env(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> dict:
+    """The raw settings: `.env` (in the working directory by default) under the environment."""
+    env_file = env_file if env_file is not None else Path.cwd() / ".env"
+    # An absent file gives nothing: `.env` is optional.
+    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    values.update(os.environ if environ is None else environ)
+    # An empty value means "not set": `.env.example` copies start out with empty lines.
+    return {k: v.strip() for k, v in values.items() if v.strip()}
+
+
+class _Reader:
+    """Reads and checks one setting at a time, collecting every problem before failing."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def fail(self, name: str, problem: str, fix: str) -> None:
+        self.problems.append(f"{name}: {problem} {fix}")
+
+    def token(self, name: str, prefix: str, where: str) -> str | None:
+        value = self.env.get(name)
+        if value is not None and not value.startswith(prefix):
+            # Name the kind of token pasted (xoxp-, xapp-…), never any of its secret part.
+            kind = value.split("-", 1)[0] + "-" if re.match(r"x(ox.|app)-", value) else ""
+            seen = f" (this one starts with `{kind}`)" if kind else ""
+            self.fail(
+                name,
+                f"should start with `{prefix}`{seen}.",
+                f"Copy the right token from {where}.",
+            )
+        return value
+
+    def secret(self, name: str) -> str | None:
+        value = self.env.get(name)
+        # The usual mistakes: a token pasted in place of the secret, or stray quotes/spaces.
+        if value is not None and (
+            value.startswith("xox") or not re.fullmatch(r"[0-9a-f]{16,}", value)
+        ):
+            self.fail(
+                name,
+                "does not look like a signing secret (hexadecimal digits, no quotes).",
+                "Copy it from the app's Basic Information → App Credentials → Signing Secret.",
+            )
+        return value
+
+    def url(self, name: str, default: str) -> str:
+        value = self.env.get(name, default)
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            self.fail(
+                name,
+                f"`{value}` is not an http(s) URL.",
+                f"Leave it unset for Slack ({default}), or give a full URL.",
+            )
+            return default
+        # WebClient joins method names onto the base URL, so it must end with a slash.
+        return value if value.endswith("/") else value + "/"
+
+    def ids(self, name: str, kind: str) -> frozenset[str]:
+        pattern, example, where = _IDS[kind]
+        values = [v.strip() for v in self.env.get(name, "").split(",") if v.strip()]
+        bad = [v for v in values if not pattern.fullmatch(v)]
+        if bad:
+            self.fail(
+                name,
+                f"{', '.join(f'`{b}`' for b in bad)} is not a {kind} ID (like {example}).",
+                f"Use IDs, comma-separated; find one in Slack: {where}.",
+            )
+        return frozenset(v for v in values if pattern.fullmatch(v))
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.env.get(name)
+        if value is None:
+            return default
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        self.fail(name, f"`{value}` is not true or false.", "Use true or false.")
+        return default
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.env.get(name)
+        if value is None:
+            return default
+        if not value.isdigit() or not low <= int(value) <= high:
+            self.fail(name, f"`{value}` is not a whole number from {low} to {high}.", "")
+            return default
+        return int(value)
+
+    def path(self, name: str, *, folder: bool = False) -> Path | None:
+        value = self.env.get(name)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if folder and not path.is_dir():
+            self.fail(name, f"`{value}` is not a folder.", "Point it at a cohort folder.")
+        elif not folder and path.is_dir():
+            self.fail(
+                name, f"`{value}` is a folder.", "Give a file name, e.g. /var/log/sts/audit.jsonl."
+            )
+        return path
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = None,
+    require: tuple[str, ...] = (),
+) -> Settings:
+    """Settings for one process; `require` names the settings this mode cannot run without."""
+    env = read_env(environ, env_file)
+    read = _Reader(env)
+    for name in require:
+        if name not in env:
+            read.fail(name, "is not set.", _WHERE)
+    command = env.get("STS_COMMAND", "/sts")
+    if not re.fullmatch(r"/[a-z0-9_-]{1,31}", command):
+        read.fail("STS_COMMAND", f"`{command}` is not a slash command.", "e.g. /sts")
+    log_level = env.get("STS_LOG_LEVEL", "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        read.fail("STS_LOG_LEVEL", f"`{log_level}` is not a log level.", "DEBUG, INFO or WARNING.")
+    settings = Settings(
+        bot_token=read.token("SLACK_BOT_TOKEN", "xoxb-", "OAuth & Permissions → Bot User Token"),
+        app_token=read.token("SLACK_APP_TOKEN", "xapp-", "Basic Information → App-Level Tokens"),
+        signing_secret=read.secret("SLACK_SIGNING_SECRET"),
+        api_url=read.url("SLACK_API_URL", DEFAULT_API_URL),
+        command=command,
+        data_dir=read.path("STS_DATA", folder=True),
+        allowed_teams=read.ids("STS_ALLOWED_TEAMS", "team"),
+        allowed_channels=read.ids("STS_ALLOWED_CHANNELS", "channel"),
+        allowed_users=read.ids("STS_ALLOWED_USERS", "user"),
+        patient_channels=read.ids("STS_PATIENT_CHANNELS", "channel"),
+        patient_dms=read.flag("STS_PATIENT_DMS", False),
+        audit_log=read.path("STS_AUDIT_LOG"),
+        host=env.get("STS_HOST", "0.0.0.0"),
+        port=read.integer("STS_PORT", 3000, 0, 65535),
+        http_threads=read.integer("STS_HTTP_THREADS", 8, 1, 256),
+        workers=read.integer("STS_WORKERS", 8, 1, 256),
+        out_dir=Path(env.get("STS_OUT", "out")).expanduser(),
+        log_level=log_level,
+    )
+    if read.problems:
+        raise SettingsError(read.problems)
+    return settings

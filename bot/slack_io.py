@@ -1,0 +1,229 @@
+"""Delivering a handled command to Slack: privately through `response_url`, or in the channel.
+
+A private reply goes to the command's `response_url` (it works in private channels and DMs the
+bot is not in); its plots are uploaded without a channel — so only the bot holds them — and
+shown through image blocks' `slack_file`. A shared reply is posted with `chat.postMessage` and
+its plots are uploaded into the channel. Slack's known refusals become a clear message to the
+asker; rate limits and dropped connections are retried by slack_sdk's retry handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient
+
+from .blocks import Image, Message, TextFile, to_blocks
+from .figures import Plot
+from .gateway import Handled
+from .render import Reply
+
+__all__ = [
+    "Place",
+    "deliver",
+    "explain",
+    "post_private",
+    "post_shared",
+    "retry_handlers",
+    "tell",
+]
+
+log = logging.getLogger("sts.slack")
+
+# Waits between checks that a private upload is ready to be shown (seconds, ~3 s in all).
+_READY_WAITS = (0.0, 0.1, 0.2, 0.4, 0.8, 1.6)
+
+
+def retry_handlers() -> list:
+    """slack_sdk's own retries: HTTP 429 (honouring Retry-After) and dropped connections."""
+    return [RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Place:
+    """Where a command came from and where its reply goes."""
+
+    channel: str
+    user: str
+    response_url: str | None
+    bot_user: str | None = None  # for "/invite @bot" in messages
+
+
+def explain(error: str, place: Place, *, needed: str | None = None) -> str:
+    """What a Slack error code means for the asker, and what to do about it."""
+    invite = f"`/invite <@{place.bot_user}>`" if place.bot_user else "`/invite` the app"
+    known = {
+        "not_in_channel": f"I'm not a member of this channel, so I can't post here. "
+        f"Type {invite} and try again.",
+        "channel_not_found": "I can't see this conversation (a private channel or a DM I'm not "
+        f"in). Type {invite}, or ask without `share`: the answer then reaches only you.",
+        "is_archived": "This channel is archived, so nothing can be posted in it.",
+        "restricted_action": "This workspace does not let apps post in this channel.",
+        "ratelimited": "Slack is limiting how fast I may post; try again in a minute.",
+        "missing_scope": f"The app is missing the `{needed or '?'}` permission; reinstall it "
+        "from deploy/manifest.*.yml.",
+        "invalid_auth": "Slack no longer accepts the bot's token; the app needs reinstalling.",
+        "token_revoked": "Slack no longer accepts the bot's token; the app needs reinstalling.",
+    }
+    return known.get(error, f"Slack refused the post (`{error}`).")
+
+
+def _error(exc: SlackApiError) -> tuple[str, str | None]:
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    return str(data.get("error", "unknown_error")), data.get("needed")
+
+
+def _webhook(url: str) -> WebhookClient:
+    return WebhookClient(url, timeout=10, retry_handlers=retry_handlers())
+
+
+def _send(place: Place, payload: dict) -> bool:
+    if not place.response_url:
+        log.warning("no response_url to reply to (channel %s)", place.channel)
+        return False
+    response = _webhook(place.response_url).send_dict(payload)
+    if response.status_code != 200:
+        log.warning("response_url refused the reply: %s %s", response.status_code, response.body)
+    return response.status_code == 200
+
+
+def _wait_ready(client: WebClient, file_id: str) -> None:
+    # An upload finishes asynchronously; an image block naming it before then is rejected as
+    # invalid_blocks. files.info shows a mimetype once the file is ready.
+    for wait in _READY_WAITS:
+        time.sleep(wait)
+        try:
+            if client.files_info(file=file_id)["file"].get("mimetype"):
+                return
+        except SlackApiError as exc:
+            log.info(
+                "files.info unavailable (%s); showing %s without waiting", _error(exc)[0], file_id
+            )
+            return
+
+
+def _upload_private(client: WebClient, plots: tuple[Plot, ...]) -> tuple[Image, ...]:
+    """Upload plots without sharing them anywhere: only the bot holds them."""
+    uploads = [{"file": p.png, "filename": p.filename, "title": p.title} for p in plots]
+    done = client.files_upload_v2(file_uploads=uploads)
+    images = tuple(
+        Image(file_id=f["id"], title=p.title) for f, p in zip(done["files"], plots, strict=True)
+    )
+    for image in images:
+        _wait_ready(client, image.file_id)
+    return images
+
+
+def _upload_text(client: WebClient, channel: str, file: TextFile) -> None:
+    client.files_upload_v2(
+        channel=channel, content=file.content, filename=file.filename, title=file.title
+    )
+
+
+# A new message for the asker only. After a button click Slack would otherwise replace the
+# message the button was on.
+_PRIVATE = {"response_type": "ephemeral", "replace_original": False}
+
+
+def _payload(message: Message, **extra) -> dict:
+    return {"text": message.text, "blocks": list(message.blocks), **extra}
+
+
+def post_private(
+    client: WebClient,
+    place: Place,
+    reply: Reply,
+    *,
+    plots: tuple[Plot, ...] = (),
+    share_command: str | None = None,
+    notes: tuple[str, ...] = (),
+) -> bool:
+    """Show `reply` to the asker only, with its plots; True when Slack took it."""
+    notes = list(notes)
+    images: tuple[Image, ...] = ()
+    if plots:
+        try:
+            images = _upload_private(client, plots)
+        except SlackApiError as exc:
+            error, needed = _error(exc)
+            log.warning("private plot upload failed: %s", error)
+            notes.append(f"The plot could not be uploaded: {explain(error, place, needed=needed)}")
+    message = to_blocks(reply, share_command=share_command, images=images, notes=tuple(notes))
+    if message.attachment is not None:
+        notes.append(_send_file_to_dm(client, place, message.attachment))
+        message = to_blocks(reply, share_command=share_command, images=images, notes=tuple(notes))
+    if _send(place, _payload(message, **_PRIVATE)):
+        return True
+    if images:  # most likely the image blocks: say so, and keep the numbers
+        notes.append("The plot could not be shown here; add `share` to post it in the channel.")
+        message = to_blocks(reply, share_command=share_command, notes=tuple(notes))
+        return _send(place, _payload(message, **_PRIVATE))
+    return False
+
+
+def _send_file_to_dm(client: WebClient, place: Place, file: TextFile) -> str:
+    """A long answer as a file in the asker's DM with the bot: the file stays private."""
+    try:
+        dm = client.conversations_open(users=place.user)["channel"]["id"]
+        _upload_text(client, dm, file)
+    except SlackApiError as exc:
+        error, needed = _error(exc)
+        log.warning("could not send %s to a DM: %s", file.filename, error)
+        return f"I could not send you `{file.filename}`: {explain(error, place, needed=needed)}"
+    return f"`{file.filename}` is in your direct messages with me."
+
+
+def post_shared(
+    client: WebClient, place: Place, reply: Reply, plots: tuple[Plot, ...], *, command: str
+) -> str | None:
+    """Post `reply` and its plots for everyone in the channel; None, or why nothing was."""
+    message = to_blocks(reply, shared_by=place.user, command=command)
+    try:
+        client.chat_postMessage(
+            channel=place.channel, text=message.text, blocks=list(message.blocks)
+        )
+    except SlackApiError as exc:
+        error, needed = _error(exc)
+        log.warning("posting in %s failed: %s", place.channel, error)
+        return explain(error, place, needed=needed)
+    try:
+        uploads = [{"file": p.png, "filename": p.filename, "title": p.title} for p in plots]
+        if uploads:
+            client.files_upload_v2(file_uploads=uploads, channel=place.channel)
+        if message.attachment is not None:
+            _upload_text(client, place.channel, message.attachment)
+    except SlackApiError as exc:  # the numbers are out; say what is missing, privately
+        error, needed = _error(exc)
+        log.warning("uploading into %s failed: %s", place.channel, error)
+        tell(place, f"Shared, but a file could not follow: {explain(error, place, needed=needed)}")
+    return None
+
+
+def deliver(client: WebClient, place: Place, handled: Handled, *, command: str) -> None:
+    """Deliver one handled command: shared in the channel when asked, else to the asker only."""
+    outcome = handled.outcome
+    if handled.shared and not outcome.is_error:
+        problem = post_shared(client, place, outcome.reply, outcome.plots, command=command)
+        if problem is None:
+            return
+        # Not shared, but the asker still gets the answer, and the reason.
+        notes = (f"Not shared: {problem}",)
+        post_private(client, place, outcome.reply, plots=outcome.plots, notes=notes)
+        return
+    share_command = None if outcome.is_error else command
+    post_private(client, place, outcome.reply, plots=outcome.plots, share_command=share_command)
+
+
+def tell(place: Place, text: str, *, delete_original: bool = False) -> bool:
+    """A short private note to the asker (or removing the message a button was pressed on)."""
+    if delete_original:
+        return _send(place, {"delete_original": True})
+    return _send(place, {**_PRIVATE, "text": text})

@@ -1,0 +1,286 @@
+"""A local stand-in for Slack: its Web API, the upload URL, response_urls, and request signing.
+
+`SlackStub` is an HTTP server on 127.0.0.1 (a free port, in a thread) that answers the Web API
+methods the bot calls the way Slack documents them, and records every request it gets, so a
+test can start the real `sts serve --http` with SLACK_API_URL pointing here and read what the
+bot sent. `sign` signs a request body exactly as Slack does (v0, HMAC-SHA256 over
+`v0:{timestamp}:{body}`), written here independently of slack_sdk's verifier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode
+
+__all__ = [
+    "BOT_USER",
+    "SECRET",
+    "Call",
+    "SlackStub",
+    "action_body",
+    "sign",
+    "slash_body",
+]
+
+SECRET = "0123456789abcdef0123456789abcdef"
+BOT_USER = "U0BOT0001"
+TEAM = "T0TEAM001"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the stub received."""
+
+    path: str  # "/api/chat.postMessage", "/upload/F…", "/respond/<name>"
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.perf_counter() on arrival
+
+    @property
+    def method(self) -> str:
+        return self.path.removeprefix("/api/")
+
+    @property
+    def data(self) -> dict:
+        """The body as Slack's server would read it: JSON, or a form with JSON-ish fields."""
+        kind = self.headers.get("content-type", "")
+        form = {k: v[0] for k, v in parse_qs(self.query).items()}
+        if "json" in kind:
+            return {**form, **json.loads(self.body or b"{}")}
+        if "multipart" in kind or self.path.startswith("/upload/"):
+            return form
+        form.update({k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()})
+        for key in ("files", "blocks"):  # slack_sdk sends these as JSON strings in forms
+            if isinstance(form.get(key), str) and form[key].startswith("["):
+                form[key] = json.loads(form[key])
+        return form
+
+
+class SlackStub:
+    """Slack's Web API on a local port; `failures` make a method fail the way Slack fails."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._lock = threading.Condition()
+        self._failures: dict[str, list[tuple[int, str]]] = {}
+        self._ids = itertools.count(1)
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                path, _, query = self.path.partition("?")
+                call = Call(
+                    path=path,
+                    query=query,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=self.rfile.read(length),
+                    at=time.perf_counter(),
+                )
+                status, headers, body = stub._answer(call)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                with stub._lock:  # recorded after answering, as a client sees it done
+                    stub.calls.append(call)
+                    stub._lock.notify_all()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # keep test output clean
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        self.api_url = self.url + "api/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> SlackStub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- what tests use -------------------------------------------------------------------
+
+    def response_url(self, name: str) -> str:
+        return f"{self.url}respond/{name}"
+
+    def fail(self, method: str, error: str, *, status: int = 200, times: int = 1) -> None:
+        """The next `times` calls of `method` fail with `error` (status 429: rate limited)."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, error)] * times)
+
+    def find(self, prefix: str) -> list[Call]:
+        """Calls whose method (or path) starts with `prefix`, in order of arrival."""
+        with self._lock:
+            return [c for c in self.calls if c.method.startswith(prefix)]
+
+    def wait_for(
+        self,
+        prefix: str,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[Call], bool] = lambda call: True,
+    ) -> list[Call]:
+        """Block until `count` calls matching `prefix` (and `where`) arrived, else fail."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c.method.startswith(prefix) and where(c)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = sorted({c.method for c in self.calls})
+                    raise AssertionError(f"no {prefix!r} call within {timeout} s; saw {seen}")
+                self._lock.wait(left)
+
+    # --- Slack's side -----------------------------------------------------------------------
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
+        if call.path.startswith("/respond/"):
+            return 200, {"content-type": "text/html"}, b"ok"
+        if call.path.startswith("/upload/"):
+            return 200, {"content-type": "text/plain"}, f"OK - {len(call.body)}".encode()
+        method = call.method
+        with self._lock:
+            queued = self._failures.get(method)
+            failure = queued.pop(0) if queued else None
+        if failure is not None:
+            status, error = failure
+            headers = {"content-type": "application/json"}
+            if status == 429:
+                headers["retry-after"] = "0"
+            return status, headers, json.dumps({"ok": False, "error": error}).encode()
+        result = self._method(method, call.data)
+        return 200, {"content-type": "application/json"}, json.dumps(result).encode()
+
+    def _method(self, method: str, data: dict) -> dict:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://stub.slack.com/",
+                "team": "Stub",
+                "user": "sts",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0BOT0001",
+            }
+        if method == "chat.postMessage":
+            ts = f"{time.time():.6f}"
+            return {"ok": True, "channel": data.get("channel"), "ts": ts, "message": {"ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{time.time():.6f}"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):08d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = data.get("files") or []
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title"), "mimetype": ""} for f in files],
+            }
+        if method == "files.info":
+            return {"ok": True, "file": {"id": data.get("file"), "mimetype": "image/png"}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D0DM00001"}}
+        return {"ok": False, "error": "unknown_method"}
+
+
+def sign(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack sends with `body`: a v0 HMAC-SHA256 signature and its timestamp."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = f"v0:{ts}:{body}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def slash_body(
+    text: str,
+    *,
+    response_url: str,
+    channel: str = "C0PUBLIC1",
+    channel_name: str = "cohort",
+    user: str = "U0ASKER01",
+    team: str = TEAM,
+) -> str:
+    """A slash command's form body, field for field as Slack posts it."""
+    return urlencode(
+        {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "team_domain": "stub",
+            "channel_id": channel,
+            "channel_name": channel_name,
+            "user_id": user,
+            "user_name": "asker",
+            "command": "/sts",
+            "text": text,
+            "api_app_id": "A0APP0001",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+def action_body(
+    value: str,
+    *,
+    response_url: str,
+    channel: str = "C0PUBLIC1",
+    user: str = "U0ASKER01",
+    team: str = TEAM,
+    action_id: str = "sts_share",
+) -> str:
+    """A block_actions payload for a button on an ephemeral message, as Slack posts it."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "asker", "name": "asker", "team_id": team},
+        "api_app_id": "A0APP0001",
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": channel,
+            "is_ephemeral": True,
+        },
+        "trigger_id": "1.2.3",
+        "team": {"id": team, "domain": "stub"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "cohort"},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "share",
+                "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
+                "value": value,
+                "style": "primary",
+                "type": "button",
+                "action_ts": "1700000001.000200",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})

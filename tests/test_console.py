@@ -1,0 +1,59 @@
+"""`sts run` without Slack credentials: the local console, driven through stdin like a person."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from sts_bot import service
+from sts_bot.render import to_text
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_console(tmp_path, typed: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "STS_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "sts_bot.cli", "run"],
+        input=typed,
+        env={**clean, "MPLBACKEND": "Agg", "STS_AUDIT_LOG": str(tmp_path / "audit.jsonl"), **env},
+        cwd=tmp_path,  # plots land in ./out here, and no .env from the repository is read
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_console_answers_what_slack_would(tmp_path, demo):
+    typed = "orr histology=LPS\n/sts pfs\npatient 8\norr histolgy=LPS\n\nquit\nnever read\n"
+    done = run_console(tmp_path, typed)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    # The same reply the shared handler path gives, word for word.
+    assert to_text(service.respond("orr histology=LPS", demo, with_plots=False).reply) in out
+    assert "25.0% (1/4)" in out
+    assert "Plot: out/pfs.png" in out
+    assert (tmp_path / "out" / "pfs.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert "Case 8" in out  # the console is a place configured for patient-level answers
+    assert "Unknown field `histolgy`" in out and "Did you mean `histology`?" in out
+    assert "never read" not in out and "Traceback" not in done.stderr
+    # The same access and audit path as Slack, with a local identity.
+    lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [(r["command"], r["outcome"]) for r in lines] == [
+        ("orr histology=LPS", "answer"),
+        ("pfs", "answer"),
+        ("patient 8", "answer"),
+        ("orr histolgy=LPS", "error"),
+    ]
+    assert {(r["surface"], r["team"], r["channel"]) for r in lines} == {
+        ("console", "local", "console")
+    }
+
+
+def test_one_token_alone_still_opens_the_console_and_says_why(tmp_path):
+    done = run_console(tmp_path, "count\n", SLACK_BOT_TOKEN="xoxb-only-this-one")
+    assert done.returncode == 0, done.stderr
+    assert "SLACK_APP_TOKEN is not set, so this is the local console" in done.stderr
+    assert "14 of 14 patients" in done.stdout
