@@ -14,7 +14,7 @@ from .listeners import register_listeners
 from .settings import Settings, SettingsError
 from .slack_io import retry_handlers
 
-__all__ = ["build_app"]
+__all__ = ["build_app", "web_client"]
 
 log = logging.getLogger("sts.bolt")
 
@@ -29,17 +29,22 @@ class _SameToken(logging.Filter):
 log.addFilter(_SameToken())
 
 
-def build_app(
-    settings: Settings, gateway: Gateway, *, socket_mode: bool, executor: Executor | None = None
-) -> App:
-    """The app for one process; checks the bot token with auth.test before serving anything."""
-    client = WebClient(
+def web_client(settings: Settings) -> WebClient:
+    """The Web API client every Slack call uses: SLACK_API_URL, slack_sdk's retry handlers."""
+    return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=10,
         retry_handlers=retry_handlers(),
         logger=logging.getLogger("sts.slack.web"),
     )
+
+
+def build_app(
+    settings: Settings, gateway: Gateway, *, socket_mode: bool, executor: Executor | None = None
+) -> App:
+    """The app for one process; checks the bot token with auth.test before serving anything."""
+    client = web_client(settings)
     try:
         app = App(
             client=client,

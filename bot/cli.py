@@ -65,6 +65,21 @@ def _run(args: argparse.Namespace) -> int:
     return run()
 
 
+def _summary(args: argparse.Namespace) -> int:
+    from .weekly import post_summary_now
+
+    return post_summary_now(post=args.post, as_of=args.as_of, data=args.data, out=args.out)
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a date (YYYY-MM-DD)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sts", description="Cohort numbers from structured commands."
@@ -84,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="HTTP port (default: $STS_PORT or 3000)")
     serve.add_argument("--host", help="HTTP address (default: $STS_HOST or 0.0.0.0)")
     serve.set_defaults(func=_serve)
+    summary = sub.add_parser("summary", help="the weekly summary, printed or --post'ed")
+    summary.add_argument("--post", action="store_true", help="post it (once per week)")
+    summary.add_argument("--as-of", type=_date, help="the week holding DATE (YYYY-MM-DD)")
+    summary.add_argument("--data", help="cohort folder (default: $STS_DATA or the demo)")
+    summary.add_argument("--out", help="write the KM plot to this folder")
+    summary.set_defaults(func=_summary)
     run = sub.add_parser("run", help="Slack when SLACK_*_TOKEN are set, else a local console")
     run.set_defaults(func=_run)
     return parser

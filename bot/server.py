@@ -119,8 +119,10 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     # Lazy listeners (the answers) run here; acks never wait for this pool.
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
     _stop_on((signal.SIGTERM, signal.SIGINT))
+    scheduler = None
     try:
         app = build_app(settings, gateway, socket_mode=not http, executor=executor)
+        scheduler = _start_weekly(settings, app)
         if http:
             _serve_http(
                 app,
@@ -133,8 +135,20 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     except SettingsError as exc:
         return _fail(exc.problems)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         executor.shutdown(wait=True)  # finish the answers already acknowledged
     return 0
+
+
+def _start_weekly(settings: Settings, app: App):
+    """The in-process weekly post, when a channel is set and this process should schedule."""
+    if not (settings.summary_channel and settings.summary_in_process):
+        return None
+    from .scheduler import start_scheduler
+    from .weekly import poster, schedule_of
+
+    return start_scheduler(schedule_of(settings), poster(settings, app.client))
 
 
 def run() -> int:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -73,6 +74,15 @@ class Settings:
     workers: int = 8
     out_dir: Path = Path("out")
     log_level: str = "INFO"
+    # The weekly post (bot/weekly.py): where, when, and whether this process schedules it.
+    summary_channel: str | None = None
+    summary_day: str = "mon"
+    summary_hour: int = 8
+    summary_minute: int = 0
+    summary_timezone: str = "UTC"
+    summary_grace_hours: int = 12
+    summary_in_process: bool = True
+    state_dir: Path = Path("state")
 
     @property
     def has_socket_credentials(self) -> bool:
@@ -170,6 +180,25 @@ class _Reader:
             return default
         return int(value)
 
+    def weekly(self, name: str, default: tuple[str, int, int]) -> tuple[str, int, int]:
+        value = self.env.get(name)
+        if value is None:
+            return default
+        match = re.fullmatch(r"(mon|tue|wed|thu|fri|sat|sun)\s+(\d{1,2}):(\d{2})", value.lower())
+        if not match or int(match[2]) > 23 or int(match[3]) > 59:
+            self.fail(name, f"`{value}` is not a weekday and a time.", "e.g. mon 08:00")
+            return default
+        return match[1], int(match[2]), int(match[3])
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self.env.get(name, default)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(name, f"`{value}` is not a time zone.", "e.g. Europe/Berlin or UTC")
+            return default
+        return value
+
     def path(self, name: str, *, folder: bool = False) -> Path | None:
         value = self.env.get(name)
         if value is None:
@@ -221,6 +250,21 @@ def load_settings(
         workers=read.integer("STS_WORKERS", 8, 1, 256),
         out_dir=Path(env.get("STS_OUT", "out")).expanduser(),
         log_level=log_level,
+    )
+    channels = read.ids("STS_SUMMARY_CHANNEL", "channel")
+    if len(channels) > 1:
+        read.fail("STS_SUMMARY_CHANNEL", "names more than one channel.", "Give one channel ID.")
+    day, hour, minute = read.weekly("STS_SUMMARY_SCHEDULE", ("mon", 8, 0))
+    settings = replace(
+        settings,
+        summary_channel=next(iter(channels), None),
+        summary_day=day,
+        summary_hour=hour,
+        summary_minute=minute,
+        summary_timezone=read.timezone("STS_SUMMARY_TZ", "UTC"),
+        summary_grace_hours=read.integer("STS_SUMMARY_GRACE_HOURS", 12, 0, 24 * 6),
+        summary_in_process=read.flag("STS_SUMMARY_IN_PROCESS", True),
+        state_dir=Path(env.get("STS_STATE_DIR", "state")).expanduser(),
     )
     if read.problems:
         raise SettingsError(read.problems)

@@ -89,7 +89,6 @@ def post_weekly(
 ) -> PostResult:
     """Post the summary for the week holding `as_of` to `channel`, unless it went out already."""
     from .blocks import to_blocks  # the same Block Kit renderer as every reply
-    from .slack_io import upload_plots
 
     period = period_of(as_of).key
     claim = ledger.claim(period, channel)
@@ -103,10 +102,14 @@ def post_weekly(
             ledger.mark_sent(claim, ts)
             return PostResult(status="recovered", period=period, channel=channel, ts=ts)
         outcome = respond(f"summary as_of={as_of.isoformat()}", cohort)
+        if outcome.is_error:
+            ledger.release(claim)
+            raise RuntimeError(f"weekly {period}: {outcome.json['error']['message']}")
+        message = to_blocks(outcome.reply)
         response = client.chat_postMessage(
             channel=channel,
-            text=outcome.reply.header,
-            blocks=to_blocks(outcome.reply, shareable=False),
+            text=message.text,
+            blocks=list(message.blocks),
             metadata={"event_type": METADATA_EVENT, "event_payload": {"period": period}},
         )
         ts = response["ts"]
@@ -115,9 +118,93 @@ def post_weekly(
         ledger.release(claim)
         raise
     if outcome.plots:
+        uploads = [{"file": p.png, "filename": p.filename, "title": p.title} for p in outcome.plots]
         try:
-            upload_plots(client, outcome.plots, channel=channel, thread_ts=ts)
+            client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=ts)
         except SlackApiError as exc:  # the post is out; a missing plot must not repost it
             log.warning("weekly %s: plot upload failed: %s", period, exc.response.get("error"))
     log.info("weekly %s posted to %s ts=%s", period, channel, ts)
     return PostResult(status="posted", period=period, channel=channel, ts=ts)
+
+
+def post_summary_now(
+    *, post: bool, as_of: dt.date | None, data: str | None = None, out: str | None = None
+) -> int:
+    """`sts summary [--post] [--as-of DATE]`: print the summary, or post it once.
+
+    Printing defaults to today's week; posting defaults to the week that ended yesterday, which
+    is what an external scheduler running on Monday mornings wants.
+    """
+    import sys
+    from pathlib import Path
+
+    from sts_queries.errors import StsError
+
+    from .service import load
+    from .settings import SettingsError, load_settings
+
+    try:
+        cohort = load(data)
+    except StsError as exc:
+        print(f"sts: {exc.message} {exc.hint}".strip(), file=sys.stderr)
+        return 2
+    if not post:
+        day = as_of or dt.date.today()
+        outcome = respond(
+            f"summary as_of={day.isoformat()}", cohort, out_dir=Path(out) if out else None
+        )
+        print(outcome.text)
+        return 2 if outcome.is_error else 0
+    try:
+        settings = load_settings(require=("SLACK_BOT_TOKEN", "STS_SUMMARY_CHANNEL"))
+    except SettingsError as exc:
+        print("sts: cannot post the summary:\n" + "\n".join(exc.problems), file=sys.stderr)
+        return 2
+    from .app import web_client
+
+    ledger = Ledger(settings.state_dir / "weekly.sqlite3")
+    day = as_of or dt.date.today() - dt.timedelta(days=1)
+    try:
+        result = post_weekly(
+            client=web_client(settings),
+            channel=settings.summary_channel,
+            cohort=cohort,
+            ledger=ledger,
+            as_of=day,
+        )
+    except SlackApiError as exc:
+        print(f"sts: Slack refused the post: {exc.response.get('error')}", file=sys.stderr)
+        return 1
+    print(
+        f"{result.period} → {result.channel}: {result.status}"
+        + (f" (ts {result.ts})" if result.ts else "")
+    )
+    return 0
+
+
+def schedule_of(settings) -> Schedule:
+    return Schedule(
+        day=settings.summary_day,
+        hour=settings.summary_hour,
+        minute=settings.summary_minute,
+        timezone=settings.summary_timezone,
+        grace=dt.timedelta(hours=settings.summary_grace_hours),
+    )
+
+
+def poster(settings, client: WebClient):
+    """The function the scheduler calls: post the week of `as_of` to the configured channel."""
+    from .service import load
+
+    ledger = Ledger(settings.state_dir / "weekly.sqlite3")
+
+    def post(as_of: dt.date) -> PostResult:
+        return post_weekly(
+            client=client,
+            channel=settings.summary_channel,
+            cohort=load(settings.data_dir),
+            ledger=ledger,
+            as_of=as_of,
+        )
+
+    return post

@@ -58,9 +58,10 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         raise UsageError(
             "The summary covers the whole cohort; it takes no filters.", hint="/sts summary"
         )
-    as_of = spec.as_of or dt.date.today()
-    period = period_of(as_of)
-    day = min(as_of, period.end)
+    today = dt.date.today()
+    period = period_of(spec.as_of or today)
+    # The post for a week says what was known at its end (or now, for the week in progress).
+    day = min(period.end, today)
     now = snapshot(cohort, day)
     before = _snapshot_or_none(cohort, period.start - dt.timedelta(days=1))
     size = len(now.query("SELECT 1 FROM patients"))

@@ -70,6 +70,7 @@ class SlackStub:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.messages: list[dict] = []  # what chat.postMessage posted, for conversations.history
         self._lock = threading.Condition()
         self._failures: dict[str, list[tuple[int, str]]] = {}
         self._ids = itertools.count(1)
@@ -183,7 +184,16 @@ class SlackStub:
             }
         if method == "chat.postMessage":
             ts = f"{time.time():.6f}"
+            message = {"ts": ts, "channel": data.get("channel"), "text": data.get("text")}
+            if data.get("metadata"):
+                message["metadata"] = data["metadata"]
+            with self._lock:
+                self.messages.append(message)
             return {"ok": True, "channel": data.get("channel"), "ts": ts, "message": {"ts": ts}}
+        if method == "conversations.history":
+            with self._lock:
+                found = [m for m in self.messages if m["channel"] == data.get("channel")]
+            return {"ok": True, "messages": list(reversed(found)), "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
         if method == "files.getUploadURLExternal":
