@@ -41,10 +41,22 @@ METRIC_COMMANDS = (
 KM_COMMAND = "pfs"
 
 
-def commands(total: int) -> list[str]:
-    """Every fourth command a KM plot, the rest cycling through metric commands."""
+_fresh = itertools.count(45)
+
+
+def commands(total: int, *, fresh: bool = False) -> list[str]:
+    """Every fourth command a KM plot, the rest cycling through metric commands.
+
+    `fresh` makes every command a question not asked before (a new `age<=N` on each), so the
+    answer cache (bot/service.py) cannot serve it: the figures then show the computation.
+    """
     metrics = itertools.cycle(METRIC_COMMANDS)
-    return [KM_COMMAND if i % 4 == 3 else next(metrics) for i in range(total)]
+    out = [KM_COMMAND if i % 4 == 3 else next(metrics) for i in range(total)]
+    return [f"{text} age<={next(_fresh)}" for text in out] if fresh else out
+
+
+def is_km(text: str) -> bool:
+    return text.split()[0] == KM_COMMAND
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -94,6 +106,12 @@ def main() -> int:
             with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
                 results = list(pool.map(send, burst, [f"burst{i:03d}" for i in range(len(burst))]))
             wall = time.perf_counter() - started
+            fresh = commands(args.total, fresh=True)
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+                names = [f"fresh{i:03d}" for i in range(len(fresh))]
+                fresh_results = list(pool.map(send, fresh, names))
+            fresh_wall = time.perf_counter() - started
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -104,16 +122,21 @@ def main() -> int:
     report(alone, alone_texts)
     print(
         f"sts serve --http: {args.total} signed commands, {args.concurrency} at once, warm "
-        f"({os.cpu_count()} CPUs); burst took {wall:.2f} s"
+        f"({os.cpu_count()} CPUs), repeated questions (answer cache); burst took {wall:.2f} s"
     )
     report(results, burst)
+    print(
+        f"sts serve --http: {args.total} signed commands, {args.concurrency} at once, warm "
+        f"({os.cpu_count()} CPUs), every question new (no cache); burst took {fresh_wall:.2f} s"
+    )
+    report(fresh_results, fresh)
     return 0
 
 
 def report(results: list[tuple[float, float]], texts: list[str]) -> None:
     acks = [a for a, _ in results]
-    metric = [r for (_, r), text in zip(results, texts, strict=True) if text != KM_COMMAND]
-    km = [r for (_, r), text in zip(results, texts, strict=True) if text == KM_COMMAND]
+    metric = [r for (_, r), text in zip(results, texts, strict=True) if not is_km(text)]
+    km = [r for (_, r), text in zip(results, texts, strict=True) if is_km(text)]
     print("  " + line("ack (HTTP 200)", acks))
     print("  " + line("reply, metric", metric))
     print("  " + line("reply, KM plot (pfs)", km))

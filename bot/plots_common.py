@@ -89,7 +89,14 @@ def new_figure(height: float = HEIGHT_IN) -> Figure:
 def to_png(fig: Figure) -> bytes:
     """Render at the figure's own size (no tight bbox, so the pixel size is predictable)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, metadata={"Software": None})
+    # zlib level 1: a tenth of the encoding time for a file about a fifth larger.
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=fig.dpi,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": 1},
+    )
     return buf.getvalue()
 
 

@@ -10,10 +10,12 @@ import logging
 import os
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sts_queries.answer import ask
+from sts_queries.answer import answer as compute
+from sts_queries.answer import understand
 from sts_queries.cohort import Cohort, demo_path, load_cohort
 from sts_queries.errors import CohortDataError, StsError
 from sts_queries.result import Answer
@@ -102,6 +104,33 @@ def unexpected(exc: BaseException, context: str) -> Outcome:
     return Outcome.from_error(error)
 
 
+# Answers are pure functions of (cohort, spec): a loaded cohort never changes (a reload makes a
+# new one), so a repeated question — the tumor board asking `pfs` again — costs nothing. The
+# value keeps its cohort alive, so an id() in a key is never reused while the entry lives.
+_CACHE_SIZE = 256
+_answers: OrderedDict[tuple, tuple[Cohort, Answer, tuple[Plot, ...]]] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
+def _answer_and_plots(text: str, cohort: Cohort, with_plots: bool):
+    spec = understand(text, cohort)
+    # The summary depends on today's date, so it is always computed afresh.
+    key = None if spec.metric == "summary" else (id(cohort), spec, with_plots)
+    if key is not None:
+        with _answers_lock:
+            if key in _answers:
+                _answers.move_to_end(key)
+                return _answers[key][1:]
+    answer = compute(spec, cohort)
+    plots = draw(answer) if with_plots else ()
+    if key is not None:
+        with _answers_lock:
+            _answers[key] = (cohort, answer, plots)
+            while len(_answers) > _CACHE_SIZE:
+                _answers.popitem(last=False)
+    return answer, plots
+
+
 def respond(
     text: str,
     cohort: Cohort,
@@ -111,8 +140,7 @@ def respond(
 ) -> Outcome:
     """Answer one command: the reply, its JSON and its plots; never raises for user input."""
     try:
-        answer = ask(text, cohort)
-        plots = draw(answer) if with_plots else ()
+        answer, plots = _answer_and_plots(text, cohort, with_plots)
     except StsError as exc:
         return Outcome.from_error(exc)
     except Exception as exc:  # the edge: a bug must not reach the user as a traceback

@@ -44,9 +44,17 @@ def test_a_bug_becomes_a_reference_not_a_traceback(demo, monkeypatch, caplog):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(service, "draw", broken)
+    monkeypatch.setattr(service, "_answers", type(service._answers)())  # no cached plots
     outcome = service.respond("pfs", demo)
     assert outcome.is_error and outcome.kind == "internal"
     message = outcome.json["error"]["message"]
     assert message.startswith("Something went wrong (ref ") and "boom" not in message
     ref = message.split("ref ")[1].rstrip(").")
     assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_a_repeated_question_is_answered_from_the_cache(demo):
+    first = service.respond("pfs by=sex", demo)
+    again = service.respond("PFS  BY=SEX", demo)  # the same question, typed differently
+    assert again.plots is first.plots and again.answer is first.answer
+    assert service.respond("pfs by=stage", demo).answer is not first.answer

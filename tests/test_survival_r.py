@@ -45,6 +45,7 @@ def ids(rows, width: int) -> list[str]:
 
 # R output: `# fmt: off` keeps R's layout so a regenerated block can be pasted over it whole.
 # fmt: off
+# Rscript tests/reference/km_reference.R: R 4.2.2, survival 3.5.3
 KM_MEDIANS = [
     ("lung", None, None, "log-log", 310, 284, 361),
     ("lung", None, None, "log", 310, 285, 363),

@@ -68,7 +68,8 @@ subset_of <- function(d, col, value) {
 }
 fit_of <- function(d, conf_type) survfit(Surv(time, event) ~ 1, data = d, conf.type = conf_type)
 
-cat(sprintf("# R %s, survival %s\n\n", getRversion(), packageVersion("survival")))
+cat(sprintf("# Rscript tests/reference/km_reference.R: R %s, survival %s\n",
+            getRversion(), packageVersion("survival")))
 
 # --- KM_MEDIANS: (dataset, group column, group value, conf.type, median, LCL, UCL) ---------
 
