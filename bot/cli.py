@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -110,9 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_file() -> None:
+    """Tracebacks go to a log file under the reference the user is shown, never to the screen."""
+    state = Path(os.environ.get("STS_STATE_DIR", "state"))
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(state / "sts.log", encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.cmd in ("ask", "check", "summary"):
+        _log_to_file()
     return args.func(args)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from sts_queries.answer import answer as compute
 from sts_queries.answer import understand
 from sts_queries.cohort import Cohort, demo_path, load_cohort
-from sts_queries.errors import CohortDataError, StsError
+from sts_queries.errors import CohortDataError, InternalError, StsError
 from sts_queries.result import Answer
 
 from .figures import Plot, draw
@@ -99,9 +99,9 @@ def unexpected(exc: BaseException, context: str) -> Outcome:
     """A bug: the user gets a reference, the log gets the traceback under it."""
     ref = uuid.uuid4().hex[:8]
     log.error("unexpected failure ref=%s while %s", ref, context, exc_info=exc)
-    error = StsError(f"Something went wrong (ref {ref}).", hint="The team can find it in the log.")
-    error.kind = "internal"
-    return Outcome.from_error(error)
+    return Outcome.from_error(
+        InternalError(f"Something went wrong (ref {ref}).", hint="The team can find it in the log.")
+    )
 
 
 # Answers are pure functions of (cohort, spec): a loaded cohort never changes (a reload makes a

@@ -9,7 +9,15 @@ from .errors import EmptySelection
 from .spec import QuerySpec
 from .sql import statement
 
-__all__ = ["fmt_pct", "group_labels", "provenance_notes", "run", "selected_n"]
+__all__ = [
+    "MISSING",
+    "group_labels",
+    "group_name",
+    "is_missing",
+    "provenance_notes",
+    "run",
+    "selected_n",
+]
 
 
 def run(spec: QuerySpec, cohort: Cohort, body: str, extra: list | None = None) -> pd.DataFrame:
@@ -55,5 +63,17 @@ def provenance_notes(
     )
 
 
-def fmt_pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{100 * value:.{digits}f}%"
+MISSING = "missing"  # the group of patients whose `by` field is empty
+
+
+def is_missing(value) -> bool:
+    """None, NaN, NA and NaT alike: what pandas hands back for an empty cell."""
+    try:
+        return value is None or bool(value != value)  # NaN and NA are not equal to themselves
+    except (TypeError, ValueError):
+        return False
+
+
+def group_name(value) -> str:
+    """The label of a `group_key` value; empty cells form their own group, `missing`."""
+    return MISSING if is_missing(value) else str(value)

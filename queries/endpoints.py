@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from .cohort import TIME_UNITS, Cohort
-from .common import group_labels, provenance_notes, run, selected_n
+from .common import group_labels, group_name, provenance_notes, run, selected_n
 from .errors import UsageError
 from .median_se import symmetric_median_ci
 from .result import Answer
@@ -87,7 +87,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     curves: list[tuple[str, KMFit]] = [("All", fit)]
     groups, test = [], None
     if spec.by:
-        keys = frame["group_key"].fillna("missing").astype(str).to_numpy()
+        keys = frame["group_key"].map(group_name).to_numpy()
         curves = []
         for label in group_labels(spec, cohort, set(keys)):
             mask = keys == label

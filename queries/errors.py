@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "CohortDataError",
     "EmptySelection",
+    "InternalError",
     "NotAllowed",
     "StsError",
     "UnknownField",
@@ -51,6 +52,12 @@ class UnknownValue(StsError):
 
 class EmptySelection(StsError):
     kind = "empty_selection"
+
+
+class InternalError(StsError):
+    """A bug, told to the user only as a reference the log files the traceback under."""
+
+    kind = "internal"
 
 
 class NotAllowed(StsError):

@@ -1,9 +1,10 @@
 """Exact statistics for rates: Clopper–Pearson intervals and Fisher's exact test.
 
 Both reproduce R: `binom.test()$conf.int` and `fisher.test()$p.value` (R's `stats`, whose source
-each choice below follows). Fisher's test on tables larger than 2 x 2 enumerates every table
-with the observed margins (Freeman–Halton); when there are too many to finish in about a second
-it raises `TooLargeForExact` so the caller can fall back and say so.
+each choice below follows). Fisher's test on tables larger than 2 x 2 is the Freeman–Halton
+test: it sums over all tables with the observed margins, built column by column in numpy and
+pruned the way R's network algorithm (FEXACT) prunes. When that would still take more than
+about a second it raises `TooLargeForExact`, so the caller can fall back and say so.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from scipy.stats import beta, hypergeom
 
 __all__ = ["MAX_TABLES", "TooLargeForExact", "clopper_pearson", "fisher_exact"]
 
-# About one second of vectorised enumeration on an ordinary laptop core.
-MAX_TABLES = 3_000_000
+# Partial tables built in all, about one second of numpy work (~300 ns each) on one core.
+MAX_TABLES = 2_500_000
 
 # R's tolerances for "as or less likely than the observed table": fisher.test's
 # relErr = 1 + 1e-7 for 2 x 2, and FEXACT's TOL = 3.45254e-7 added to log-probabilities.
@@ -51,7 +52,7 @@ def fisher_exact(table) -> float:
 
     The p-value is the total probability, under fixed margins, of every table no more likely
     than the observed one (within R's relative tolerance). Raises `TooLargeForExact` when
-    there are more than `MAX_TABLES` tables to enumerate.
+    more than `MAX_TABLES` partial tables would have to be built.
     """
     x = np.asarray(table)
     if x.ndim != 2 or min(x.shape) < 2:
@@ -85,37 +86,83 @@ def _fisher_2x2(x: np.ndarray) -> float:
 
 
 def _freeman_halton(x: np.ndarray) -> float:
-    """Enumerate all tables with the observed margins, column by column, in numpy.
+    """Sum the probabilities of all tables with x's margins that are no likelier than x.
 
-    Each pass fills one column for every partial table at once; the last column is whatever
-    the rows still need. Every partial table can always be completed, so the count only grows
-    and can be checked before it is too late to stop.
+    Tables are built column by column for all partial tables at once (numpy), with two
+    savings from Mehta & Patel's network algorithm, which R's FEXACT implements: partial
+    tables whose remaining row totals agree (as a multiset) and whose weights agree are merged
+    with a multiplicity, and a partial table whose completions are provably all in (or all out)
+    is settled in closed form instead of being expanded.
     """
-    # Fewer rows means fewer cells to fill per column; the largest column goes last because
-    # it is never enumerated.
+    # Fewer rows means fewer cells per column; the largest column comes last, when the bounds
+    # are exact and nothing is expanded.
     if x.shape[0] > x.shape[1]:
         x = x.T
     x = x[:, np.argsort(x.sum(axis=0), kind="stable")]
     rows, cols = x.sum(axis=1), x.sum(axis=0)
-    total = int(rows.sum())
+    # log P(table) = constant + log_w, with log_w = -sum log(cell!) over the table's cells.
+    constant = gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(rows.sum() + 1)
+    threshold = -gammaln(x + 1).sum() + _LOG_TOL_RXC
+    # Merging keys a table's remaining row totals as one integer, in base (largest row + 1).
+    radix = (int(rows.max()) + 1) ** np.arange(rows.size, dtype=np.int64)
+    mergeable = (int(rows.max()) + 1) ** rows.size < 2**62
 
-    # log P(table) = constant - sum log(cell!), so only the cell part varies between tables.
-    constant = gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(total + 1)
-    observed = -gammaln(x + 1).sum()
+    left = np.sort(rows)[None, :]  # what each row still needs, one line per partial table
+    log_w, count = np.zeros(1), np.ones(1)
+    p, built = 0.0, 0
+    for j in range(cols.size):
+        log_rest, upper, lower = _completions(left, cols[j:])
+        settled_in = log_w + upper <= threshold
+        p += math.fsum(
+            count[settled_in] * np.exp(constant + log_w[settled_in] + log_rest[settled_in])
+        )
+        still_open = ~settled_in & (log_w + lower <= threshold)
+        if not still_open.any():
+            break
+        left, log_w, count = left[still_open], log_w[still_open], count[still_open]
+        left, log_w, count = _fill_column(left, log_w, count, int(cols[j]), MAX_TABLES - built)
+        built += left.shape[0]
+        if mergeable:
+            left, log_w, count = _merge(left, log_w, count, radix)
+    return p
 
-    left = rows[None, :].copy()  # what each row still needs, one line per partial table
-    log_w = np.zeros(1)
-    for col_total in cols[:-1]:
-        left, log_w = _fill_column(left, log_w, int(col_total))
-    log_w = log_w - gammaln(left + 1).sum(axis=1)
 
-    as_extreme = log_w <= observed + _LOG_TOL_RXC
-    return math.fsum(np.exp(log_w[as_extreme] + constant))
+def _completions(left: np.ndarray, rest: np.ndarray):
+    """For each partial table: log of the summed weight of all its completions, and bounds
+    on the largest and smallest single completion's log weight."""
+    # Sum over tables with these margins of prod 1/cell! = M! / (prod rows! prod cols!).
+    row_part = gammaln(left + 1).sum(axis=1)
+    log_rest = gammaln(rest.sum() + 1) - row_part - gammaln(rest + 1).sum()
+    if rest.size == 1:  # one column left: its completion is the rows' remainders
+        return log_rest, -row_part, -row_part
+    # sum log(cell!) is smallest for the most even split (convexity), so spreading each row
+    # over the columns, or each column over the rows, ignoring the other margins, bounds the
+    # largest weight; a cell never exceeds its row or column total, which bounds the smallest.
+    upper = np.minimum(
+        -_even_split(left, rest.size).sum(axis=1), -_even_split(rest, left.shape[1]).sum()
+    )
+    lower = np.maximum(-row_part, -gammaln(rest + 1).sum())
+    return log_rest, upper, lower
 
 
-def _fill_column(
-    left: np.ndarray, log_w: np.ndarray, col_total: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _even_split(total: np.ndarray, parts: int) -> np.ndarray:
+    """sum of log(cell!) when `total` is spread as evenly as possible over `parts` cells."""
+    q, extra = np.divmod(total, parts)
+    return extra * gammaln(q + 2) + (parts - extra) * gammaln(q + 1)
+
+
+def _merge(left, log_w, count, radix):
+    """Merge partial tables with the same remaining row totals and (to 1e-9) the same weight."""
+    left = np.sort(left, axis=1)  # rows are interchangeable for what remains
+    code = left @ radix
+    weight = np.round(log_w * 1e9).astype(np.int64)
+    order = np.lexsort((weight, code))
+    code, weight = code[order], weight[order]
+    first = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (weight[1:] != weight[:-1])])
+    return left[order[first]], log_w[order[first]], np.add.reduceat(count[order], first)
+
+
+def _fill_column(left, log_w, count, col_total: int, limit: int):
     """Every way to spread `col_total` over the rows of each partial table in `left`."""
     r = left.shape[1]
     placed = np.zeros(left.shape[0], dtype=np.int64)  # of this column, placed so far
@@ -127,18 +174,19 @@ def _fill_column(
         high = np.minimum(left[:, i], remaining)
         width = high - low + 1
         size = int(width.sum())
-        if size > MAX_TABLES:
+        if size > limit:
             raise TooLargeForExact(
-                f"Fisher's exact test would need more than {MAX_TABLES:,} tables here.",
+                f"This table is too large for Fisher's exact test here (more than {MAX_TABLES:,}"
+                " partial tables to enumerate)."
             )
         parent = np.repeat(np.arange(width.size), width)
         # Position of each child within its parent's run gives its cell value.
-        offset = np.arange(size) - np.repeat(np.cumsum(width) - width, width)
-        cell = low[parent] + offset
-        left, log_w, placed, after = left[parent], log_w[parent], placed[parent], after[parent]
+        cell = low[parent] + np.arange(size) - np.repeat(np.cumsum(width) - width, width)
+        left, log_w, count = left[parent], log_w[parent], count[parent]
+        placed, after = placed[parent], after[parent]
         left[:, i] -= cell
         log_w = log_w - gammaln(cell + 1)
         placed = placed + cell
     cell = col_total - placed  # the last row takes the rest of the column
     left[:, r - 1] -= cell
-    return left, log_w - gammaln(cell + 1)
+    return left, log_w - gammaln(cell + 1), count

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .cohort import Cohort
-from .common import group_labels, provenance_notes, run, selected_n
+from .common import group_labels, group_name, provenance_notes, run, selected_n
+from .errors import UsageError
 from .exact import TooLargeForExact, clopper_pearson, fisher_exact
 from .result import Answer
 from .spec import QuerySpec
@@ -56,8 +57,6 @@ def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """ORR or DCR: k/N, the exact CI and the response breakdown, per group when asked."""
     metric = spec.metric
     if "best_response" not in cohort.catalog.names():
-        from .errors import UsageError
-
         raise UsageError(
             f"This cohort has no `best_response` column, so {TITLES[metric]} cannot be computed.",
             hint="Add best_response (CR/PR/SD/PD/NE) to patients.csv.",
@@ -68,10 +67,7 @@ def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     overall = _rate(total, metric)
     groups, test, notes = [], None, []
     if spec.by:
-        rows = {
-            str(r["group_key"]) if r["group_key"] is not None else "missing": r
-            for _, r in frame.iterrows()
-        }
+        rows = {group_name(r["group_key"]): r for _, r in frame.iterrows()}
         for label in group_labels(spec, cohort, set(rows)):
             groups.append({"label": label, **_rate(rows[label], metric)})
         test, notes = _fisher(groups)
@@ -97,10 +93,7 @@ def count_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     groups = []
     if spec.by:
         frame = run(spec, cohort, metric_sql("count"))
-        counts = {
-            str(r["group_key"]) if r["group_key"] is not None else "missing": int(r["n"])
-            for _, r in frame.iterrows()
-        }
+        counts = {group_name(r["group_key"]): int(r["n"]) for _, r in frame.iterrows()}
         groups = [{"label": g, "n": counts[g]} for g in group_labels(spec, cohort, set(counts))]
     total = len(cohort.query("SELECT 1 FROM patients"))
     return Answer(

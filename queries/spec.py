@@ -67,6 +67,7 @@ CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
 _OPTIONS = ("by", "ci", "unit", "grade", "as_of")
+_UNGROUPED = ("list", "patient", "fields", "help", "summary")
 # Fields of the adverse_events table that `tox` may filter on, besides patient fields.
 _AE_FIELDS = ("grade",)
 
@@ -282,6 +283,12 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                 options["unit"] = unit
             continue
         filters.append(_filter(cond, catalog))
+    if options.get("by") and metric in _UNGROUPED:
+        raise UsageError(
+            f"`by=` does not apply to `{metric}`.",
+            hint="by= splits orr, dcr, survival, tox, count, baseline and swimmer; "
+            f"filter instead, e.g. /sts {metric} {options['by']}=...",
+        )
     patient_id = topic = None
     if metric == "patient":
         if len(command.args) != 1:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .cohort import Cohort
+from .common import provenance_notes
 from .endpoints import survival_answer
 from .errors import StsError, UsageError
 from .rates import rate_answer
@@ -112,8 +113,6 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         "pfs": pfs,
         "new_grade3plus": severe,
     }
-    from .common import provenance_notes
-
     return Answer(
         spec=spec,
         metric="summary",

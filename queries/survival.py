@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.stats import chi2, norm
 
 from sts_queries.errors import UsageError
@@ -63,7 +64,7 @@ class KMFit:
 
 
 class LogRankNotEstimable(ValueError):
-    """The groups' variance matrix is singular, where R's `survdiff` stops with an error."""
+    """R's `survdiff` gives no usable answer: a singular variance (R stops) or no events."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,11 +131,16 @@ def kaplan_meier(time, event, *, conf_type: str = "log-log", conf_level: float =
 
 
 def logrank(time, event, group) -> LogRank:
-    """Log-rank chi-square across the groups in `group`; equals R's `survdiff` chisq and p."""
+    """Log-rank chi-square across the groups in `group`; equals R's `survdiff` chisq and p.
+
+    Raises `LogRankNotEstimable` where survdiff stops on a singular variance.
+    """
     t, e = _as_survival_data(time, event)
     g = np.asarray(group)
     if g.shape != t.shape:
         raise ValueError("time, event and group must have the same length")
+    if pd.isna(g).any():  # survdiff drops these rows; here the caller decides, visibly
+        raise ValueError("group has missing values; drop those patients first")
     levels, g_idx = np.unique(g, return_inverse=True)
     if levels.size < 2:
         raise UsageError(
@@ -165,8 +171,10 @@ def logrank(time, event, group) -> LogRank:
     # make the variance invertible; df counts the groups that remain informative.
     informative = expected > 0
     df = int(informative.sum()) - 1
-    if df < 1:
-        return LogRank(chi2=0.0, df=max(df, 0), p=1.0)
+    if df < 0:  # no events at all: R's p is NA
+        raise LogRankNotEstimable("The log-rank test is not estimable here: there are no events.")
+    if df == 0:  # one group alone is at risk at the events: R reports chisq 0 on 0 df, p = 1
+        return LogRank(chi2=0.0, df=0, p=1.0)
     diff = (observed - expected)[informative][1:]
     v = var[np.ix_(informative, informative)][1:, 1:]
     # R's solve() stops on a (computationally) singular variance, e.g. when every event

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from .cohort import TIME_UNITS, Cohort
-from .common import provenance_notes, run, selected_n
+from .common import group_labels, group_name, provenance_notes, run, selected_n
 from .errors import UsageError
 from .result import Answer
 from .spec import QuerySpec
@@ -104,11 +104,19 @@ def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
                 "responses": tuple(responses),
                 "progression": followed if progressed else None,
                 "surgery": surgery,
+                "group": group_name(r["group_key"]) if spec.by else None,
             }
         )
+    groups = []
+    if spec.by:
+        sizes: dict[str, int] = {}
+        for lane in lanes:
+            sizes[lane["group"]] = sizes.get(lane["group"], 0) + 1
+        groups = [{"label": g, "n": sizes[g]} for g in group_labels(spec, cohort, set(sizes))]
     return Answer(
         spec=spec,
         metric="swimmer",
+        groups=tuple(groups),
         title="Swimmer plot",
         n=n,
         filters=tuple(spec.describe_filters()),

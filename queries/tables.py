@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from .catalog import CATEGORICAL, NUMERIC, Field
 from .cohort import Cohort
-from .common import group_labels, provenance_notes, run, selected_n
+from .common import group_labels, group_name, is_missing, provenance_notes, run, selected_n
 from .errors import UnknownValue
 from .result import Answer
 from .spec import QuerySpec
@@ -36,21 +35,15 @@ def baseline_fields(cohort: Cohort) -> list[Field]:
     return chosen
 
 
-def _group(value) -> str:
-    return (
-        "all" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-    )
-
-
 def _rows_for(spec: QuerySpec, cohort: Cohort, fields: list[Field]) -> dict[str, list[dict]]:
-    """Baseline rows keyed by group ("all" when ungrouped)."""
+    """Baseline rows keyed by group (one key, whatever it is, when ungrouped)."""
     out: dict[str, list[dict]] = {}
     for f in fields:
         column = quote_identifier(f.name)
         if f.kind == NUMERIC:
             frame = run(spec, cohort, metric_sql("baseline_numeric").format(column=column))
             for _, r in frame.iterrows():
-                out.setdefault(_group(r["group_key"]), []).append(
+                out.setdefault(group_name(r["group_key"]), []).append(
                     {
                         "field": f.name,
                         "label": f.label,
@@ -62,11 +55,8 @@ def _rows_for(spec: QuerySpec, cohort: Cohort, fields: list[Field]) -> dict[str,
                 )
             continue
         frame = run(spec, cohort, metric_sql("baseline_categorical").format(column=column))
-        for key, part in frame.groupby(frame["group_key"].map(_group), dropna=False):
-            counts = {
-                ("missing" if v is None else str(v)): int(n)
-                for v, n in zip(part["value"], part["n"], strict=True)
-            }
+        for key, part in frame.groupby(frame["group_key"].map(group_name), dropna=False):
+            counts = {group_name(v): int(n) for v, n in zip(part["value"], part["n"], strict=True)}
             total = sum(counts.values())
             order = [v for v in f.values if v in counts] + sorted(set(counts) - set(f.values))
             values = [
@@ -84,11 +74,12 @@ def baseline_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     n = selected_n(spec, cohort)
     fields = baseline_fields(cohort)
     rows = _rows_for(spec, cohort, fields)
-    ungrouped = _rows_for(replace(spec, by=None), cohort, fields)["all"] if spec.by else rows["all"]
+    overall = _rows_for(replace(spec, by=None), cohort, fields) if spec.by else rows
+    ungrouped = next(iter(overall.values()))
     groups = []
     if spec.by:
         sizes = run(spec, cohort, metric_sql("count"))
-        size = {_group(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
+        size = {group_name(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
         for label in group_labels(spec, cohort, set(rows)):
             groups.append({"label": label, "n": size[label], "rows": rows[label]})
     return Answer(
@@ -111,7 +102,7 @@ def list_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     select = ", ".join(quote_identifier(c) for c in columns)
     frame = run(spec, cohort, metric_sql("list").format(columns=select))
     patients = [
-        {c: (None if _missing(v) else v) for c, v in zip(columns, row, strict=True)}
+        {c: (None if is_missing(v) else v) for c, v in zip(columns, row, strict=True)}
         for row in frame.itertuples(index=False)
     ]
     lines = tuple(" · ".join(f"{p[c]}" for c in columns if p[c] is not None) for p in patients)
@@ -125,13 +116,6 @@ def list_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         lines=lines,
         notes=provenance_notes(spec, cohort, tuple(columns)),
     )
-
-
-def _missing(value) -> bool:
-    try:
-        return value is None or bool(value != value)  # NaN and NA are not equal to themselves
-    except (TypeError, ValueError):
-        return False
 
 
 def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
@@ -173,7 +157,7 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         raise UnknownValue(
             f"No patient `{spec.patient_id}` in this cohort.", hint=f"Known ids: {known}."
         )
-    record = {k: (None if _missing(v) else v) for k, v in frame.iloc[0].items()}
+    record = {k: (None if is_missing(v) else v) for k, v in frame.iloc[0].items()}
     pid = record["patient_id"]
     events = []
     if cohort.has_table("adverse_events"):
@@ -181,13 +165,15 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             "SELECT * FROM adverse_events WHERE patient_id = ? ORDER BY grade DESC, term", [pid]
         )
         events = [
-            {k: (None if _missing(v) else v) for k, v in r.items()} for r in aes.to_dict("records")
+            {k: (None if is_missing(v) else v) for k, v in r.items()}
+            for r in aes.to_dict("records")
         ]
     assessments = []
     if cohort.has_table("assessments"):
         rows = cohort.query("SELECT * FROM assessments WHERE patient_id = ? ORDER BY date", [pid])
         assessments = [
-            {k: (None if _missing(v) else v) for k, v in r.items()} for r in rows.to_dict("records")
+            {k: (None if is_missing(v) else v) for k, v in r.items()}
+            for r in rows.to_dict("records")
         ]
     tables = tuple(t for t in ("adverse_events", "assessments") if cohort.has_table(t))
     return Answer(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .cohort import Cohort
-from .common import group_labels, provenance_notes, run, selected_n
+from .common import group_labels, group_name, provenance_notes, run, selected_n
 from .errors import UsageError
 from .result import Answer
 from .spec import QuerySpec
@@ -52,8 +52,8 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     groups = []
     if spec.by:
         sizes = run(spec, cohort, metric_sql("count"))
-        size = {str(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
-        keys = frame["group_key"].astype(str)
+        size = {group_name(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
+        keys = frame["group_key"].map(group_name)
         for label in group_labels(spec, cohort, set(size)):
             part = frame[keys == label]
             groups.append(

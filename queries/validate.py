@@ -18,7 +18,7 @@ RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
-# Two lines of header in a CSV: the header itself is line 1, the first record line 2.
+# A CSV's header is line 1, so the record at index 0 is on line 2.
 _FIRST_LINE = 2
 
 

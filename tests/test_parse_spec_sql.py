@@ -111,6 +111,7 @@ ERRORS = [
     ('orr histology="LPS', UsageError, ["Could not read"], ["Usage"]),
     ("histology=LPS", UsageError, ["filter"], ["Usage"]),
     ("patient", UsageError, ["Which patient"], ["patient 8"]),
+    ("list by=sex", UsageError, ["does not apply to `list`"], ["sex=..."]),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +71,29 @@ def test_any_text_gets_an_answer_or_a_clear_error(demo, text):
         understand(text, demo)
     except StsError:
         assert outcome.is_error
+
+
+GROUPABLE = ["sex", "histology", "stage", "metastatic_site", "prior_chemo", "resection"]
+
+
+@pytest.mark.parametrize("metric", ["orr", "dcr", "pfs", "tox", "count", "baseline", "swimmer"])
+@pytest.mark.parametrize("field", GROUPABLE)
+def test_every_metric_splits_by_every_category(demo, metric, field):
+    outcome = respond(f"{metric} by={field}", demo, with_plots=True)
+    assert not outcome.is_error, outcome.json
+    groups = outcome.json.get("groups")
+    if groups is not None:
+        assert sum(g["n"] for g in groups) == outcome.json["n"]
+
+
+def test_patients_with_an_empty_group_field_form_a_missing_group(tmp_path):
+    from sts_queries.cohort import load_cohort
+    from tests.conftest import write_cohort
+
+    patients = (
+        "patient_id,arm,best_response,pfs_time,pfs_event\n1,A,PR,3,1\n2,,SD,4,0\n3,B,PD,5,1\n"
+    )
+    cohort = load_cohort(write_cohort(tmp_path / "c", patients))
+    for metric in ("orr", "pfs", "count", "baseline"):
+        outcome = respond(f"{metric} by=arm", cohort, with_plots=False)
+        assert [g["label"] for g in outcome.json["groups"]] == ["A", "B", "missing"], metric

@@ -525,7 +525,8 @@ def test_edge_case_curve_matches_r(case, conf_type):
     ],
 )
 def test_at_is_a_right_continuous_step(t, expected):
-    fit = kaplan_meier(range(2, 12), [1] * 10)  # the "midpoint" case, default log-log
+    # The "midpoint" case with the default log-log limits; values from EDGE_CURVES.
+    fit = kaplan_meier(range(2, 12), [1] * 10)
     assert fit.at(t) == expected
 
 
@@ -574,11 +575,31 @@ def test_logrank_needs_two_groups():
         logrank([1, 2, 3], [1, 1, 0], ["a", "a", "a"])
 
 
-def test_logrank_singular_variance_is_not_estimable():
-    # R: survdiff(Surv(c(1, 1), c(1, 1)) ~ c(1, 2)) stops with
-    # "Lapack routine dgesv: system is exactly singular".
+def test_logrank_rejects_missing_groups():
+    with pytest.raises(ValueError, match="missing values"):
+        logrank([1, 2, 3], [1, 1, 0], ["a", None, "b"])
+
+
+@pytest.mark.parametrize(
+    ("time", "event", "group"),
+    [
+        # R: survdiff(Surv(c(1, 1), c(1, 1)) ~ c(1, 2)) stops with
+        # "Lapack routine dgesv: system is exactly singular".
+        ([1, 1], [1, 1], [1, 2]),
+        # No events at all: R reports chisq 0 on -1 degrees of freedom, p = NA.
+        ([1, 2, 3], [0, 0, 0], [1, 2, 2]),
+    ],
+)
+def test_logrank_not_estimable(time, event, group):
     with pytest.raises(LogRankNotEstimable):
-        logrank([1, 1], [1, 1], [1, 2])
+        logrank(time, event, group)
+
+
+def test_logrank_with_one_informative_group_is_r_s_zero_on_zero_df():
+    # Group 1 leaves before the only event. R: survdiff(Surv(c(1, 2, 3), c(0, 1, 0)) ~
+    # c(1, 2, 2)) prints "Chisq= 0 on 0 degrees of freedom, p= 1".
+    result = logrank([1, 2, 3], [0, 1, 0], [1, 2, 2])
+    assert (result.chi2, result.df, result.p) == (0.0, 0, 1.0)
 
 
 def test_logrank_group_without_expected_events_drops_out():
