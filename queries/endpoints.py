@@ -13,7 +13,7 @@ from .median_se import symmetric_median_ci
 from .result import Answer
 from .spec import QuerySpec
 from .sql import metric_sql, quote_identifier
-from .survival import KMFit, kaplan_meier, logrank
+from .survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
 
 __all__ = ["LANDMARK_MONTHS", "survival_answer"]
 
@@ -124,7 +124,10 @@ def _logrank(times, events, keys, groups) -> tuple[dict | None, list[str]]:
         return None, ["Only one group has patients, so there is nothing to compare."]
     if int(np.sum(events)) == 0:
         return None, ["No events yet in any group: no log-rank test."]
-    result = logrank(times, events, keys)
+    try:
+        result = logrank(times, events, keys)
+    except LogRankNotEstimable:
+        return None, ["The log-rank test cannot be computed for these groups (no information)."]
     notes = []
     if min(g["n"] for g in groups) < SMALL_GROUP or min(g["events"] for g in groups) == 0:
         notes.append(
