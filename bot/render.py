@@ -136,7 +136,25 @@ def _tox(a: Answer) -> tuple[list[str], str | None]:
         f"*{a.body['patients_with_event']} of {n} patients had an adverse event* · "
         f"n (%) of N = {n}, worst grade per patient per term"
     )
-    return [summary], _table(header, table_rows)
+    table = _table(header, table_rows)
+    if a.groups:
+        table += "\n\n" + _tox_by_group(a)
+    return [summary], table
+
+
+def _tox_by_group(a: Answer) -> str:
+    """Any grade and grade ≥3 per term in each group, as n (% of that group's N)."""
+    terms = [r["term"] for r in a.body["rows"]]
+
+    def cell(group: dict, term: str) -> str:
+        row = next((r for r in group["rows"] if r["term"] == term), None)
+        if row is None:
+            return "0"
+        any_pct = 100 * row["any"] / group["n"]
+        return f"{row['any']} ({any_pct:.1f}) / {row['grade3plus']}"
+
+    header = [f"{a.spec.by}: any (%) / ≥3", *(f"{g['label']} (n = {g['n']})" for g in a.groups)]
+    return _table(header, [[t, *(cell(g, t) for g in a.groups)] for t in terms])
 
 
 def _baseline(a: Answer) -> tuple[list[str], str | None]:

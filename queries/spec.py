@@ -190,10 +190,9 @@ def _categorical_filter(cond: Condition, field: Field) -> Filter:
     for text in typed:
         resolved = field.resolve(text)
         if resolved is None:
-            close = difflib.get_close_matches(
-                text.lower(), [v.lower() for v in field.values], n=1, cutoff=0.6
-            )
-            near = f"Did you mean `{close[0]}`? " if close else ""
+            by_lower = {v.lower(): v for v in field.values}
+            close = difflib.get_close_matches(text.lower(), list(by_lower), n=1, cutoff=0.6)
+            near = f"Did you mean `{by_lower[close[0]]}`? " if close else ""
             raise UnknownValue(
                 f"No patient has {field.name} = `{text}`.",
                 hint=f"{near}Known values: {field.known_values_text()}.",

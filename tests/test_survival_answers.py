@@ -154,3 +154,14 @@ def test_paper_pfs_ci_is_spss_symmetric_interval(demo):
     default = ask("pfs resection=no", demo).as_json()
     # R: quantile(survfit(Surv(pfs_time, pfs_event) ~ 1, conf.type = "log-log"), 0.5)
     assert (default["ci_low"], default["ci_high"]) == (pytest.approx(1.45), None)
+
+
+def test_tox_by_group_adds_up_to_the_whole(demo):
+    a = ask("tox by=stage", demo).as_json()
+    assert [g["label"] for g in a["groups"]] == ["IIIA", "IIIB", "IV"]
+    assert sum(g["n"] for g in a["groups"]) == 14
+    for row in a["rows"]:
+        per_group = [
+            next((r["any"] for r in g["rows"] if r["term"] == row["term"]), 0) for g in a["groups"]
+        ]
+        assert sum(per_group) == row["any"]
