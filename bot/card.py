@@ -39,7 +39,8 @@ def card_sections(a: Answer) -> list[str]:
         if time is None or event is None:
             continue
         status = "event" if int(event) == 1 else "censored"
-        outcome.append(f"{endpoint.upper()}: {status} at {float(time):.2f}")
+        unit = a.body.get("time_unit", "")
+        outcome.append(f"{endpoint.upper()}: {status} at {float(time):.2f} {unit}".rstrip())
     if p.get("surgery_date") is not None:
         outcome.append(f"Resected {_value(p['surgery_date'])}")
     if outcome:

@@ -21,7 +21,7 @@ HELP: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "pfs": (
         "Progression-free survival: Kaplan–Meier median with 95% CI, events/N, 6- and 12-month "
-        "rates, KM plot. Options: ci=log-log|log|plain, unit=days|weeks|months|years.",
+        "rates, KM plot. Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years.",
         ("pfs resection=no", "pfs stage=IV", "pfs by=histology", "pfs ci=log"),
     ),
     "os": (

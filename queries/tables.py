@@ -181,7 +181,12 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         metric="patient",
         title=f"Patient {pid}",
         n=1,
-        body={"patient": record, "adverse_events": events, "assessments": assessments},
+        body={
+            "patient": record,
+            "adverse_events": events,
+            "assessments": assessments,
+            "time_unit": cohort.meta.time_unit,
+        },
         notes=provenance_notes(spec, cohort, tuple(record), tables),
         plot=(
             {"kind": "patient", "args": course}
