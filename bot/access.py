@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sts_queries.errors import NotAllowed
-from sts_queries.spec import PATIENT_METRICS
+from sts_queries.metrics import PATIENT_METRICS
 
 from .settings import Settings
 

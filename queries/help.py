@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .cohort import Cohort
+from .metrics import METRICS, resolve_metric
 from .parse import USAGE
 from .result import Answer
-from .spec import METRICS, QuerySpec, resolve_metric
+from .spec import QuerySpec
 
 __all__ = ["HELP", "help_answer"]
 

@@ -11,57 +11,18 @@ import difflib
 from dataclasses import dataclass, replace
 
 from .catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field
-from .errors import UnknownField, UnknownMetric, UnknownValue, UsageError
+from .errors import UnknownField, UnknownValue, UsageError
+from .metrics import resolve_metric
 from .parse import USAGE, Command, Condition
 
 __all__ = [
     "CI_TYPES",
-    "METRICS",
     "UNITS",
     "Filter",
     "QuerySpec",
     "build_spec",
-    "resolve_metric",
 ]
 
-RATE_METRICS = ("orr", "dcr")
-PATIENT_METRICS = ("patient", "list")
-# Every metric the language knows, in the order help lists them. Survival endpoints come
-# from the cohort (any X_time/X_event pair); pfs and os are the usual ones.
-METRICS = (
-    "orr",
-    "dcr",
-    "pfs",
-    "os",
-    "tox",
-    "count",
-    "baseline",
-    "list",
-    "patient",
-    "swimmer",
-    "summary",
-    "fields",
-    "help",
-)
-METRIC_ALIASES = {
-    "response": "orr",
-    "rr": "orr",
-    "dc": "dcr",
-    "ae": "tox",
-    "aes": "tox",
-    "toxicity": "tox",
-    "safety": "tox",
-    "n": "count",
-    "table1": "baseline",
-    "characteristics": "baseline",
-    "patients": "list",
-    "case": "patient",
-    "pt": "patient",
-    "swim": "swimmer",
-    "weekly": "summary",
-    "field": "fields",
-    "?": "help",
-}
 # "symmetric" is SPSS's median ± z·SE, which the seed paper reports; see median_se.py.
 CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
@@ -114,24 +75,6 @@ class QuerySpec:
 
     def describe_filters(self) -> list[str]:
         return [f.describe() for f in (*self.filters, *self.ae_filters)]
-
-
-def resolve_metric(name: str, endpoints: tuple[str, ...] = ()) -> str:
-    key = name.lower()
-    key = METRIC_ALIASES.get(key, key)
-    if key in METRICS or key in endpoints:
-        return key
-    known = sorted(set(METRICS) | set(endpoints) | set(METRIC_ALIASES))
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-    hint = f"Did you mean `{METRIC_ALIASES.get(close[0], close[0])}`? " if close else ""
-    raise UnknownMetric(
-        f"Unknown metric `{name}`.",
-        hint=hint + f"Known: {', '.join(_metric_list(endpoints))}. Usage: {USAGE}",
-    )
-
-
-def _metric_list(endpoints: tuple[str, ...]) -> list[str]:
-    return list(dict.fromkeys([*METRICS[:2], *endpoints, *METRICS[2:]]))
 
 
 def _number(text: str, field: Field) -> float | int:

@@ -6,7 +6,7 @@ import pytest
 
 from sts_queries.answer import ask
 from sts_queries.help import HELP
-from sts_queries.spec import METRICS
+from sts_queries.metrics import METRICS
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
