@@ -7,6 +7,7 @@ answered and logged the same way wherever it is typed. Nothing here knows Slack.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,12 @@ class Gateway:
     policy: Policy
     audit: AuditLog
     out_dir: Path | None = None  # where the console writes plots; Slack uploads them instead
+    # Where the current cohort comes from: a served folder is re-read when its files change
+    # (and kept when the new files are bad). None: always `cohort`.
+    source: Callable[[], Cohort] | None = None
+
+    def current(self) -> Cohort:
+        return self.source() if self.source is not None else self.cohort
 
     def handle(
         self,
@@ -50,14 +57,13 @@ class Gateway:
     ) -> Handled:
         """Check, answer and log one command; never raises for anything a user types."""
         started = time.perf_counter()
-        metric = _metric(text, self.cohort)
+        cohort = self.current()
+        metric = _metric(text, cohort)
         refusal = self.policy.refusal(asker, metric)
         if refusal is not None:
             outcome = Outcome.from_error(refusal)
         else:
-            outcome = service.respond(
-                text, self.cohort, out_dir=self.out_dir, with_plots=with_plots
-            )
+            outcome = service.respond(text, cohort, out_dir=self.out_dir, with_plots=with_plots)
         spec = outcome.answer.spec if outcome.answer else None
         handled = Handled(
             outcome=outcome,
@@ -96,7 +102,8 @@ def _metric(text: str, cohort: Cohort) -> str | None:
 def open_gateway(settings: Settings, *, policy: Policy | None = None) -> Gateway:
     """The gateway a process serves: its cohort (loaded once), policy and audit log."""
     return Gateway(
-        cohort=service.load(settings.data_dir),
+        cohort=service.load(settings.data_dir),  # a folder that does not load stops start-up
+        source=lambda: service.load(settings.data_dir),
         policy=policy if policy is not None else Policy.from_settings(settings),
         audit=AuditLog(settings.audit_log),
         out_dir=None,

@@ -58,3 +58,32 @@ def test_a_repeated_question_is_answered_from_the_cache(demo):
     again = service.respond("PFS  BY=SEX", demo)  # the same question, typed differently
     assert again.plots is first.plots and again.answer is first.answer
     assert service.respond("pfs by=stage", demo).answer is not first.answer
+
+
+def test_a_served_folder_is_reread_when_it_changes(demo_copy, tmp_path):
+    from sts_bot.access import Asker, Policy
+    from sts_bot.audit import AuditLog
+    from sts_bot.gateway import Gateway
+
+    gateway = Gateway(
+        cohort=service.load(demo_copy),
+        source=lambda: service.load(demo_copy),
+        policy=Policy(),
+        audit=AuditLog(tmp_path / "audit.jsonl"),
+    )
+    asker = Asker(user="U0TEST001", team="T0TEST001", channel="C0TEST001")
+    assert gateway.handle("count", asker, surface="test").outcome.json["n"] == 14
+    patients = demo_copy / "patients.csv"
+    patients.write_text(patients.read_text().replace("\n14,M,41,FS", "\n14,M,41,FS,extra", 1))
+    _touch_later(patients)
+    assert gateway.handle("count", asker, surface="test").outcome.json["n"] == 14  # bad: kept
+    assert gateway.handle("orr", asker, surface="test").outcome.json["count"] == 5
+    good = patients.read_text().replace(",extra", "")
+    patients.write_text(
+        good.replace(
+            "\n14,M,41,FS,IIIB,none,yes,no,AIM + Anlotinib,SD",
+            "\n14,M,41,FS,IIIB,none,yes,no,AIM + Anlotinib,PR",
+        )
+    )
+    _touch_later(patients)
+    assert gateway.handle("orr", asker, surface="test").outcome.json["count"] == 6
