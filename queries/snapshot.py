@@ -14,6 +14,7 @@ import pandas as pd
 
 from .cohort import TIME_UNITS, Cohort, assemble
 from .errors import UsageError
+from .sql_names import quote_identifier
 
 __all__ = ["snapshot"]
 
@@ -63,7 +64,7 @@ def snapshot(cohort: Cohort, as_of: dt.date) -> Cohort:
     for name in cohort.tables:
         if name == "patients":
             continue
-        frame = cohort.query(f'SELECT * FROM "{name}"')  # name from the loaded folder's tables
+        frame = cohort.query(f"SELECT * FROM {quote_identifier(name)}")
         if "patient_id" in frame.columns:
             frame = frame[frame["patient_id"].isin(ids)]
         column = _DATE_COLUMNS.get(name)
