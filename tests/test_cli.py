@@ -61,3 +61,13 @@ def test_check_demo_and_bad_folder(tmp_path):
     assert done.returncode == 2
     assert "patients.csv, line 3, column `patient_id`: duplicate" in done.stdout
     assert "column `best_response`" in done.stdout
+
+
+def test_ask_out_writes_the_plots_and_names_them(tmp_path):
+    done = sts("ask", "pfs by=stage", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    plot = tmp_path / "pfs-by-stage.png"
+    assert f"Plot: {plot}" in done.stdout
+    assert plot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    data = json.loads(sts("ask", "tox", "--json", "--out", str(tmp_path)).stdout)
+    assert data["plots"] == [str(tmp_path / "tox.png")]
