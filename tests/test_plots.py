@@ -26,18 +26,10 @@ from sts_bot.plots_swimmer import _swimmer_figure, swimmer_figure_height
 from sts_bot.plots_timeline import _timeline_figure
 from sts_bot.plots_tox import _tox_figure, tox_figure_height
 from sts_queries.survival import kaplan_meier
+from tests.test_survival_answers import TABLE_2
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-# The paper's Table 2 (N = 14), patients by worst grade.
-TABLE_2 = {
-    "Neutropenia": (7, 2, 2, 3),
-    "Anemia": (5, 4, 0, 0),
-    "Thrombocytopenia": (3, 2, 0, 0),
-    "Hypertension": (1, 1, 0, 0),
-    "Nausea/vomiting": (6, 2, 0, 0),
-    "ALT elevation": (2, 1, 0, 0),
-}
 TOX_ROWS = [
     {"term": term, "grades": {str(g): k for g, k in enumerate((*counts, 0), start=1)}}
     for term, counts in TABLE_2.items()
