@@ -23,7 +23,7 @@ from sts_queries.result import Answer
 from .figures import Plot, draw
 from .render import Reply, compose, error_reply, to_text
 
-__all__ = ["Outcome", "load", "respond", "unexpected"]
+__all__ = ["Outcome", "clear_cache", "load", "respond", "unexpected"]
 
 log = logging.getLogger("sts.service")
 
@@ -110,6 +110,12 @@ def unexpected(exc: BaseException, context: str) -> Outcome:
 _CACHE_SIZE = 256
 _answers: OrderedDict[tuple, tuple[Cohort, Answer, tuple[Plot, ...]]] = OrderedDict()
 _answers_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached answer (benchmarks measure the computation, not the cache)."""
+    with _answers_lock:
+        _answers.clear()
 
 
 def _answer_and_plots(text: str, cohort: Cohort, with_plots: bool):

@@ -44,7 +44,7 @@ def test_a_bug_becomes_a_reference_not_a_traceback(demo, monkeypatch, caplog):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(service, "draw", broken)
-    monkeypatch.setattr(service, "_answers", type(service._answers)())  # no cached plots
+    service.clear_cache()  # no cached plots
     outcome = service.respond("pfs", demo)
     assert outcome.is_error and outcome.kind == "internal"
     message = outcome.json["error"]["message"]
