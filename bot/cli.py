@@ -44,10 +44,8 @@ def _check(args: argparse.Namespace) -> int:
         for problem in exc.problems[1:]:
             print(f"✗ {problem}")
         return 2
-    n = len(cohort.query("SELECT 1 FROM patients"))
-    tables = ", ".join(
-        f"{t} ({len(cohort.query(f'SELECT 1 FROM {t}'))} rows)" for t in cohort.tables
-    )
+    n = cohort.rows()
+    tables = ", ".join(f"{t} ({cohort.rows(t)} rows)" for t in cohort.tables)
     print(
         f"✓ {cohort.meta.name}: {n} patients; tables {tables}; "
         f"endpoints: {', '.join(cohort.endpoints) or 'none'}"

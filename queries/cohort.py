@@ -70,6 +70,12 @@ class Cohort:
     def has_table(self, name: str) -> bool:
         return name in self.tables
 
+    def rows(self, table: str = "patients") -> int:
+        """How many rows a loaded table has (patients by default)."""
+        if table not in self.tables:
+            raise ValueError(f"no table {table!r}")  # a bug, never user input
+        return int(self.query(f"SELECT count(*) AS n FROM {quote_identifier(table)}")["n"].iloc[0])
+
 
 def _read_meta(folder: Path, problems: Problems) -> CohortMeta | None:
     toml_path = folder / "cohort.toml"

@@ -95,7 +95,7 @@ def count_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         frame = run(spec, cohort, metric_sql("count"))
         counts = {group_name(r["group_key"]): int(r["n"]) for _, r in frame.iterrows()}
         groups = [{"label": g, "n": counts[g]} for g in group_labels(spec, cohort, set(counts))]
-    total = len(cohort.query("SELECT 1 FROM patients"))
+    total = cohort.rows()
     return Answer(
         spec=spec,
         metric="count",

@@ -65,7 +65,7 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     day = min(period.end, today)
     now = snapshot(cohort, day)
     before = _snapshot_or_none(cohort, period.start - dt.timedelta(days=1))
-    size = len(now.query("SELECT 1 FROM patients"))
+    size = now.rows()
     joined: list[str] = []
     if "start_date" in now.catalog.names():
         joined = list(
@@ -104,7 +104,7 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         "as_of": day,
         "data_as_of": cohort.meta.data_as_of,
         "size": size,
-        "size_before": 0 if before is None else len(before.query("SELECT 1 FROM patients")),
+        "size_before": 0 if before is None else before.rows(),
         "joined": joined,
         "orr": _rate("orr", now),
         "orr_before": _rate("orr", before),

@@ -138,7 +138,7 @@ def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         aliases = f" (also {', '.join(f.aliases)})" if f.aliases else ""
         rows.append(row)
         lines.append(f"{f.name}{aliases}: {shown}")
-    n = len(cohort.query("SELECT 1 FROM patients"))
+    n = cohort.rows()
     return Answer(
         spec=spec, metric="fields", title="Fields", n=n, body={"fields": rows}, lines=tuple(lines)
     )
