@@ -29,8 +29,10 @@ TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 
 
 def demo_path() -> Path:
-    """The embedded demo cohort (the seed paper)."""
-    return Path(__file__).resolve().parent.parent / "data"
+    """The demo cohort (the seed paper): data/ in a checkout, sts_queries/demo installed."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "data"
+    return checkout if (checkout / "cohort.toml").exists() else here / "demo"
 
 
 @dataclass(frozen=True, kw_only=True)
