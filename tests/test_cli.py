@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
 STS = [sys.executable, "-m", "sts_bot.cli"]
 
 
+# The CLI logs tracebacks under $STS_STATE_DIR; keep the checkout clean.
+ENV = os.environ | {"STS_STATE_DIR": tempfile.mkdtemp(prefix="sts-cli-state-")}
+
+
 def sts(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*STS, *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([*STS, *args], capture_output=True, text=True, timeout=120, env=ENV)
 
 
 def test_ask_text_answer():

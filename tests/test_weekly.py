@@ -75,7 +75,11 @@ def test_a_week_with_news(demo):
 
 def test_summary_cli_prints_the_week(tmp_path):
     done = subprocess.run(
-        [*STS, "summary", "--as-of", "2019-10-14"], capture_output=True, text=True, timeout=120
+        [*STS, "summary", "--as-of", "2019-10-14"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"STS_STATE_DIR": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
     assert "Week 2019-W42 (Mon 14 Oct – Sun 20 Oct 2019)" in done.stdout
