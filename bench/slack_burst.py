@@ -76,10 +76,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--plot-processes", help="STS_PLOT_PROCESSES for the server (default: its own default)"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="sts-bench-"))
     with SlackStub() as stub:
         env = server_env(stub, tmp, STS_AUDIT_LOG=str(tmp / "audit.jsonl"))
+        if args.plot_processes is not None:
+            env["STS_PLOT_PROCESSES"] = args.plot_processes
         env.pop("PYTHONPATH", None)
         proc, address = start_server(env, tmp)
         url = f"http://{address}/slack/events"

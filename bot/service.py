@@ -23,7 +23,7 @@ from sts_queries.result import Answer
 from .figures import Plot, draw
 from .render import Reply, compose, error_reply, to_text
 
-__all__ = ["Outcome", "clear_cache", "load", "respond", "unexpected"]
+__all__ = ["Outcome", "clear_cache", "load", "respond", "unexpected", "use_plot_processes"]
 
 log = logging.getLogger("sts.service")
 
@@ -112,6 +112,25 @@ _answers: OrderedDict[tuple, tuple[Cohort, Answer, tuple[Plot, ...]]] = OrderedD
 _answers_lock = threading.Lock()
 
 
+_plot_pool = None  # a PlotPool when `sts serve` draws in worker processes
+
+
+def use_plot_processes(workers: int) -> None:
+    """Draw plots in `workers` processes from now on (0: in this process, the default)."""
+    global _plot_pool
+    if _plot_pool is not None:
+        _plot_pool.close()
+        _plot_pool = None
+    if workers > 0:
+        from .plot_pool import PlotPool
+
+        _plot_pool = PlotPool(workers)
+
+
+def _draw(answer: Answer) -> tuple[Plot, ...]:
+    return _plot_pool.draw(answer) if _plot_pool is not None else draw(answer)
+
+
 def clear_cache() -> None:
     """Forget every cached answer (benchmarks measure the computation, not the cache)."""
     with _answers_lock:
@@ -128,7 +147,7 @@ def _answer_and_plots(text: str, cohort: Cohort, with_plots: bool):
                 _answers.move_to_end(key)
                 return _answers[key][1:]
     answer = compute(spec, cohort)
-    plots = draw(answer) if with_plots else ()
+    plots = _draw(answer) if with_plots else ()
     if key is not None:
         with _answers_lock:
             _answers[key] = (cohort, answer, plots)

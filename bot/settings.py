@@ -72,6 +72,7 @@ class Settings:
     port: int = 3000
     http_threads: int = 8
     workers: int = 8
+    plot_processes: int = 2
     out_dir: Path = Path("out")
     log_level: str = "INFO"
     # The weekly post (bot/weekly.py): where, when, and whether this process schedules it.
@@ -248,6 +249,7 @@ def load_settings(
         port=read.integer("STS_PORT", 3000, 0, 65535),
         http_threads=read.integer("STS_HTTP_THREADS", 8, 1, 256),
         workers=read.integer("STS_WORKERS", 8, 1, 256),
+        plot_processes=read.integer("STS_PLOT_PROCESSES", min(os.cpu_count() or 1, 4), 0, 64),
         out_dir=Path(env.get("STS_OUT", "out")).expanduser(),
         log_level=log_level,
     )
