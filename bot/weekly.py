@@ -66,10 +66,11 @@ def due_as_of(schedule: Schedule, now: dt.datetime) -> dt.date | None:
 
 @dataclass(frozen=True, kw_only=True)
 class PostResult:
-    status: str  # posted | already-sent | claimed-elsewhere | recovered
+    status: str  # posted | already-sent | claimed-elsewhere | recovered | not-posted
     period: str
     channel: str
     ts: str | None = None
+    detail: str = ""  # why not, for not-posted
 
 
 def _already_posted(client: WebClient, channel: str, period: str) -> str | None:
@@ -102,9 +103,12 @@ def post_weekly(
             ledger.mark_sent(claim, ts)
             return PostResult(status="recovered", period=period, channel=channel, ts=ts)
         outcome = respond(f"summary as_of={as_of.isoformat()}", cohort)
-        if outcome.is_error:
+        if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
             ledger.release(claim)
-            raise RuntimeError(f"weekly {period}: {outcome.json['error']['message']}")
+            error = outcome.json["error"]
+            detail = f"{error['message']} {error['hint']}".strip()
+            log.warning("weekly %s not posted: %s", period, detail)
+            return PostResult(status="not-posted", period=period, channel=channel, detail=detail)
         message = to_blocks(outcome.reply)
         response = client.chat_postMessage(
             channel=channel,
@@ -143,23 +147,25 @@ def post_summary_now(
     from .service import load
     from .settings import SettingsError, load_settings
 
+    settings = None
+    if post:
+        try:
+            settings = load_settings(require=("SLACK_BOT_TOKEN", "STS_SUMMARY_CHANNEL"))
+        except SettingsError as exc:
+            print("sts: cannot post the summary:\n" + "\n".join(exc.problems), file=sys.stderr)
+            return 2
     try:
-        cohort = load(data)
+        cohort = load(data or (settings.data_dir if settings else None))
     except StsError as exc:
         print(f"sts: {exc.message} {exc.hint}".strip(), file=sys.stderr)
         return 2
-    if not post:
+    if settings is None:
         day = as_of or dt.date.today()
         outcome = respond(
             f"summary as_of={day.isoformat()}", cohort, out_dir=Path(out) if out else None
         )
         print(outcome.text)
         return 2 if outcome.is_error else 0
-    try:
-        settings = load_settings(require=("SLACK_BOT_TOKEN", "STS_SUMMARY_CHANNEL"))
-    except SettingsError as exc:
-        print("sts: cannot post the summary:\n" + "\n".join(exc.problems), file=sys.stderr)
-        return 2
     from .app import web_client
 
     ledger = Ledger(settings.state_dir / "weekly.sqlite3")
@@ -178,8 +184,9 @@ def post_summary_now(
     print(
         f"{result.period} → {result.channel}: {result.status}"
         + (f" (ts {result.ts})" if result.ts else "")
+        + (f": {result.detail}" if result.detail else "")
     )
-    return 0
+    return 1 if result.status == "not-posted" else 0
 
 
 def schedule_of(settings) -> Schedule:

@@ -39,6 +39,8 @@ def snapshot(cohort: Cohort, as_of: dt.date) -> Cohort:
     """The cohort as of `as_of` (itself when that is on or after its data-as-of date)."""
     if cohort.meta.data_as_of is not None and as_of >= cohort.meta.data_as_of:
         return cohort
+    if "start_date" not in cohort.catalog.names() and as_of >= dt.date.today():
+        return cohort  # nothing to replay: today's cohort is what it is
     if "start_date" not in cohort.catalog.names():
         raise UsageError(
             "This cohort cannot be replayed to an earlier date: it has no `start_date`.",

@@ -248,3 +248,29 @@ def test_the_running_scheduler_catches_up_once_and_keeps_the_cron_job(slack, dem
         scheduler.shutdown(wait=True)
     assert calls == [now.date() - dt.timedelta(days=1)]
     assert len(posts(stub)) == 1
+
+
+def test_a_cohort_without_dates_summarises_now_but_cannot_replay(tmp_path):
+    from sts_queries.cohort import load_cohort
+    from tests.conftest import write_cohort
+
+    patients = "patient_id,best_response,pfs_time,pfs_event\n1,PR,3,1\n2,SD,5,0\n3,PD,1,1\n"
+    cohort = load_cohort(write_cohort(tmp_path / "c", patients))
+    now = ask("summary", cohort).as_json()
+    assert (now["size"], now["orr"]["count"], now["joined"]) == (3, 1, [])
+    with pytest.raises(UsageError, match="cannot be replayed"):
+        ask("summary as_of=2019-10-14", cohort)
+
+
+def test_a_week_that_cannot_be_summarised_is_not_posted_and_not_claimed(slack, tmp_path):
+    from sts_queries.cohort import load_cohort
+    from tests.conftest import write_cohort
+
+    stub, client = slack
+    cohort = load_cohort(write_cohort(tmp_path / "c", "patient_id,best_response\n1,PR\n"))
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    result = post_weekly(
+        client=client, channel=CHANNEL, cohort=cohort, ledger=ledger, as_of=dt.date(2019, 10, 14)
+    )
+    assert result.status == "not-posted" and "start_date" in result.detail
+    assert posts(stub) == [] and ledger.status("2019-W42", CHANNEL) is None
