@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from sts_queries.result import Answer
 
+from .plots import SwimmerLane, km_plot, patient_timeline_plot, swimmer_plot, tox_plot
+from .render import fmt_p
+
 __all__ = ["Plot", "draw"]
 
 
@@ -33,33 +36,20 @@ def draw(answer: Answer) -> tuple[Plot, ...]:
     filename = _slug(" ".join(words)) + ".png"
     kind = spec["kind"]
     if kind == "km":
-        from .plots_km import km_plot
-
         test = spec.get("test")
-        label = None
-        if test:
-            from .render import fmt_p
-
-            label = f"log-rank {fmt_p(test['p'])}"
         png = km_plot(
             spec["curves"],
             title=title,
             unit=spec["unit"],
-            test_label=label,
+            test_label=f"log-rank {fmt_p(test['p'])}" if test else None,
             method_note=answer.method or "",
         )
     elif kind == "tox":
-        from .plots_tox import tox_plot
-
         png = tox_plot(spec["rows"], n=spec["n"], title=title)
     elif kind == "swimmer":
-        from .plots_swimmer import SwimmerLane, swimmer_plot
-
         lanes = [SwimmerLane(**lane) for lane in spec["lanes"]]
         png = swimmer_plot(lanes, title=title, unit=spec["unit"])
     elif kind == "patient":
-        from .plots_timeline import patient_timeline_plot
-
         png = patient_timeline_plot(**spec["args"])
     else:
         raise ValueError(f"unknown plot kind {kind!r}")

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sts_queries.result import Answer
 
+from .card import card_sections
+
 __all__ = ["Reply", "compose", "fmt_p", "to_text"]
 
 
@@ -187,8 +189,6 @@ def _count(a: Answer) -> tuple[list[str], str | None]:
 
 
 def _patient(a: Answer) -> tuple[list[str], str | None]:
-    from .card import card_sections
-
     return card_sections(a), None
 
 
