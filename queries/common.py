@@ -10,13 +10,16 @@ from .spec import QuerySpec
 from .sql import statement
 
 __all__ = [
+    "MIN_GROUP",
     "MISSING",
+    "SMALL_GROUP",
     "group_labels",
     "group_name",
     "is_missing",
     "provenance_notes",
     "run",
     "selected_n",
+    "why_no_test",
 ]
 
 
@@ -61,6 +64,25 @@ def provenance_notes(
         f"Uses reconstructed values ({what}): the source publishes these only in aggregate; "
         f"see {cohort.path.name}/README.md.",
     )
+
+
+# Group tests (Fisher, log-rank): withheld when a group has fewer than MIN_GROUP patients (one
+# patient says nothing about a rate or a curve), flagged when one has fewer than SMALL_GROUP.
+MIN_GROUP = 2
+SMALL_GROUP = 5
+
+
+def why_no_test(groups: list[dict]) -> str | None:
+    """The reason a test across `groups` would say nothing, or None when it may be run."""
+    if len(groups) < 2:
+        return "Only one group has patients, so there is nothing to compare."
+    tiny = [g["label"] for g in groups if g["n"] < MIN_GROUP]
+    if tiny:
+        return (
+            f"No test: {', '.join(tiny)} {'has' if len(tiny) == 1 else 'have'} a single patient, "
+            "too few to say anything; filter to the larger groups to compare them."
+        )
+    return None
 
 
 MISSING = "missing"  # the group of patients whose `by` field is empty

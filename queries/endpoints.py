@@ -7,7 +7,15 @@ from dataclasses import replace
 import numpy as np
 
 from .cohort import TIME_UNITS, Cohort
-from .common import group_labels, group_name, provenance_notes, run, selected_n
+from .common import (
+    SMALL_GROUP,
+    group_labels,
+    group_name,
+    provenance_notes,
+    run,
+    selected_n,
+    why_no_test,
+)
 from .errors import UsageError
 from .median_se import symmetric_median_ci
 from .result import Answer
@@ -18,7 +26,6 @@ from .survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
 __all__ = ["LANDMARK_MONTHS", "survival_answer"]
 
 LANDMARK_MONTHS = (6, 12)
-SMALL_GROUP = 5
 _CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
 
 
@@ -120,8 +127,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
 
 
 def _logrank(times, events, keys, groups) -> tuple[dict | None, list[str]]:
-    if len(groups) < 2:
-        return None, ["Only one group has patients, so there is nothing to compare."]
+    if (why := why_no_test(groups)) is not None:
+        return None, [why]
     if int(np.sum(events)) == 0:
         return None, ["No events yet in any group: no log-rank test."]
     try:

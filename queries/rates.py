@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from .cohort import Cohort
-from .common import group_labels, group_name, provenance_notes, run, selected_n
+from .common import (
+    SMALL_GROUP,
+    group_labels,
+    group_name,
+    provenance_notes,
+    run,
+    selected_n,
+    why_no_test,
+)
 from .errors import UsageError
 from .exact import TooLargeForExact, clopper_pearson, fisher_exact
 from .result import Answer
@@ -16,7 +24,6 @@ RESPONDERS = {"orr": ("CR", "PR"), "dcr": ("CR", "PR", "SD")}
 TITLES = {"orr": "ORR", "dcr": "DCR"}
 DEFINITIONS = {"orr": "CR + PR", "dcr": "CR + PR + SD"}
 METHOD = "exact Clopper–Pearson 95% CI"
-SMALL_GROUP = 5
 
 
 def _rate(row, metric: str) -> dict:
@@ -36,8 +43,8 @@ def _rate(row, metric: str) -> dict:
 
 def _fisher(groups: list[dict]) -> tuple[dict | None, list[str]]:
     notes: list[str] = []
-    if len(groups) < 2:
-        return None, ["Only one group has patients, so there is nothing to compare."]
+    if (why := why_no_test(groups)) is not None:
+        return None, [why]
     table = [[g["count"] for g in groups], [g["n"] - g["count"] for g in groups]]
     if 0 in (sum(table[0]), sum(table[1])):
         return None, ["No test: every patient has the same outcome, so groups cannot differ."]

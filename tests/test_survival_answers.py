@@ -165,3 +165,13 @@ def test_tox_by_group_adds_up_to_the_whole(demo):
             next((r["any"] for r in g["rows"] if r["term"] == row["term"]), 0) for g in a["groups"]
         ]
         assert sum(per_group) == row["any"]
+
+
+@pytest.mark.parametrize("metric", ["orr", "pfs"])
+def test_group_tests_are_withheld_when_a_group_has_one_patient(demo, metric):
+    single = ask(f"{metric} by=histology", demo).as_json()
+    assert "test" not in single
+    assert any("single patient" in note for note in single["notes"])
+    larger = ask(f"{metric} by=histology histology=LPS,UPS,SS", demo).as_json()
+    assert larger["test"]["p"] is not None
+    assert any("fewer than 5" in note for note in larger["notes"])
