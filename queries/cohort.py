@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import tomllib
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,9 @@ class Cohort:
     tables: tuple[str, ...]
     endpoints: tuple[str, ...]
     con: duckdb.DuckDBPyConnection
+    # Names this load of the data: answers cached under one version are never served for
+    # another (a reload, a snapshot).
+    version: str = field(default_factory=lambda: uuid.uuid4().hex)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:

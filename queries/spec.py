@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field
 from .errors import UnknownField, UnknownValue, UsageError
-from .metrics import resolve_metric
+from .filters import Between, Compare, Filter, InValues, NotInValues
 from .parse import USAGE, Command, Condition
+
+if TYPE_CHECKING:
+    from .metric import Metric
 
 __all__ = [
     "CI_TYPES",
@@ -28,36 +32,6 @@ CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
 _OPTIONS = ("by", "ci", "unit", "grade", "as_of")
-_UNGROUPED = ("list", "patient", "fields", "help", "summary")
-# Fields of the adverse_events table that `tox` may filter on, besides patient fields.
-_AE_FIELDS = ("grade",)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Filter:
-    """A resolved condition: a catalog column, an operator, canonical values."""
-
-    field: str
-    op: str  # in | not_in | >= | > | <= | < | between
-    values: tuple
-    label: str
-    text: str = ""
-    group: str = ""  # the hierarchy group or synonym the user typed, for the echo
-
-    def describe(self) -> str:
-        shown = ", ".join(str(v) for v in self.values)
-        if self.op == "in":
-            return (
-                f"{self.label} = {self.group} ({shown})"
-                if self.group
-                else f"{self.label} = {shown}"
-            )
-        if self.op == "not_in":
-            return f"{self.label} ≠ {shown}"
-        if self.op == "between":
-            return f"{self.label} {self.values[0]}–{self.values[1]}"
-        symbol = {">=": "≥", "<=": "≤"}.get(self.op, self.op)
-        return f"{self.label} {symbol} {self.values[0]}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,19 +78,17 @@ def _ordered_filter(cond: Condition, field: Field, read) -> Filter:
         lo, hi = read(low.strip(), field), read(high.strip(), field)
         if lo > hi:
             lo, hi = hi, lo
-        return Filter(
-            field=field.name, op="between", values=(lo, hi), label=field.name, text=cond.text
-        )
+        return Between(field=field.name, label=field.name, text=cond.text, low=lo, high=hi)
     if cond.op in ("=", "!="):
         values = tuple(read(v.strip(), field) for v in cond.value.split(",") if v.strip())
-        op = "in" if cond.op == "=" else "not_in"
-        return Filter(field=field.name, op=op, values=values, label=field.name, text=cond.text)
-    return Filter(
+        kind = InValues if cond.op == "=" else NotInValues
+        return kind(field=field.name, label=field.name, text=cond.text, members=values)
+    return Compare(
         field=field.name,
-        op=cond.op,
-        values=(read(cond.value, field),),
         label=field.name,
         text=cond.text,
+        op=cond.op,
+        value=read(cond.value, field),
     )
 
 
@@ -143,9 +115,12 @@ def _categorical_filter(cond: Condition, field: Field) -> Filter:
         values.extend(v for v in resolved if v not in values)
         if len(typed) == 1 and (len(resolved) > 1 or resolved[0].lower() != text.lower()):
             group = text if len(resolved) > 1 else ""
-    op = "in" if cond.op == "=" else "not_in"
-    return Filter(
-        field=field.name, op=op, values=tuple(values), label=field.name, text=cond.text, group=group
+    if cond.op == "!=":
+        return NotInValues(
+            field=field.name, label=field.name, text=cond.text, members=tuple(values)
+        )
+    return InValues(
+        field=field.name, label=field.name, text=cond.text, members=tuple(values), group=group
     )
 
 
@@ -174,9 +149,8 @@ def _grade_filter(cond: Condition) -> Filter:
     return spec
 
 
-def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = ()) -> QuerySpec:
-    """Resolve a parsed command against the cohort's catalog."""
-    metric = resolve_metric(command.metric, endpoints)
+def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
+    """Resolve a parsed command, whose metric is `metric`, against the cohort's catalog."""
     options: dict[str, object] = {}
     filters: list[Filter] = []
     ae_filters: list[Filter] = []
@@ -184,7 +158,7 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
         key = cond.field.lower()
         if key in _OPTIONS and key not in catalog:
             if key == "grade":
-                if metric != "tox":
+                if "grade" not in metric.options:
                     raise UsageError(
                         "`grade` filters adverse events; it works with `tox`.",
                         hint="e.g. /sts tox grade>=3",
@@ -210,7 +184,7 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                     )
                 options["ci"] = ci
             elif key == "as_of":
-                if metric != "summary":
+                if "as_of" not in metric.options:
                     raise UsageError(
                         "`as_of` replays the weekly summary.",
                         hint="/sts summary as_of=2019-10-14",
@@ -225,18 +199,22 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                 options["unit"] = unit
             continue
         filters.append(_filter(cond, catalog))
-    if options.get("by") and metric in _UNGROUPED:
+    if filters and not metric.filterable:
         raise UsageError(
-            f"`by=` does not apply to `{metric}`.",
+            f"`{metric.name}` takes no filters.", hint=f"e.g. /sts {metric.examples[0]}"
+        )
+    if options.get("by") and not metric.groupable:
+        raise UsageError(
+            f"`by=` does not apply to `{metric.name}`.",
             hint="by= splits orr, dcr, survival, tox, count, baseline and swimmer; "
-            f"filter instead, e.g. /sts {metric} {options['by']}=...",
+            f"filter instead, e.g. /sts {metric.name} {options['by']}=...",
         )
     patient_id = topic = None
-    if metric == "patient":
+    if metric.args == "patient":
         if len(command.args) != 1:
             raise UsageError("Which patient?", hint="e.g. /sts patient 8")
         patient_id = command.args[0]
-    elif metric == "help":
+    elif metric.args == "topic":
         topic = command.args[0].lower() if command.args else None
     elif command.args:
         raise UsageError(
@@ -244,7 +222,7 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
             hint=f"Filters look like field=value (histology=LPS, age>=60). Usage: {USAGE}",
         )
     return QuerySpec(
-        metric=metric,
+        metric=metric.name,
         filters=tuple(filters),
         ae_filters=tuple(ae_filters),
         by=options.get("by"),
