@@ -22,7 +22,6 @@ from sts_bot.service import Service
 from sts_queries.cohort import CohortMeta, assemble, demo_path, load_cohort
 from sts_queries.survival import kaplan_meier, logrank
 
-
 SERVICE = Service()
 respond = SERVICE.respond
 
