@@ -146,13 +146,29 @@ def _tox(body: Toxicity, a: Answer) -> tuple[list[str], str | None]:
         return f"{k} ({100 * k / n:.1f})" if k else "0"
 
     grades = [g for g in ("1", "2", "3", "4", "5") if any(r["grades"][g] for r in rows)] or ["1"]
+    # Under a grade filter "any grade" would only repeat the filtered grades: leave it out.
+    graded = any(f.field == "worst_grade" for f in a.spec.ae_filters)
     table_rows = [
-        [r["term"], *(cell(r["grades"][g]) for g in grades), cell(r["any"]), cell(r["grade3plus"])]
+        [
+            r["term"],
+            *(cell(r["grades"][g]) for g in grades),
+            *([] if graded else [cell(r["any"])]),
+            cell(r["grade3plus"]),
+        ]
         for r in rows
     ]
-    header = ["Toxicity", *(f"Grade {g}" for g in grades), "Any grade", "Grade ≥3"]
+    header = [
+        "Toxicity",
+        *(f"Grade {g}" for g in grades),
+        *([] if graded else ["Any grade"]),
+        "Grade ≥3",
+    ]
+    terms = [t for f in a.spec.ae_filters if f.field == "term" for t in f.values]
+    grade = " and ".join(f.describe() for f in a.spec.ae_filters if f.field != "term")
+    what = " or ".join(terms) if terms else "an adverse event"
     summary = (
-        f"*{body.patients_with_event} of {n} patients had an adverse event* · "
+        f"*{body.patients_with_event} of {n} patients had {what}"
+        f"{f' of {grade}' if grade else ''}* · "
         f"n (%) of N = {n}, worst grade per patient per term"
     )
     table = _table(header, table_rows)
@@ -282,7 +298,7 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
 def compose(a: Answer) -> Reply:
     """The reply to an answer, the same on every surface."""
     parts, table = sections(a.body, a)
-    context = []
+    context = list(a.spec.readings)
     if a.test:
         context.append(f"{a.test['name']}: {fmt_p(a.test['p'])}")
     if a.method:
