@@ -20,7 +20,9 @@ from sts_queries.cohort import demo_path, load_cohort
 PLOTS = [
     "pfs",
     "pfs by=histology",
+    "pfs by=sex",
     "pfs stage=IV",
+    "pfs resection=no ci=spss",
     "tox",
     "tox by=regimen",
     "tox by=sex",
