@@ -34,14 +34,14 @@ def slug(text: str, *, limit: int = 80, empty: str = "plot") -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or empty
 
 
-def _stamp(chart: Chart, answer: Answer, *, data_as_of=None) -> str:
+def _stamp(chart: Chart, answer: Answer) -> str:
     """'Reconstructed demo data · data as of 2021-06-30', or what of it applies."""
     from .plot_style import provenance_stamp
 
     # The answer's notes are where an answer says it rests on reconstructed values
     # (queries.common.provenance_notes); the plot repeats it because it travels alone.
     reconstructed = any("reconstructed" in note.lower() for note in answer.notes)
-    return provenance_stamp(reconstructed=reconstructed, data_as_of=chart.data_as_of or data_as_of)
+    return provenance_stamp(reconstructed=reconstructed, data_as_of=chart.data_as_of)
 
 
 @singledispatch

@@ -123,6 +123,17 @@ def test_km_names_the_endpoint_and_legend_matches_drawing(drawn, command):
         assert legend[0] == "All: n = 14, 7 events, median 8.25 months (95% CI 4.5–NR)"
 
 
+@pytest.mark.parametrize("command", ["pfs", "pfs by=histology", "pfs stage=IV"])
+def test_km_censor_marks_are_inside_the_axis(drawn, command):
+    _, fig, _ = drawn(command)
+    ax = fig.axes[0]
+    right = ax.get_xlim()[1]
+    for line in ax.lines:
+        if line.get_gid() == "km-censor":
+            assert max(line.get_xdata()) < right  # the last tick lies past the last time
+            assert not line.get_clip_on()  # a mark at 100% sits on the top edge, whole
+
+
 def test_km_ticks_every_3_months_plot_to_plot(drawn):
     for command in ("pfs", "pfs stage=IV", "pfs by=histology"):
         _, fig, _ = drawn(command)

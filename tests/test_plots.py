@@ -468,3 +468,22 @@ def _contrast_on_white(hex_color: str) -> float:
 
 def _legend_texts(fig) -> list[str]:
     return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+
+def test_timeline_draws_tumour_sizes_when_the_data_hold_them():
+    sized = {
+        **TIMELINE,
+        "measurements": [(1.4, 3.5), (2.8, 2.8)],
+        "measure_label": "Tumour size (cm)",
+    }
+    ax = _timeline_figure(**sized).axes[0]
+    assert "Tumour size (cm)" in [t.get_text() for t in ax.get_yticklabels()]
+    assert len(_by_gid(ax, "timeline-measurement")) == 2
+    assert {"3.5", "2.8"} <= {t.get_text() for t in ax.texts}
+    # without them, no such row
+    ax = _timeline_figure(**TIMELINE).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Treatment",
+        "Response",
+        "Adverse events",
+    ]
