@@ -64,6 +64,7 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
         test_label=f"log-rank {fmt_p(chart.test['p'])}" if chart.test else None,
         method_note=answer.method or "",
         stamp=_stamp(chart, answer),
+        marked=chart.marked,
     )
 
 

@@ -52,12 +52,15 @@ def km_plot(
     test_label: str | None = None,
     method_note: str = "",
     stamp: str = "",
+    marked: Sequence[Sequence[float]] = (),
+    marked_label: str = "New this week",
 ) -> bytes:
     """PNG of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
 
     Confidence bands are drawn for one or two curves; with more they would hide each other.
     ``endpoint`` ("pfs", "os", …) names the y-axis; ``stamp`` says what the data are (e.g.
-    reconstructed, as of a date) under the method line.
+    reconstructed, as of a date) under the method line. ``marked`` holds, per curve, the
+    times of events to ring (the weekly post's new progressions), named ``marked_label``.
     """
     return to_png(
         _km_figure(
@@ -68,6 +71,8 @@ def km_plot(
             test_label=test_label,
             method_note=method_note,
             stamp=stamp,
+            marked=marked,
+            marked_label=marked_label,
         )
     )
 
@@ -86,6 +91,8 @@ def _km_figure(
     test_label: str | None = None,
     method_note: str = "",
     stamp: str = "",
+    marked: Sequence[Sequence[float]] = (),
+    marked_label: str = "New this week",
 ) -> Figure:
     if not curves:
         raise ValueError("km_plot needs at least one curve")
@@ -117,6 +124,13 @@ def _km_figure(
         )
         handles.append(swatch)
         labels.append(f"{level}% CI ({conf})")
+    rings = sum(
+        _ring_events(ax, fit, times, group_style(i)["color"])
+        for i, ((_, fit), times) in enumerate(zip(curves, marked, strict=False))
+    )
+    if rings:
+        handles.append(Line2D([], [], **{**_RING, "markersize": 9}, color="#333333"))
+        labels.append(f"{marked_label} ({rings})")
     if any(int(np.sum(fit.n_censor)) > 0 for _, fit in curves):
         handles.append(Line2D([], [], color="#333333", marker="+", linestyle="none", markersize=8))
         labels.append("Censored")
@@ -153,6 +167,37 @@ def _km_figure(
     _draw_at_risk(ax_risk, curves, ticks)
     add_footer(fig, method_note, stamp)
     return fig
+
+
+_RING = {
+    "marker": "o",
+    "markersize": 13,
+    "markerfacecolor": "none",
+    "markeredgewidth": 2,
+    "linestyle": "none",
+}
+
+
+def _ring_events(ax, fit: KMFit, times: Sequence[float], color: str) -> int:
+    """Ring the curve's drops at ``times`` (only times where the curve has an event)."""
+    event_times = np.asarray(fit.time, float)[np.asarray(fit.n_event) > 0]
+    at = [t for t in times if np.isclose(event_times, t).any()]
+    if not at:
+        return 0
+    index = [int(np.flatnonzero(np.isclose(fit.time, t))[0]) for t in at]
+    before = [float(fit.surv[i - 1]) if i else 1.0 for i in index]
+    after = [float(fit.surv[i]) for i in index]
+    # At the middle of the drop: the step is what happened.
+    ax.plot(
+        at,
+        [(b + a) / 2 for b, a in zip(before, after, strict=True)],
+        color=color,
+        clip_on=False,
+        zorder=4,
+        gid="km-marked",
+        **_RING,
+    )
+    return len(at)
 
 
 def median_text(fit: KMFit, unit: str) -> str:

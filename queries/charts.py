@@ -30,6 +30,8 @@ class KaplanMeierChart(Chart):
     unit: str
     test: Mapping[str, Any] | None = None
     endpoint: str = ""  # "pfs", "os", …: names the y-axis (the answer's metric when empty)
+    # Per curve, event times to ring (the weekly post: this week's progressions or deaths).
+    marked: Sequence[Sequence[float]] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -487,3 +487,15 @@ def test_timeline_draws_tumour_sizes_when_the_data_hold_them():
         "Response",
         "Adverse events",
     ]
+
+
+def test_km_rings_marked_events_and_names_them_in_the_legend():
+    fit = kaplan_meier([1, 2, 3, 4, 5], [1, 0, 1, 1, 0])
+    ax = _km_figure([("All", fit)], title="Weekly", marked=[[3.0, 4.0, 2.0]]).axes[0]
+    (rings,) = _by_gid(ax, "km-marked")
+    assert list(rings.get_xdata()) == [3.0, 4.0]  # 2.0 is a censoring, not an event
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "New this week (2)" in legend
+    ax = _km_figure([("All", fit)], title="PFS").axes[0]
+    assert _by_gid(ax, "km-marked") == []
+    assert not any(t.get_text().startswith("New") for t in ax.get_legend().get_texts())
