@@ -231,7 +231,7 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         ),
         notes=provenance_notes(spec, cohort, tuple(record), tables),
         chart=(
-            TimelineChart(course=course)
+            TimelineChart(course=course, data_as_of=cohort.meta.data_as_of)
             if (course := patient_course(cohort, record, events, assessments))
             else None
         ),
