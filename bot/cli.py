@@ -43,6 +43,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  {exc.hint}")
         for problem in exc.problems[1:]:
             print(f"✗ {problem}")
+        for warning in getattr(exc, "warnings", ()):
+            print(f"! {warning}")
         return 2
     n = cohort.rows()
     tables = ", ".join(f"{t} ({cohort.rows(t)} rows)" for t in cohort.tables)
@@ -50,6 +52,8 @@ def _check(args: argparse.Namespace) -> int:
         f"✓ {cohort.meta.name}: {n} patients; tables {tables}; "
         f"endpoints: {', '.join(cohort.endpoints) or 'none'}"
     )
+    for warning in cohort.warnings:
+        print(f"! {warning}")
     return 0
 
 

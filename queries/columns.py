@@ -226,7 +226,9 @@ def type_table(
         date_format=settings.date_format
         or next((f.get("date_format") for f in fields.values() if isinstance(f, dict)), None),
     )
-    rep = TableReport(con=con, view=view, file=raw.file, lines=raw.lines)
+    rep = TableReport(
+        con=con, view=view, file=raw.file, lines=raw.lines, originals=dict(raw.originals)
+    )
     roles = _roles(raw, settings)
     selects, kinds = [], {}
     for name in raw.columns:

@@ -86,7 +86,10 @@ class CohortDataError(StsError):
         if row is not None:
             where += f", line {row}"
         elif lines:
-            where += ", lines " + ", ".join(map(str, lines)) + (f" and {more} more" if more else "")
+            word = "line" if len(lines) == 1 and not more else "lines"
+            where += (
+                f", {word} " + ", ".join(map(str, lines)) + (f" and {more} more" if more else "")
+            )
         if column:
             where += f", column `{column}`"
         super().__init__(f"{where}: {message}" if where else message, hint=hint)

@@ -16,7 +16,7 @@ from .derive import date_roles, derived_columns, map_columns
 from .fields import field_facts
 from .meta import CohortMeta, EndpointSpec
 from .names import identifier_column
-from .readers import RawTable, read_folder
+from .readers import ROW_NAMES, RawTable, read_folder
 from .validate import Problems
 
 __all__ = ["build_tables", "endpoints_of"]
@@ -39,6 +39,14 @@ def _q(name: str) -> str:
 def _with_identifier(raw: RawTable, declared: str | None) -> RawTable:
     """`record_id`, `Patient ID`, `subject_id`… become patient_id; the original stays an alias."""
     ident = identifier_column(raw.columns, declared)
+    if not ident and ROW_NAMES in raw.columns:
+        ident = ROW_NAMES  # R's lung has no id column: its row names are the patients
+    if ROW_NAMES in raw.columns and ident != ROW_NAMES:
+        raw = replace(
+            raw,
+            columns={k: v for k, v in raw.columns.items() if k != ROW_NAMES},
+            originals={k: v for k, v in raw.originals.items() if k != ROW_NAMES},
+        )
     if not ident or ident == "patient_id" or "patient_id" in raw.columns:
         return raw
     columns = {("patient_id" if k == ident else k): v for k, v in raw.columns.items()}

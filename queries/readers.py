@@ -21,9 +21,10 @@ from .sheets import read_workbook
 from .sniff import SniffError, TextFile, load_text, record_lines, sniff
 from .validate import Problems
 
-__all__ = ["CBIO_PATIENTS", "CBIO_SAMPLES", "RawTable", "read_folder", "table_name"]
+__all__ = ["CBIO_PATIENTS", "CBIO_SAMPLES", "ROW_NAMES", "RawTable", "read_folder", "table_name"]
 
 CBIO_PATIENTS = "data_clinical_patient.txt"
+ROW_NAMES = "_row_names"
 CBIO_SAMPLES = "data_clinical_sample.txt"
 # What teams call the two tables the bot knows, as sheet or file names.
 _TABLE_SYNONYMS = {
@@ -78,8 +79,13 @@ def _name_columns(
                 f"SELECT count({raw}), count(*) FILTER (WHERE TRY_CAST({raw} AS BIGINT) "
                 f"IN (rowid, rowid + 1)) FROM {relation}"
             ).fetchone()
-            if filled == 0 or (i == 0 and filled == row_names):
-                continue  # a blank column, or the row names R's write.csv / pandas add
+            if filled == 0:
+                continue  # a blank column
+            if i == 0 and filled == row_names:
+                # The row names R's write.csv and pandas add: the identifier when there is
+                # no other (loader decides), else dropped.
+                names[ROW_NAMES], originals[ROW_NAMES] = raw, ""
+                continue
             name = f"column_{i + 1}"
             problems.warn(
                 f"column {i + 1} has no name; it is read as `{name}`", file=file, column=name

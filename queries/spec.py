@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass, replace
 
-from .catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field
+from .catalog import DATE, NUMERIC, Catalog, Field
 from .errors import UnknownField, UnknownValue, UsageError
 from .metrics import resolve_metric
 from .parse import USAGE, Command, Condition
@@ -78,6 +78,9 @@ class QuerySpec:
 
 
 def _number(text: str, field: Field) -> float | int:
+    code = field.code_for(text)  # a coded field takes its labels too: sex=female
+    if code is not None:
+        return code
     try:
         value = float(text)
     except ValueError:
@@ -194,10 +197,12 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                 field = catalog.get(cond.value)
                 if field is None:
                     _filter(Condition(field=cond.value, op="=", value="x", text=cond.text), catalog)
-                if field.kind != CATEGORICAL:
+                if not field.groupable:
+                    some = [f.name for f in catalog.fields if f.groupable][:3]
                     raise UsageError(
                         f"`by={cond.value}`: groups need a category field, not a {field.kind} one.",
-                        hint="e.g. by=histology, by=sex, by=stage; filter numbers with age>=60.",
+                        hint=f"e.g. {', '.join(f'by={n}' for n in some) or 'by=<category>'}; "
+                        f"filter numbers with {field.name}>=….",
                     )
                 options["by"] = field.name
             elif key == "ci":

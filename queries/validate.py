@@ -81,6 +81,7 @@ class TableReport:
     view: str  # the cleaned view: _rec plus one text column per field
     file: str
     lines: Callable[[list[int]], dict[int, int]]
+    originals: dict[str, str] = field(default_factory=dict)  # columns named as the file does
     issues: list[_Issue] = field(default_factory=list)
 
     def by_value(
@@ -130,6 +131,7 @@ class TableReport:
         wanted = sorted({r for issue in self.issues for r in issue.records})
         line_of = self.lines(wanted) if wanted else {}
         for issue in self.issues:
+            column = self.originals.get(issue.column) or issue.column
             lines = tuple(line_of.get(r, r) for r in issue.records)
             more = max(0, issue.count - len(lines))
             if issue.error:
@@ -139,14 +141,14 @@ class TableReport:
                     row=lines[0] if len(lines) == 1 and not more else None,
                     lines=lines if len(lines) > 1 or more else (),
                     more=more,
-                    column=issue.column,
+                    column=column,
                     hint=issue.hint,
                 )
             else:
                 problems.warn(
                     issue.message + (f" ({issue.hint})" if issue.hint else ""),
                     file=self.file,
-                    column=issue.column,
+                    column=column,
                     lines=lines,
                     more=more,
                 )
