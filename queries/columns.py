@@ -43,18 +43,14 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def clean_view(con, raw: RawTable, missing: tuple[str, ...]) -> str:
-    """A view of the raw table: missing tokens → NULL, cells trimmed, blank rows dropped."""
-    tokens = ", ".join(sql_text(t.lower()) for t in missing)
-    cells = [
-        f"CASE WHEN lower(trim({c})) IN ({tokens}) THEN NULL ELSE trim({c}) END AS {_q(n)}"
-        for n, c in raw.columns.items()
-    ]
+def clean_view(con, raw: RawTable) -> str:
+    """The raw table (already cleaned as read) with its columns named and blank rows dropped."""
+    cells = [f"{c} AS {_q(n)}" for n, c in raw.columns.items()]
     view = f"{raw.relation}_clean"
-    any_cell = " OR ".join(f"{_q(n)} IS NOT NULL" for n in raw.columns) or "TRUE"
+    any_cell = " OR ".join(f"{c} IS NOT NULL" for c in raw.columns.values()) or "TRUE"
     con.execute(
-        f"CREATE TEMP VIEW {view} AS SELECT * FROM (SELECT rowid AS _rec, {', '.join(cells)} "
-        f"FROM {raw.relation}) WHERE {any_cell}"
+        f"CREATE TEMP VIEW {view} AS SELECT rowid AS _rec, {', '.join(cells)} "
+        f"FROM {raw.relation} WHERE {any_cell}"
     )
     return view
 
@@ -216,7 +212,7 @@ def type_table(
     con, raw: RawTable, settings: ReadSettings, problems: Problems, patients_view: str = ""
 ) -> TypedTable:
     """Profile, check and type one table; problems go to `problems`, grouped by value."""
-    view = clean_view(con, raw, settings.missing)
+    view = clean_view(con, raw)
     fields = settings.fields if raw.name == "patients" else {}
     profiles = profile_columns(
         con,

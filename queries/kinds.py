@@ -13,6 +13,7 @@ __all__ = [
     "CODE_MAX_LEVELS",
     "KIND_NAMES",
     "Profile",
+    "cleaned_sql",
     "date_sql",
     "event_sql",
     "number_sql",
@@ -71,6 +72,12 @@ _CENSOR_WORDS = [
 ]
 _ISO = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d")
 _DAY_MONTH = r"^\d{1,2}[/.-]\d{1,2}[/.-](\d{2}|\d{4})$"
+
+
+def cleaned_sql(column: str, missing: tuple[str, ...]) -> str:
+    """A cell's text, trimmed, or NULL when it is one of the missing-value tokens."""
+    tokens = ", ".join(sql_text(t.lower()) for t in missing)
+    return f"CASE WHEN lower(trim({column})) IN ({tokens}) THEN NULL ELSE trim({column}) END"
 
 
 def sql_text(value: str) -> str:
@@ -172,39 +179,38 @@ class Profile:
         return None
 
 
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def profile_columns(
     con, view: str, columns: list[str], *, decimal_comma: bool, date_format: str | None
 ) -> dict[str, Profile]:
-    """Profile every column of `view` in one aggregate query."""
+    """Profile every column of `view`: one vectorised pass over the table for numbers and ISO
+    dates, then the pattern counts over the distinct values of the columns that are neither."""
     if not columns:
         return {}
     parts: list[str] = []
     for i, name in enumerate(columns):
-        q = '"' + name.replace('"', '""') + '"'
+        q = _q(name)
         num = number_sql(q, decimal_comma)
-        iso = date_sql(q)
-        fmt = f"count(TRY_STRPTIME({q}, {sql_text(date_format)}))" if date_format else "0"
         parts += [
             f"count({q}) AS p{i}",
             f"count({num}) AS n{i}",
             f"count(*) FILTER (WHERE {num} = floor({num})) AS w{i}",
-            f"count(DISTINCT {q}) AS d{i}",
+            f"approx_count_distinct({q}) AS d{i}",
             f"min({num}) AS lo{i}",
             f"max({num}) AS hi{i}",
-            f"count({iso}) AS iso{i}",
-            f"count(*) FILTER (WHERE regexp_full_match({q}, '{_DAY_MONTH[1:-1]}')) AS dm{i}",
-            f"count(*) FILTER (WHERE TRY_CAST(regexp_extract({q}, '^(\\d{{1,2}})[/.-]', 1) "
-            f"AS INTEGER) > 12) AS f{i}",
-            f"count(*) FILTER (WHERE TRY_CAST(regexp_extract({q}, "
-            f"'^\\d{{1,2}}[/.-](\\d{{1,2}})[/.-]', 1) AS INTEGER) > 12) AS s{i}",
-            f"count({event_sql(q)}) AS e{i}",
-            f"{fmt} AS df{i}",
+            f"count(TRY_CAST({q} AS DATE)) AS iso{i}",
         ]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {view}").fetchone()
     width = len(parts) // len(columns)
     out = {}
     for i, name in enumerate(columns):
-        p, n, w, d, lo, hi, iso, dm, f, s, e, df = row[i * width : (i + 1) * width]
+        p, n, w, d, lo, hi, iso = row[i * width : (i + 1) * width]
+        patterns = (iso, 0, 0, 0, 0, 0)
+        if p and n < p and iso < p:
+            patterns = _patterns(con, view, _q(name), date_format)
         out[name] = Profile(
             present=p,
             numbers=n,
@@ -212,11 +218,28 @@ def profile_columns(
             distinct=d,
             low=lo,
             high=hi,
-            iso=iso,
-            day_month=dm,
-            first_over_12=f,
-            second_over_12=s,
-            events=e,
-            declared_format=df,
+            iso=max(iso, patterns[0]),
+            day_month=patterns[1],
+            first_over_12=patterns[2],
+            second_over_12=patterns[3],
+            events=patterns[4],
+            declared_format=patterns[5],
         )
     return out
+
+
+def _patterns(con, view: str, q: str, date_format: str | None) -> tuple[int, ...]:
+    """Counts of date and event shapes, computed once per distinct value."""
+    v = "v"
+    fmt = f"sum(n) FILTER (WHERE TRY_STRPTIME(v, {sql_text(date_format)}) IS NOT NULL)"
+    first = "TRY_CAST(regexp_extract(v, '^(\\d{1,2})[/.-]', 1) AS INTEGER)"
+    second = "TRY_CAST(regexp_extract(v, '^\\d{1,2}[/.-](\\d{1,2})[/.-]', 1) AS INTEGER)"
+    row = con.execute(
+        f"SELECT sum(n) FILTER (WHERE {date_sql(v)} IS NOT NULL), "
+        f"sum(n) FILTER (WHERE regexp_full_match(v, '{_DAY_MONTH[1:-1]}')), "
+        f"sum(n) FILTER (WHERE {first} > 12), sum(n) FILTER (WHERE {second} > 12), "
+        f"sum(n) FILTER (WHERE {event_sql(v)} IS NOT NULL), "
+        f"{fmt if date_format else '0'} "
+        f"FROM (SELECT {q} AS v, count(*) AS n FROM {view} WHERE {q} IS NOT NULL GROUP BY v)"
+    ).fetchone()
+    return tuple(int(x or 0) for x in row)

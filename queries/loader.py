@@ -91,7 +91,7 @@ def build_tables(
     workdir: Path,
 ) -> dict:
     """Create the cohort's typed tables in `con`; returns the info a stored cohort keeps."""
-    raws = read_folder(con, folder, workdir, problems)
+    raws = read_folder(con, folder, workdir, problems, settings.missing)
     if "patients" not in raws and not any(p.file.startswith("patients") for p in problems.items):
         problems.add(
             "no patients table (patients.csv, patients.xlsx or data_clinical_patient.txt)",

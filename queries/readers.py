@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from .kinds import cleaned_sql
 from .names import normalise_name
 from .sheets import read_workbook
 from .sniff import SniffError, TextFile, load_text, record_lines, sniff
@@ -103,10 +104,10 @@ def _name_columns(
     return names, originals  # type: ignore[return-value]
 
 
-def _text_table(con, path: Path, name: str, relation: str, workdir: Path, problems: Problems):
+def _text_table(con, path: Path, name: str, relation: str, workdir: Path, problems, clean):
     try:
         tf: TextFile = sniff(path)
-        load_text(con, tf, relation, workdir)
+        load_text(con, tf, relation, workdir, clean)
     except SniffError as exc:
         problems.add(str(exc), file=path.name)
         return None
@@ -165,7 +166,7 @@ def _cbio_endpoints(columns: dict[str, str], originals: dict[str, str]):
     return renamed, dict(zip(names, originals.values(), strict=True))
 
 
-def _sheet_tables(con, path: Path, workdir: Path, problems: Problems, counter) -> list[RawTable]:
+def _sheet_tables(con, path: Path, problems: Problems, counter, clean) -> list[RawTable]:
     out = []
     sheets = read_workbook(path, problems)
     for sheet, (header, frame, header_row) in sheets.items():
@@ -176,7 +177,7 @@ def _sheet_tables(con, path: Path, workdir: Path, problems: Problems, counter) -
             continue
         relation = f"_raw{next(counter)}"
         con.register("_sheet", frame)
-        cast = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in frame.columns)
+        cast = ", ".join(f"{clean(f'CAST({c} AS VARCHAR)')} AS {c}" for c in frame.columns)
         con.execute(f"CREATE TEMP TABLE {relation} AS SELECT {cast or '1 AS c0'} FROM _sheet")
         con.unregister("_sheet")
         where = f"{path.name}, sheet `{sheet}`"
@@ -200,9 +201,16 @@ def _sheet_tables(con, path: Path, workdir: Path, problems: Problems, counter) -
 
 
 def read_folder(
-    con: duckdb.DuckDBPyConnection, folder: Path, workdir: Path, problems: Problems
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    workdir: Path,
+    problems: Problems,
+    missing: tuple[str, ...],
 ) -> dict[str, RawTable]:
-    """Every table in the folder by name; the first source of a name wins, others are noted."""
+    """Every table in the folder by name; the first source of a name wins, others are noted.
+
+    Cells are trimmed and the `missing` tokens become NULL as they are read."""
+    clean = partial(cleaned_sql, missing=missing)
     counter = itertools.count()
     tables: dict[str, RawTable] = {}
     for path in sorted(folder.iterdir()):
@@ -212,14 +220,16 @@ def read_folder(
         found: list[RawTable] = []
         if path.name in (CBIO_PATIENTS, CBIO_SAMPLES):
             name = "patients" if path.name == CBIO_PATIENTS else "samples"
-            table = _text_table(con, path, name, f"_raw{next(counter)}", workdir, problems)
+            relation = f"_raw{next(counter)}"
+            table = _text_table(con, path, name, relation, workdir, problems, clean)
             found = [table] if table else []
         elif suffix in (".csv", ".tsv") and table_name(path.stem):
             relation = f"_raw{next(counter)}"
-            table = _text_table(con, path, table_name(path.stem), relation, workdir, problems)
+            name = table_name(path.stem)
+            table = _text_table(con, path, name, relation, workdir, problems, clean)
             found = [table] if table else []
         elif suffix in (".xlsx", ".xlsm"):
-            found = _sheet_tables(con, path, workdir, problems, counter)
+            found = _sheet_tables(con, path, problems, counter, clean)
         for table in found:
             if table.name in tables:
                 problems.warn(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,8 +108,15 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def load_text(con: duckdb.DuckDBPyConnection, tf: TextFile, relation: str, workdir: Path) -> None:
-    """Every record of `tf` into TEMP table `relation` (c0…cN, all text, in file order)."""
+def load_text(
+    con: duckdb.DuckDBPyConnection,
+    tf: TextFile,
+    relation: str,
+    workdir: Path,
+    clean: Callable[[str], str] = lambda c: c,
+) -> None:
+    """Every record of `tf` into TEMP table `relation` (c0…cN, text cleaned by `clean`, in
+    file order), in one parallel pass of DuckDB's CSV reader."""
     source = tf.path
     if tf.encoding in ("cp1252", "latin-1"):
         # DuckDB reads UTF-8; a Windows file is re-encoded once, in chunks.
@@ -121,8 +128,9 @@ def load_text(con: duckdb.DuckDBPyConnection, tf: TextFile, relation: str, workd
             while chunk := src.read(_CHUNK):
                 dst.write(chunk)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(tf.header)))
+    cells = ", ".join(f"{clean(f'c{i}')} AS c{i}" for i in range(len(tf.header)))
     con.execute(
-        f"CREATE TEMP TABLE {relation} AS SELECT * FROM read_csv({_quoted(str(source))}, "
+        f"CREATE TEMP TABLE {relation} AS SELECT {cells} FROM read_csv({_quoted(str(source))}, "
         f"header = false, skip = {tf.header_line + 1}, auto_detect = false, "
         f"columns = {{{columns}}}, delim = {_quoted(tf.sep)}, quote = '\"', escape = '\"', "
         "strict_mode = true)"

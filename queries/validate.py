@@ -83,6 +83,7 @@ class TableReport:
     lines: Callable[[list[int]], dict[int, int]]
     originals: dict[str, str] = field(default_factory=dict)  # columns named as the file does
     issues: list[_Issue] = field(default_factory=list)
+    pending: list[tuple] = field(default_factory=list)
 
     def by_value(
         self,
@@ -92,29 +93,51 @@ class TableReport:
         *,
         error: bool = True,
         hint: str = "",
-        value_sql: str | None = None,
         source: str | None = None,
-    ) -> int:
-        """One problem per distinct offending value; returns how many rows offend."""
-        value = value_sql or _quote(column)
+    ) -> None:
+        """One problem per distinct offending value (checked in one batch at `flush`)."""
+        self.pending.append(("value", column, condition, message, error, hint, source))
+
+    def rows(self, column: str, condition: str, message: str, *, error: bool = True) -> None:
+        """One problem for every row matching `condition` (say, an empty identifier)."""
+        self.pending.append(("rows", column, condition, message, error, "", None))
+
+    def _run_pending(self) -> None:
+        # One scan counts every check; only the checks that fail are looked at again.
+        plain = [c for c in self.pending if c[6] is None]
+        counts = (
+            self.con.execute(
+                "SELECT "
+                + ", ".join(f"count(*) FILTER (WHERE {c[2]})" for c in plain)
+                + f" FROM {self.view}"
+            ).fetchone()
+            if plain
+            else ()
+        )
+        failing = [c for c, n in zip(plain, counts, strict=True) if n]
+        failing += [c for c in self.pending if c[6] is not None]
+        for how, column, condition, message, error, hint, source in failing:
+            if how == "value":
+                self._values(column, condition, message, error, hint, source or self.view)
+            else:
+                self._rows(column, condition, message, error)
+        self.pending.clear()
+
+    def _values(self, column, condition, message, error, hint, source) -> None:
         rows = self.con.execute(
-            f"SELECT {value} AS v, count(*) AS n, list(_rec ORDER BY _rec)[1:{_SHOWN_LINES}] "
-            f"FROM {source or self.view} WHERE {condition} GROUP BY v ORDER BY min(_rec) "
-            f"LIMIT {_SHOWN_VALUES + 1}"
+            f"SELECT {_quote(column)} AS v, count(*) AS n, "
+            f"list(_rec ORDER BY _rec)[1:{_SHOWN_LINES}] FROM {source} WHERE {condition} "
+            f"GROUP BY v ORDER BY min(_rec) LIMIT {_SHOWN_VALUES + 1}"
         ).fetchall()
-        total = 0
         for v, n, recs in rows[:_SHOWN_VALUES]:
             text = message("" if v is None else str(v))
             if n > 1:
                 text = f"{n} rows: {text}"
             self.issues.append(_Issue(column, text, tuple(recs), n, error, hint))
-            total += n
         if len(rows) > _SHOWN_VALUES:
             self.issues.append(_Issue(column, "… and more values like these", (), 0, error, hint))
-        return total
 
-    def rows(self, column: str, condition: str, message: str, *, error: bool = True) -> None:
-        """One problem for every row matching `condition` (say, an empty identifier)."""
+    def _rows(self, column, condition, message, error) -> None:
         n, recs = self.con.execute(
             f"SELECT count(*), list(_rec ORDER BY _rec)[1:{_SHOWN_LINES}] "
             f"FROM {self.view} WHERE {condition}"
@@ -128,6 +151,7 @@ class TableReport:
         self.issues.append(_Issue(column, message, (), 0, error, hint))
 
     def flush(self, problems: Problems) -> None:
+        self._run_pending()
         wanted = sorted({r for issue in self.issues for r in issue.records})
         line_of = self.lines(wanted) if wanted else {}
         for issue in self.issues:
