@@ -56,10 +56,12 @@ def write_registry(folder: Path, patients: int, events: int) -> None:
         SELECT i AS patient_id,
                CASE WHEN random() < 0.5 THEN 'M' ELSE 'F' END AS sex,
                CAST(18 + floor(random() * 70) AS INTEGER) AS age,
-               ['LPS','UPS','SS','LMS','MPNST','DFSP','ES','OS'][1 + CAST(floor(random() * 8) AS INTEGER)] AS histology,
+               ['LPS','UPS','SS','LMS','MPNST','DFSP','ES','OS']
+                 [1 + CAST(floor(random() * 8) AS INTEGER)] AS histology,
                ['I','II','IIIA','IIIB','IV'][1 + CAST(floor(random() * 5) AS INTEGER)] AS stage,
                CAST(floor(random() * 5) AS INTEGER) AS ecog,
-               ['CR','PR','SD','PD','NE'][1 + CAST(floor(random() * 5) AS INTEGER)] AS best_response,
+               ['CR','PR','SD','PD','NE']
+                 [1 + CAST(floor(random() * 5) AS INTEGER)] AS best_response,
                DATE '2010-01-01' + CAST(floor(random() * 4000) AS INTEGER) AS start_date,
                CAST(floor(random() * 2000) AS INTEGER) AS prog_days,
                CAST(floor(random() * 3000) AS INTEGER) AS death_days,
@@ -104,8 +106,12 @@ def step(name: str, folder: str, store: str) -> dict:
 
     if name == "load":
         cohort = load_cohort(folder, store=store)
-        return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
-                "patients": cohort.rows(), "aes": cohort.rows("adverse_events")}
+        return {
+            "seconds": time.perf_counter() - started,
+            "peak_mb": _peak_mb(),
+            "patients": cohort.rows(),
+            "aes": cohort.rows("adverse_events"),
+        }
     from sts_bot.service import clear_cache, respond
 
     cohort = load_cohort(folder, store=store)
@@ -151,20 +157,28 @@ def main() -> None:
     t0 = time.perf_counter()
     write_registry(folder, args.patients, int(2.5 * args.patients))
     size = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
-    print(f"registry: {args.patients:,} patients, {int(2.5 * args.patients):,} adverse events, "
-          f"{size:.0f} MB of CSV (written in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"registry: {args.patients:,} patients, {int(2.5 * args.patients):,} adverse events, "
+        f"{size:.0f} MB of CSV (written in {time.perf_counter() - t0:.1f} s)"
+    )
     shutil.rmtree(store, ignore_errors=True)
     load, wall = _run_step("load", folder, store)
-    print(f"first load (read, validate, derive, store): {load['seconds']:.1f} s "
-          f"(process {wall:.1f} s), peak {load['peak_mb']:.0f} MB")
+    print(
+        f"first load (read, validate, derive, store): {load['seconds']:.1f} s "
+        f"(process {wall:.1f} s), peak {load['peak_mb']:.0f} MB"
+    )
     cold, wall = _run_step("cold", folder, store)
-    print(f"cold `orr` on the stored cohort: {cold['seconds']:.2f} s in-process "
-          f"(open {cold['open_seconds']:.2f} s; whole process with imports {wall:.2f} s), "
-          f"peak {cold['peak_mb']:.0f} MB")
+    print(
+        f"cold `orr` on the stored cohort: {cold['seconds']:.2f} s in-process "
+        f"(open {cold['open_seconds']:.2f} s; whole process with imports {wall:.2f} s), "
+        f"peak {cold['peak_mb']:.0f} MB"
+    )
     warm, _ = _run_step("warm", folder, store)
     for command in ("orr", "pfs by=histology", "tox"):
-        print(f"warm `{command}`{' with its plot' if 'pfs' in command else ''}: "
-              f"{warm[command] * 1000:.0f} ms (median of 5)")
+        print(
+            f"warm `{command}`{' with its plot' if 'pfs' in command else ''}: "
+            f"{warm[command] * 1000:.0f} ms (median of 5)"
+        )
     print(f"peak memory of the answering process: {warm['peak_mb']:.0f} MB")
 
 

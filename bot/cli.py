@@ -57,6 +57,25 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from sts_queries.draft import draft_cohort
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"✗ `{folder}` is not a folder")
+        return 2
+    draft = draft_cohort(folder)
+    print(draft.report)
+    target = folder / "cohort.toml"
+    if target.exists() and not args.force:
+        print(f"\n{target} exists; not overwritten (--force to). The draft:\n")
+        print(draft.toml)
+        return 0
+    target.write_text(draft.toml, encoding="utf-8")
+    print(f"\nWrote {target}. Read it, then: sts check {folder}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .server import serve
 
@@ -98,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a cohort folder")
     check.add_argument("dir")
     check.set_defaults(func=_check)
+    init = sub.add_parser("init", help="draft a commented cohort.toml for an export folder")
+    init.add_argument("dir")
+    init.add_argument("--force", action="store_true", help="overwrite an existing cohort.toml")
+    init.set_defaults(func=_init)
     serve = sub.add_parser("serve", help="answer /sts in Slack (Socket Mode, or --http)")
     serve.add_argument("--http", action="store_true", help="serve /slack/events over HTTP")
     serve.add_argument("--port", type=int, help="HTTP port (default: $STS_PORT or 3000)")
@@ -129,7 +152,7 @@ def _log_to_file() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.cmd in ("ask", "check", "summary"):
+    if args.cmd in ("ask", "check", "summary", "init"):
         _log_to_file()
     return args.func(args)
 

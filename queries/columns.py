@@ -175,7 +175,8 @@ def _role(name: str, role: str, p: Profile, raw: RawTable, rep: TableReport, s, 
             name,
             f"{q} IS NOT NULL AND {expr} IS NULL",
             lambda v: f"`{v}` is not an event code (1 = event, 0 = censored)",
-            hint=f'declare the coding: [fields.{name}] event = ["2"], censored = ["1"]',
+            hint=f"declare the coding: [fields.{raw.originals.get(name) or name}] "
+            'event = ["2"], censored = ["1"]',
         )
         return "event", f"CAST({expr} AS INTEGER)"
     if role == "date":

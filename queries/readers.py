@@ -26,6 +26,7 @@ __all__ = ["CBIO_PATIENTS", "CBIO_SAMPLES", "ROW_NAMES", "RawTable", "read_folde
 
 CBIO_PATIENTS = "data_clinical_patient.txt"
 ROW_NAMES = "_row_names"
+_SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 CBIO_SAMPLES = "data_clinical_sample.txt"
 # What teams call the two tables the bot knows, as sheet or file names.
 _TABLE_SYNONYMS = {
@@ -54,6 +55,7 @@ class RawTable:
     declared_types: dict[str, str] = field(default_factory=dict)  # cBioPortal type row
     decimal_comma: bool = False
     source: str = "csv"  # csv | excel | cbioportal
+    how: str = ""  # how it was read, for `sts init`'s report
     lines: Callable[[list[int]], dict[int, int]] = field(default=lambda recs: {}, repr=False)
 
 
@@ -139,6 +141,8 @@ def _text_table(con, path: Path, name: str, relation: str, workdir: Path, proble
         declared_types=declared,
         decimal_comma=tf.sep != ",",
         source="cbioportal" if cbio else "csv",
+        how=f"{tf.encoding}, {_SEP_NAMES.get(tf.sep, tf.sep)}-separated, header on line "
+        f"{tf.header_line + 1}" + (", cBioPortal type row" if declared else ""),
         lines=partial(record_lines, tf),
     )
 
@@ -194,6 +198,7 @@ def _sheet_tables(con, path: Path, problems: Problems, counter, clean) -> list[R
                 columns=columns,
                 originals=originals,
                 source="excel",
+                how=f"sheet, header on row {header_row + 1}",
                 lines=lambda recs, first=first_row: {r: r + first for r in recs},
             )
         )
