@@ -54,6 +54,31 @@ def _with_identifier(raw: RawTable, declared: str | None) -> RawTable:
     return replace(raw, columns=columns, originals=originals)
 
 
+def _find_patients(raws: dict[str, RawTable], declared: str | None, problems: Problems):
+    """An export named as its tool names it (REDCap's `Study_DATA_2024-01-31.csv`): the one
+    table that has a patient identifier is the patients table, and the report says so."""
+    known = ("adverse_events", "assessments", "samples")
+    candidates = [
+        name
+        for name, raw in raws.items()
+        if name not in known and identifier_column(raw.columns, declared)
+    ]
+    if len(candidates) == 1:
+        raw = raws.pop(candidates[0])
+        problems.warn(
+            "read as the patients table (the only table with a patient id)", file=raw.file
+        )
+        return {"patients": replace(raw, name="patients"), **raws}
+    if len(candidates) > 1:
+        problems.add(
+            "several tables could be the patients table: "
+            + ", ".join(raws[c].file for c in candidates),
+            file=str(raws[candidates[0]].file),
+            hint="name the patients file patients.csv (or the sheet Patients)",
+        )
+    return raws
+
+
 def _join_samples(con, problems: Problems, kinds: dict[str, str], sample_kinds: dict, file: str):
     """cBioPortal samples: joined when each patient has one sample, else kept apart (stated)."""
     several = con.execute(
@@ -92,6 +117,8 @@ def build_tables(
 ) -> dict:
     """Create the cohort's typed tables in `con`; returns the info a stored cohort keeps."""
     raws = read_folder(con, folder, workdir, problems, settings.missing)
+    if "patients" not in raws:
+        raws = _find_patients(raws, settings.identifier, problems)
     if "patients" not in raws and not any(p.file.startswith("patients") for p in problems.items):
         problems.add(
             "no patients table (patients.csv, patients.xlsx or data_clinical_patient.txt)",

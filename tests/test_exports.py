@@ -124,6 +124,14 @@ def test_redcap_dates_only_derive_r_times(tmp_path):
     assert by_sex["test"]["p"] == pytest.approx(_logrank_p("lung", "sex"), rel=1e-9)
 
 
+def test_a_redcap_file_keeps_its_own_name(tmp_path):
+    folder = lung_as_redcap(tmp_path / "c")
+    (folder / "patients.csv").rename(folder / "LungStudy_DATA_2024-01-31_1402.csv")
+    cohort = load_cohort(folder)
+    assert cohort.rows() == 228 and cohort.endpoints == ("os",)
+    assert any("read as the patients table" in w for w in cohort.warnings)
+
+
 def test_rows_that_cannot_enter_an_endpoint_are_counted_not_blocking(tmp_path):
     folder = lung_as_redcap(tmp_path / "c")
     lines = (folder / "patients.csv").read_text().splitlines()

@@ -183,6 +183,11 @@ def test_a_bad_folder_stores_nothing(tmp_path):
     assert not list((tmp_path / "store").glob("*"))
 
 
+@pytest.fixture(autouse=True)
+def _state_outside_the_checkout(tmp_path, monkeypatch):
+    monkeypatch.setenv("STS_STATE_DIR", str(tmp_path / "state"))
+
+
 def test_init_drafts_a_toml_that_loads(tmp_path, capsys):
     folder = lung_as_redcap(tmp_path / "redcap")
     (folder / "cohort.toml").unlink()
