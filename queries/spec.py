@@ -198,7 +198,9 @@ def build_spec(command: Command, catalog: Catalog, endpoints: tuple[str, ...] = 
                 if field is None:
                     _filter(Condition(field=cond.value, op="=", value="x", text=cond.text), catalog)
                 if not field.groupable:
-                    some = [f.name for f in catalog.fields if f.groupable][:3]
+                    some = [
+                        f.name for f in catalog.fields if f.groupable and f.name != "patient_id"
+                    ][:3]
                     raise UsageError(
                         f"`by={cond.value}`: groups need a category field, not a {field.kind} one.",
                         hint=f"e.g. {', '.join(f'by={n}' for n in some) or 'by=<category>'}; "
