@@ -8,7 +8,6 @@ characters a section) goes into a text file attached to the reply, so nothing is
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
@@ -23,6 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.blocks.basic_components import SlackFile
 
+from .figures import slug
 from .render import Reply, to_text
 
 __all__ = [
@@ -98,10 +98,6 @@ def _chunks(text: str, limit: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "answer"
 
 
 def _code(table: str) -> str:
@@ -183,7 +179,7 @@ def to_blocks(
     overflow = len(body) > room or not table_fits
     if overflow:
         attachment = TextFile(
-            filename=f"sts-{_slug(reply.header)}.txt",
+            filename=f"sts-{slug(reply.header, limit=60, empty='answer')}.txt",
             title=reply.header[:MAX_HEADER],
             content=to_text(reply) + "\n",
         )

@@ -5,25 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 from sts_queries.errors import StsError
 
-from . import service
+from .service import Outcome, Service
+from .settings import Settings, SettingsError, load_settings
 
 __all__ = ["main"]
 
 
-def _ask(args: argparse.Namespace) -> int:
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    service = Service(args.data or settings.data_dir)
     try:
-        cohort = service.load(args.data)
         outcome = service.respond(
-            args.command, cohort, out_dir=Path(args.out) if args.out else None
+            args.command, service.cohort(), out_dir=Path(args.out) if args.out else None
         )
     except StsError as exc:
-        outcome = service.Outcome.from_error(exc)
+        outcome = Outcome.from_error(exc)
     if args.json:
         print(json.dumps(outcome.json, indent=2, ensure_ascii=False))
     else:
@@ -31,7 +31,7 @@ def _ask(args: argparse.Namespace) -> int:
     return 2 if outcome.is_error else 0
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, settings: Settings) -> int:
     from sts_queries.cohort import load_cohort
     from sts_queries.errors import CohortDataError
 
@@ -57,7 +57,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _init(args: argparse.Namespace) -> int:
+def _init(args: argparse.Namespace, settings: Settings) -> int:
     from sts_queries.draft import draft_cohort
 
     folder = Path(args.dir)
@@ -76,19 +76,19 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
 
     return serve(http=args.http, host=args.host, port=args.port)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from .server import run
 
     return run()
 
 
-def _summary(args: argparse.Namespace) -> int:
+def _summary(args: argparse.Namespace, settings: Settings) -> int:
     from .weekly import post_summary_now
 
     return post_summary_now(post=args.post, as_of=args.as_of, data=args.data, out=args.out)
@@ -137,9 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_to_file() -> None:
+def _log_to_file(state: Path) -> None:
     """Tracebacks go to a log file under the reference the user is shown, never to the screen."""
-    state = Path(os.environ.get("STS_STATE_DIR", "state"))
     try:
         state.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(state / "sts.log", encoding="utf-8")
@@ -152,9 +151,17 @@ def _log_to_file() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        # serve and run read (and require) what they need themselves.
+        settings = (
+            load_settings() if args.cmd in ("ask", "check", "summary", "init") else Settings()
+        )
+    except SettingsError as exc:
+        print("sts: cannot start:\n" + "\n".join(f"✗ {p}" for p in exc.problems), file=sys.stderr)
+        return 2
     if args.cmd in ("ask", "check", "summary", "init"):
-        _log_to_file()
-    return args.func(args)
+        _log_to_file(settings.state_dir)
+    return args.func(args, settings)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import singledispatch
 
-from sts_queries.result import Answer
+from sts_queries.endpoints import Survival
+from sts_queries.help import Help
+from sts_queries.rates import Count, Rate
+from sts_queries.result import Answer, Part
+from sts_queries.summary import Summary
+from sts_queries.swimmer import Swimmer
+from sts_queries.tables import Baseline, Fields, PatientCard, PatientList
+from sts_queries.toxicity import Toxicity
 
 from .card import card_sections
 
-__all__ = ["Reply", "compose", "fmt_p", "to_text"]
+__all__ = ["Reply", "compose", "fmt_p", "sections", "to_text"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,9 +69,16 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
-def _rates(a: Answer) -> tuple[list[str], str | None]:
-    body = a.body
-    sections = [f"*{a.title} {_rate_line({**body, 'n': a.n})}*", _breakdown(body)]
+@singledispatch
+def sections(body: Part, a: Answer) -> tuple[list[str], str | None]:
+    """The sections and table of an answer, by the type of its body (one renderer a type)."""
+    raise TypeError(f"no renderer for {type(body).__name__}")  # a registry test prevents it
+
+
+@sections.register
+def _rates(body: Rate, a: Answer) -> tuple[list[str], str | None]:
+    d = body.json()
+    sections = [f"*{a.title} {_rate_line({**d, 'n': a.n})}*", _breakdown(d)]
     table = None
     if a.groups:
         rows = [
@@ -79,8 +94,9 @@ def _rates(a: Answer) -> tuple[list[str], str | None]:
     return sections, table
 
 
-def _survival(a: Answer) -> tuple[list[str], str | None]:
-    b = a.body
+@sections.register
+def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
+    b = body.json()
     unit = b["unit"]
 
     def median(d: dict) -> str:
@@ -118,9 +134,10 @@ def _survival(a: Answer) -> tuple[list[str], str | None]:
     return sections, table
 
 
-def _tox(a: Answer) -> tuple[list[str], str | None]:
+@sections.register
+def _tox(body: Toxicity, a: Answer) -> tuple[list[str], str | None]:
     n = a.n
-    rows = a.body["rows"]
+    rows = body.rows
     if not rows:
         where = f" at {', '.join(a.filters)}" if a.filters else ""
         return [f"No adverse events{where} among {n} patients."], None
@@ -129,24 +146,40 @@ def _tox(a: Answer) -> tuple[list[str], str | None]:
         return f"{k} ({100 * k / n:.1f})" if k else "0"
 
     grades = [g for g in ("1", "2", "3", "4", "5") if any(r["grades"][g] for r in rows)] or ["1"]
+    # Under a grade filter "any grade" would only repeat the filtered grades: leave it out.
+    graded = any(f.field == "worst_grade" for f in a.spec.ae_filters)
     table_rows = [
-        [r["term"], *(cell(r["grades"][g]) for g in grades), cell(r["any"]), cell(r["grade3plus"])]
+        [
+            r["term"],
+            *(cell(r["grades"][g]) for g in grades),
+            *([] if graded else [cell(r["any"])]),
+            cell(r["grade3plus"]),
+        ]
         for r in rows
     ]
-    header = ["Toxicity", *(f"Grade {g}" for g in grades), "Any grade", "Grade ≥3"]
+    header = [
+        "Toxicity",
+        *(f"Grade {g}" for g in grades),
+        *([] if graded else ["Any grade"]),
+        "Grade ≥3",
+    ]
+    terms = [t for f in a.spec.ae_filters if f.field == "term" for t in f.values]
+    grade = " and ".join(f.describe() for f in a.spec.ae_filters if f.field != "term")
+    what = " or ".join(terms) if terms else "an adverse event"
     summary = (
-        f"*{a.body['patients_with_event']} of {n} patients had an adverse event* · "
+        f"*{body.patients_with_event} of {n} patients had {what}"
+        f"{f' of {grade}' if grade else ''}* · "
         f"n (%) of N = {n}, worst grade per patient per term"
     )
     table = _table(header, table_rows)
     if a.groups:
-        table += "\n\n" + _tox_by_group(a)
+        table += "\n\n" + _tox_by_group(body, a)
     return [summary], table
 
 
-def _tox_by_group(a: Answer) -> str:
+def _tox_by_group(body: Toxicity, a: Answer) -> str:
     """Any grade and grade ≥3 per term in each group, as n (% of that group's N)."""
-    terms = [r["term"] for r in a.body["rows"]]
+    terms = [r["term"] for r in body.rows]
 
     def cell(group: dict, term: str) -> str:
         row = next((r for r in group["rows"] if r["term"] == term), None)
@@ -159,7 +192,8 @@ def _tox_by_group(a: Answer) -> str:
     return _table(header, [[t, *(cell(g, t) for g in a.groups)] for t in terms])
 
 
-def _baseline(a: Answer) -> tuple[list[str], str | None]:
+@sections.register
+def _baseline(body: Baseline, a: Answer) -> tuple[list[str], str | None]:
     def cells(rows: list[dict]) -> dict[str, str]:
         out = {}
         for r in rows:
@@ -172,7 +206,7 @@ def _baseline(a: Answer) -> tuple[list[str], str | None]:
                     out[f"{r['label']}: {v['label']}"] = f"{v['n']} ({100 * v['pct']:.1f})"
         return out
 
-    overall = cells(a.body["rows"])
+    overall = cells(body.rows)
     columns = [(f"All (N = {a.n})", overall)] + [
         (f"{g['label']} (n = {g['n']})", cells(g["rows"])) for g in a.groups
     ]
@@ -180,24 +214,36 @@ def _baseline(a: Answer) -> tuple[list[str], str | None]:
     return [], _table(["Characteristic", *(name for name, _ in columns)], rows)
 
 
-def _count(a: Answer) -> tuple[list[str], str | None]:
+@sections.register
+def _count(body: Count, a: Answer) -> tuple[list[str], str | None]:
     what = " and ".join(a.filters) if a.filters else "in the cohort"
-    sections = [f"*{a.n} of {a.body['of']} patients* {'match ' + what if a.filters else what}"]
+    sections = [f"*{a.n} of {body.of} patients* {'match ' + what if a.filters else what}"]
     if a.groups:
         sections.append(" · ".join(f"{g['label']} {g['n']}" for g in a.groups))
     return sections, None
 
 
-def _patient(a: Answer) -> tuple[list[str], str | None]:
-    return card_sections(a), None
+@sections.register
+def _patient(body: PatientCard, a: Answer) -> tuple[list[str], str | None]:
+    return card_sections(body, a), None
 
 
-def _lines(a: Answer) -> tuple[list[str], str | None]:
-    if a.metric == "list":
-        cols = a.body["columns"]
-        rows = [["–" if p[c] is None else str(p[c]) for c in cols] for p in a.body["patients"]]
-        return [], _table(cols, rows)
-    return ["\n".join(a.lines)], None
+@sections.register
+def _patient_list(body: PatientList, a: Answer) -> tuple[list[str], str | None]:
+    cols = body.columns
+    rows = [["–" if p[c] is None else str(p[c]) for c in cols] for p in body.patients]
+    return [], _table(cols, rows)
+
+
+@sections.register(Fields)
+@sections.register(Help)
+def _lines(body: Fields | Help, a: Answer) -> tuple[list[str], str | None]:
+    return ["\n".join(body.lines)], None
+
+
+@sections.register
+def _swimmer(body: Swimmer, a: Answer) -> tuple[list[str], str | None]:
+    return [], None
 
 
 def _move(now: dict | None, before: dict | None) -> str:
@@ -211,8 +257,9 @@ def _move(now: dict | None, before: dict | None) -> str:
     return f"{change:+.1f} points since last week ({before['count']}/{before['n']})"
 
 
-def _summary(a: Answer) -> tuple[list[str], str | None]:
-    b = a.body
+@sections.register
+def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
+    b = body.json()
     start, end = b["period_start"], b["period_end"]
     lines = [
         f"*Week {b['period']}* ({start:%a %d %b} – {end:%a %d %b %Y}) · data as of {b['as_of']}"
@@ -248,33 +295,17 @@ def _summary(a: Answer) -> tuple[list[str], str | None]:
     return lines, None
 
 
-_SECTIONS = {
-    "summary": _summary,
-    "orr": _rates,
-    "dcr": _rates,
-    "tox": _tox,
-    "baseline": _baseline,
-    "count": _count,
-    "patient": _patient,
-}
-
-
 def compose(a: Answer) -> Reply:
     """The reply to an answer, the same on every surface."""
-    if a.metric in _SECTIONS:
-        sections, table = _SECTIONS[a.metric](a)
-    elif "median" in a.body:
-        sections, table = _survival(a)
-    else:
-        sections, table = _lines(a)
-    context = []
+    parts, table = sections(a.body, a)
+    context = list(a.spec.readings)
     if a.test:
         context.append(f"{a.test['name']}: {fmt_p(a.test['p'])}")
     if a.method:
         context.append(f"Method: {a.method}.")
     context.extend(a.notes)
     header = a.understood if a.metric not in ("help", "fields") else a.title
-    return Reply(header=header, sections=tuple(sections), table=table, context=tuple(context))
+    return Reply(header=header, sections=tuple(parts), table=table, context=tuple(context))
 
 
 def error_reply(kind: str, message: str, hint: str = "") -> Reply:

@@ -19,7 +19,7 @@ from sts_queries.cohort import Cohort
 from sts_queries.summary import period_of
 
 from .ledger import Ledger
-from .service import respond
+from .service import Service
 
 __all__ = ["METADATA_EVENT", "PostResult", "Schedule", "due_as_of", "post_weekly"]
 
@@ -102,7 +102,7 @@ def post_weekly(
         if claim.taken_over and (ts := _already_posted(client, channel, period)):
             ledger.mark_sent(claim, ts)
             return PostResult(status="recovered", period=period, channel=channel, ts=ts)
-        outcome = respond(f"summary as_of={as_of.isoformat()}", cohort)
+        outcome = Service().respond(f"summary as_of={as_of.isoformat()}", cohort)
         if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
             ledger.release(claim)
             error = outcome.json["error"]
@@ -144,7 +144,6 @@ def post_summary_now(
 
     from sts_queries.errors import StsError
 
-    from .service import load
     from .settings import SettingsError, load_settings
 
     settings = None
@@ -155,13 +154,14 @@ def post_summary_now(
             print("sts: cannot post the summary:\n" + "\n".join(exc.problems), file=sys.stderr)
             return 2
     try:
-        cohort = load(data or (settings.data_dir if settings else None))
+        service = Service(data or (settings.data_dir if settings else None))
+        cohort = service.cohort()
     except StsError as exc:
         print(f"sts: {exc.message} {exc.hint}".strip(), file=sys.stderr)
         return 2
     if settings is None:
         day = as_of or dt.date.today()
-        outcome = respond(
+        outcome = service.respond(
             f"summary as_of={day.isoformat()}", cohort, out_dir=Path(out) if out else None
         )
         print(outcome.text)
@@ -201,15 +201,14 @@ def schedule_of(settings) -> Schedule:
 
 def poster(settings, client: WebClient):
     """The function the scheduler calls: post the week of `as_of` to the configured channel."""
-    from .service import load
-
     ledger = Ledger(settings.state_dir / "weekly.sqlite3")
+    service = Service.from_settings(settings, plot_processes=0)
 
     def post(as_of: dt.date) -> PostResult:
         return post_weekly(
             client=client,
             channel=settings.summary_channel,
-            cohort=load(settings.data_dir),
+            cohort=service.cohort(),
             ledger=ledger,
             as_of=as_of,
         )

@@ -7,8 +7,10 @@ Nothing is served until the whole folder has passed its checks.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -47,6 +49,9 @@ class Cohort:
     data_version: str = ""  # the content hash of the files it was read from
     warnings: tuple[str, ...] = ()  # what `sts check` reports but does not block
     notes: dict = field(default_factory=dict)  # endpoint -> who was left out of it, and why
+    # Names this load of the data: answers cached under one version are never served for
+    # another (a reload, a snapshot).
+    version: str = field(default_factory=lambda: uuid.uuid4().hex)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
@@ -57,6 +62,15 @@ class Cohort:
             return cursor.execute(sql, list(params)).df()
         finally:
             cursor.close()
+
+    @functools.cached_property
+    def ae_terms(self) -> tuple[str, ...]:
+        """The adverse-event terms recorded, in the cohort's declared order then by name."""
+        if "adverse_events" not in self.tables:
+            return ()
+        found = list(self.query("SELECT DISTINCT term FROM adverse_events ORDER BY term")["term"])
+        declared = [t for t in self.meta.term_order if t in found]
+        return tuple(declared + [t for t in found if t not in declared])
 
     def has_table(self, name: str) -> bool:
         return name in self.tables

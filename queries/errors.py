@@ -9,7 +9,6 @@ __all__ = [
     "CohortDataError",
     "EmptySelection",
     "InternalError",
-    "NotAllowed",
     "StsError",
     "UnknownField",
     "UnknownMetric",
@@ -58,12 +57,6 @@ class InternalError(StsError):
     """A bug, told to the user only as a reference the log files the traceback under."""
 
     kind = "internal"
-
-
-class NotAllowed(StsError):
-    """The question is fine but may not be answered here (channel, user, workspace)."""
-
-    kind = "not_allowed"
 
 
 class CohortDataError(StsError):

@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
+from .charts import SwimmerChart
 from .cohort import TIME_UNITS, Cohort
 from .common import group_labels, group_name, provenance_notes, run, selected_n
 from .errors import UsageError
-from .result import Answer
+from .metric import Metric
+from .result import Answer, Part
 from .spec import QuerySpec
-from .sql import metric_sql, quote_identifier
+from .sql import metric_sql
 
-__all__ = ["patient_course", "swimmer_answer"]
+__all__ = ["SWIMMER", "Swimmer", "patient_course", "swimmer_answer"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Swimmer(Part):
+    """One lane per patient: time on treatment, follow-up, responses, progression, surgery."""
+
+    lanes: Sequence[Mapping]
+    unit: str
+
 
 _LANE_COLUMNS = ("start_date", "cycles", "surgery_date", "pfs_time", "pfs_event", "best_response")
 
@@ -68,11 +81,7 @@ def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     n = selected_n(spec, cohort)
     columns = [c for c in _LANE_COLUMNS if c in cohort.catalog.names()]
-    frame = run(
-        spec,
-        cohort,
-        metric_sql("swimmer").format(columns=", ".join(map(quote_identifier, columns))),
-    )
+    frame = run(spec, cohort, metric_sql("swimmer"), columns={c: c for c in columns})
     per_unit = TIME_UNITS[spec.unit]
     scale = TIME_UNITS[cohort.meta.time_unit] / per_unit
     assessments = _assessments(cohort, list(frame["patient_id"]))
@@ -119,11 +128,10 @@ def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         groups=tuple(groups),
         title="Swimmer plot",
         n=n,
-        filters=tuple(spec.describe_filters()),
         method=f"time from start of treatment; a cycle is {_cycle_days(cohort)} days",
-        body={"lanes": lanes, "unit": spec.unit},
+        body=Swimmer(lanes=lanes, unit=spec.unit),
         notes=provenance_notes(spec, cohort, tuple(columns), ("assessments",)),
-        plot={"kind": "swimmer", "lanes": lanes, "unit": spec.unit},
+        chart=SwimmerChart(lanes=lanes, unit=spec.unit),
     )
 
 
@@ -156,3 +164,15 @@ def patient_course(cohort: Cohort, record: dict, events: list[dict], assessments
         "surgery": _since(start, record.get("surgery_date"), per_unit),
         "unit": "months",
     }
+
+
+SWIMMER = Metric(
+    name="swimmer",
+    title="Swimmer plot",
+    summary="Time on treatment per patient with response and progression markers (plot).",
+    examples=("swimmer", "swimmer histology=SS"),
+    aliases=("swim",),
+    handler=swimmer_answer,
+    body=Swimmer,
+    options=frozenset({"unit"}),
+)
