@@ -112,20 +112,25 @@ def step(name: str, folder: str, store: str) -> dict:
             "patients": cohort.rows(),
             "aes": cohort.rows("adverse_events"),
         }
-    from sts_bot.service import clear_cache, respond
+    from sts_bot.service import Service
 
     cohort = load_cohort(folder, store=store)
     opened = time.perf_counter() - started
-    respond("orr", cohort, with_plots=False)
+    service = Service.over(cohort)
+    first = service.respond("orr", cohort, with_plots=False)
+    if first.is_error:
+        raise SystemExit(first.text)
     out = {"open_seconds": opened, "seconds": time.perf_counter() - started}
     if name == "warm":
         for command, plots in (("orr", False), ("pfs by=histology", True), ("tox", False)):
             times = []
             for _ in range(5):
-                clear_cache()
+                service.cache.clear()  # measure the computation, not the answer cache
                 t0 = time.perf_counter()
-                respond(command, cohort, with_plots=plots)
+                outcome = service.respond(command, cohort, with_plots=plots)
                 times.append(time.perf_counter() - t0)
+                if outcome.is_error:
+                    raise SystemExit(outcome.text)
             out[command] = statistics.median(times)
     out["peak_mb"] = _peak_mb()
     return out

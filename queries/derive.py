@@ -14,7 +14,10 @@ from .meta import TIME_UNITS, EndpointSpec
 from .readers import RawTable
 from .validate import Problems
 
-__all__ = ["date_roles", "derived_columns", "map_columns"]
+__all__ = ["LAST_ASSESSMENT", "date_roles", "derived_columns", "map_columns"]
+
+# `censor = "last_assessment"`: censored at the patient's latest assessment date.
+LAST_ASSESSMENT = "last_assessment"
 
 
 def _q(name: str) -> str:
@@ -58,9 +61,24 @@ def date_roles(endpoints: tuple[EndpointSpec, ...]) -> dict[str, str]:
     for ep in endpoints:
         if ep.from_dates:
             for column in (ep.start, *ep.events, ep.censor):
-                if column:
+                if column and column != LAST_ASSESSMENT:
                     out[column] = "date"
     return out
+
+
+def _assessed(ep: EndpointSpec, tables: tuple[str, ...]) -> tuple[str, str]:
+    """(join, its columns' prefix) for the assessments an endpoint reads, or ("", "")."""
+    uses = ep.assessments or ep.censor == LAST_ASSESSMENT
+    if not uses or "assessments" not in tables:
+        return "", ""
+    alias = f"_a_{ep.name}"
+    codes = ", ".join("'" + c.replace("'", "''") + "'" for c in ep.assessments) or "NULL"
+    join = (
+        f"LEFT JOIN (SELECT patient_id, min(date) FILTER (WHERE upper(response) IN ({codes})) "
+        f"AS {alias}_event, max(date) AS {alias}_last FROM assessments GROUP BY patient_id) "
+        f"AS {alias} USING (patient_id)"
+    )
+    return join, alias
 
 
 def derived_columns(
@@ -71,16 +89,22 @@ def derived_columns(
     time_unit: str,
     file: str,
     problems: Problems,
-) -> tuple[list[str], dict[str, str]]:
-    """SELECT expressions adding X_time and X_event for each date endpoint, and the notes."""
+    tables: tuple[str, ...] = (),
+) -> tuple[list[str], list[str], dict[str, str]]:
+    """SELECT expressions adding X_time and X_event for each date endpoint, the joins they
+    need (assessments), and the notes counting who was left out."""
     selects: list[str] = []
+    joins: list[str] = []
     notes: dict[str, str] = {}
     per_unit = TIME_UNITS[time_unit]
     for ep in endpoints:
         if not ep.from_dates:
             continue
-        needed = [c for c in (ep.start, *ep.events, ep.censor) if c]
+        needed = [c for c in (ep.start, *ep.events, ep.censor) if c and c != LAST_ASSESSMENT]
         lacking = [c for c in needed if c not in columns]
+        join, alias = _assessed(ep, tables)
+        if (ep.assessments or ep.censor == LAST_ASSESSMENT) and not join:
+            lacking.append("assessments.csv (patient_id, date, response)")
         if lacking:
             problems.add(
                 f"[endpoints.{ep.name}] names {', '.join(f'`{c}`' for c in lacking)}, "
@@ -95,9 +119,15 @@ def derived_columns(
                 file="cohort.toml",
             )
             continue
+        joins.append(join)
         start = _q(ep.start)
-        first = f"least({', '.join(_q(e) for e in ep.events)})" if ep.events else "NULL::DATE"
-        censor = _q(ep.censor) if ep.censor else "NULL::DATE"
+        event_dates = [_q(e) for e in ep.events] + ([f"{alias}_event"] if ep.assessments else [])
+        first = f"least({', '.join(event_dates)})" if event_dates else "NULL::DATE"
+        censor = (
+            f"{alias}_last"
+            if ep.censor == LAST_ASSESSMENT
+            else (_q(ep.censor) if ep.censor else "NULL::DATE")
+        )
         usable = (
             f"({start} IS NOT NULL AND ({first} >= {start} OR ({first} IS NULL AND "
             f"{censor} >= {start})))"
@@ -115,7 +145,7 @@ def derived_columns(
             f"count(*) FILTER (WHERE {start} IS NOT NULL AND {first} IS NULL "
             f"AND {censor} IS NULL), "
             f"count(*) FILTER (WHERE {start} IS NOT NULL AND {first} IS NULL "
-            f"AND {censor} < {start}) FROM {table}"
+            f"AND {censor} < {start}) FROM {table} {join}"
         ).fetchone()
         reasons = [
             f"{n} {why}"
@@ -133,4 +163,4 @@ def derived_columns(
                 f"{ep.name}: {left} patient(s) left out of this endpoint ({'; '.join(reasons)})"
             )
             problems.warn(notes[ep.name], file=file)
-    return selects, notes
+    return selects, [j for j in joins if j], notes

@@ -146,7 +146,9 @@ def build_tables(
     con.execute(
         f"CREATE TEMP TABLE _typed_patients AS SELECT {patients.select} FROM {patients.view}"
     )
-    derived, notes = derived_columns(
+    for table in typed[1:]:
+        con.execute(f"CREATE TABLE {_q(table.name)} AS SELECT {table.select} FROM {table.view}")
+    derived, joins, notes = derived_columns(
         con,
         "_typed_patients",
         list(patients.kinds),
@@ -154,12 +156,14 @@ def build_tables(
         meta.time_unit,
         patients.file,
         problems,
+        tables=tuple(t.name for t in typed),
     )
     problems.raise_if_any()
     con.execute(
-        "CREATE TABLE patients AS SELECT *"
+        "CREATE TABLE patients AS SELECT p.*"
         + "".join(f", {d}" for d in derived)
-        + " FROM _typed_patients"
+        + " FROM _typed_patients AS p "
+        + " ".join(joins)
     )
     kinds = dict(patients.kinds)
     for ep in endpoints:
@@ -171,10 +175,9 @@ def build_tables(
             f"UPDATE patients SET {time} = NULL, {event} = NULL "
             f"WHERE {time} IS NULL OR {event} IS NULL"
         )
-    for table in typed[1:]:
-        con.execute(f"CREATE TABLE {_q(table.name)} AS SELECT {table.select} FROM {table.view}")
-        if table.name == "samples" and "patient_id" in table.kinds:
-            _join_samples(con, problems, kinds, table.kinds, table.file)
+    samples = next((t for t in typed if t.name == "samples"), None)
+    if samples and "patient_id" in samples.kinds:
+        _join_samples(con, problems, kinds, samples.kinds, samples.file)
     originals = {
         name: raws["patients"].originals.get(name, "")
         for name in kinds

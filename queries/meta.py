@@ -42,6 +42,8 @@ class EndpointSpec:
     censor: str = ""
     time: str = ""
     event: str = ""
+    # Responses in assessments.csv that are events (["PD"]): the first such date is one.
+    assessments: tuple[str, ...] = ()
 
     @property
     def from_dates(self) -> bool:
@@ -63,8 +65,10 @@ def _endpoints(raw: dict, problems: Problems) -> tuple[EndpointSpec, ...]:
             censor=normalise_name(spec.get("censor", "")),
             time=normalise_name(spec.get("time", "")),
             event=normalise_name(spec.get("event", spec.get("status", ""))),
+            assessments=tuple(str(r).upper() for r in spec.get("assessments", ())),
         )
-        if not (ep.start and (ep.events or ep.censor)) and not (ep.time and ep.event):
+        ends = ep.events or ep.censor or ep.assessments
+        if not (ep.start and ends) and not (ep.time and ep.event):
             problems.add(
                 f"[endpoints.{name}] needs start + events (+ censor) dates, or time + event",
                 file="cohort.toml",

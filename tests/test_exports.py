@@ -239,3 +239,20 @@ def test_several_samples_per_patient_stay_apart_with_the_rule_stated(cbio):
     assert "cancer_type" not in cohort.catalog.names()
     assert cohort.has_table("samples")
     assert any("several samples" in w for w in cohort.warnings)
+
+
+def test_pfs_from_assessments_matches_the_demo_reconstruction(demo_copy):
+    toml = demo_copy / "cohort.toml"
+    toml.write_text(
+        toml.read_text() + '\n[endpoints.pfs2]\nstart = "start_date"\nassessments = ["PD"]\n'
+        'censor = "last_assessment"\n'
+    )
+    cohort = load_cohort(demo_copy)
+    frame = cohort.query(
+        "SELECT pfs_time, pfs_event, pfs2_time, pfs2_event FROM patients WHERE resection = 'no'"
+    )
+    # The demo's PFS was reconstructed from its assessments (data/README.md); the two
+    # resected patients are censored at surgery there, a rule this endpoint does not declare.
+    assert list(frame["pfs2_event"]) == list(frame["pfs_event"])
+    assert list(frame["pfs2_time"].round(2)) == list(frame["pfs_time"])
+    assert "pfs2" in cohort.endpoints
