@@ -117,6 +117,7 @@ def load_cohort(folder: str | Path, *, store: str | Path | None = None) -> Cohor
         return _cohort(folder, meta, opened[0], opened[1], version)
     building = stored.building(version) if stored else None
     con = duckdb.connect(str(building) if building else ":memory:")
+    con.execute("SET enable_progress_bar = false")
     try:
         with tempfile.TemporaryDirectory(prefix="sts-read-") as work:
             info = build_tables(con, folder, meta, settings, endpoints, problems, Path(work))
@@ -129,6 +130,7 @@ def load_cohort(folder: str | Path, *, store: str | Path | None = None) -> Cohor
     if stored and building:
         stored.publish(con, building, version, info)
         con = duckdb.connect(str(stored.path(version)), read_only=True)
+        con.execute("SET enable_progress_bar = false")
     return _cohort(folder, meta, con, info, version)
 
 

@@ -137,6 +137,15 @@ def _generic(name: str, p: Profile, raw: RawTable, spec: dict, rep: TableReport,
         if code and whole:
             return "code", f"CAST({num} AS BIGINT)"
         return "number", f"CAST({num} AS BIGINT)" if whole else num
+    if declared is None and "date" in name and p.iso >= max(1, p.present // 2):
+        rep.by_value(
+            name,
+            f"{q} IS NOT NULL AND {date_sql(q)} IS NULL",
+            lambda v: f"read as text because of `{v}`, which is not a date",
+            error=False,
+            hint="fix it or declare it missing, and the column is a date",
+        )
+        return "category", q
     if declared is None and p.numbers >= max(1, p.present // 2):
         rep.by_value(
             name,

@@ -94,6 +94,7 @@ def draft_cohort(folder: str | Path) -> Draft:
     folder = Path(folder)
     problems = Problems()
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     report: list[str] = [f"Read {folder}:"]
     toml: list[str] = [
         f"# Drafted by `sts init` from the files in {folder.name}/. Check every line: the",

@@ -191,19 +191,24 @@ def profile_columns(
     if not columns:
         return {}
     parts: list[str] = []
+    casts: list[str] = []
     for i, name in enumerate(columns):
         q = _q(name)
-        num = number_sql(q, decimal_comma)
+        # Each cell is cast once, in the inner projection; the aggregates reuse the casts.
+        casts += [f"{q} AS t{i}", f"{number_sql(q, decimal_comma)} AS x{i}"]
         parts += [
-            f"count({q}) AS p{i}",
-            f"count({num}) AS n{i}",
-            f"count(*) FILTER (WHERE {num} = floor({num})) AS w{i}",
-            f"approx_count_distinct({q}) AS d{i}",
-            f"min({num}) AS lo{i}",
-            f"max({num}) AS hi{i}",
-            f"count(TRY_CAST({q} AS DATE)) AS iso{i}",
+            f"count(t{i}) AS p{i}",
+            f"count(x{i}) AS n{i}",
+            f"count(*) FILTER (WHERE x{i} = floor(x{i})) AS w{i}",
+            f"approx_count_distinct(t{i}) AS d{i}",
+            f"min(x{i}) AS lo{i}",
+            f"max(x{i}) AS hi{i}",
+            f"count(*) FILTER (WHERE x{i} IS NULL AND TRY_CAST(t{i} AS DATE) IS NOT NULL) "
+            f"AS iso{i}",
         ]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {view}").fetchone()
+    row = con.execute(
+        f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(casts)} FROM {view})"
+    ).fetchone()
     width = len(parts) // len(columns)
     out = {}
     for i, name in enumerate(columns):

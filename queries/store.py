@@ -52,6 +52,7 @@ class CohortStore:
             return None
         try:
             con = duckdb.connect(str(path), read_only=True)
+            con.execute("SET enable_progress_bar = false")
             (info,) = con.execute(f"SELECT info FROM {_INFO_TABLE}").fetchone()
         except duckdb.Error:
             return None  # a damaged or foreign file: read the folder again

@@ -132,6 +132,12 @@ def test_stray_values_demote_a_column_with_a_warning_naming_them(tmp_path):
     assert any("read as text because of `n.d.`" in w for w in cohort.warnings)
 
 
+def test_a_stray_value_in_a_date_column_is_a_warning_naming_it(tmp_path):
+    patients = "patient_id,last_update_date\n1,2020-01-02\n2,2020-13-45\n3,2020-02-03\n"
+    cohort = load_cohort(write_cohort(tmp_path / "c", patients))
+    assert any("`2020-13-45`, which is not a date" in w for w in cohort.warnings)
+
+
 def test_missing_values_are_configurable(tmp_path):
     patients = "patient_id,score\n1,10\n2,12\n3,n.d.\n4,15\n"
     toml = 'name = "x"\ntime_unit = "days"\nmissing_values = ["n.d.", "NA"]\n'
