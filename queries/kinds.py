@@ -86,8 +86,14 @@ def sql_text(value: str) -> str:
 
 
 def number_sql(column: str, decimal_comma: bool) -> str:
-    text = f"replace({column}, ',', '.')" if decimal_comma else column
-    return f"TRY_CAST({text} AS DOUBLE)"
+    """A number from text. Where the separator is not a comma, a comma is the decimal mark;
+    in comma files a quoted `48,5` is too (but `1,000`, a thousands separator, is not)."""
+    if decimal_comma:
+        return f"TRY_CAST(replace({column}, ',', '.') AS DOUBLE)"
+    return (
+        f"TRY_CAST(CASE WHEN {column} LIKE '%,%' AND regexp_full_match({column}, "
+        f"'[+-]?\\d+,\\d{{1,2}}') THEN replace({column}, ',', '.') ELSE {column} END AS DOUBLE)"
+    )
 
 
 def event_sql(column: str, event: tuple[str, ...] = (), censored: tuple[str, ...] = ()) -> str:

@@ -107,6 +107,14 @@ def test_separator_and_encoding_are_sniffed(tmp_path, data, sep, encoding):
     assert (tf.sep, tf.encoding) == (sep, encoding)
 
 
+def test_quoted_decimal_commas_in_a_comma_file(tmp_path):
+    patients = 'patient_id,age,income\n1,"48,5","1,000"\n2,"61,25","2,500"\n3,70,"3,000"\n'
+    cohort = load_cohort(write_cohort(tmp_path / "c", patients))
+    assert cohort.catalog.get("age").kind == "numeric"
+    assert ask("count age>=48.5", cohort).n == 3 and ask("count age>48.5", cohort).n == 2
+    assert cohort.catalog.get("income").kind == "categorical"  # thousands, not decimals
+
+
 def test_line_numbers_count_blank_lines_and_quoted_newlines(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text('a,b\n1,x\n\n2,"two\nlines"\n3,y\n')
