@@ -36,6 +36,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 2 if outcome.is_error else 0
 
 
+def _reload(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the served folder now and refresh the stored copy every server reuses."""
+    service = Service(args.data or settings.data_dir, store=settings.state_dir / "cohorts")
+    outcome = service.reload()
+    print(outcome.text)
+    return 2 if outcome.is_error else 0
+
+
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from sts_queries.cohort import load_cohort
     from sts_queries.errors import CohortDataError
@@ -127,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("dir")
     init.add_argument("--force", action="store_true", help="overwrite an existing cohort.toml")
     init.set_defaults(func=_init)
+    reload = sub.add_parser("reload", help="re-read the cohort folder now (servers follow)")
+    reload.add_argument("--data", help="cohort folder (default: $STS_DATA or the demo)")
+    reload.set_defaults(func=_reload)
     serve = sub.add_parser("serve", help="answer /sts in Slack (Socket Mode, or --http)")
     serve.add_argument("--http", action="store_true", help="serve /slack/events over HTTP")
     serve.add_argument("--port", type=int, help="HTTP port (default: $STS_PORT or 3000)")
@@ -154,18 +165,19 @@ def _log_to_file(state: Path) -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
+# The commands that work on files here; serve and run read (and require) settings themselves.
+_LOCAL = ("ask", "check", "summary", "init", "reload")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        # serve and run read (and require) what they need themselves.
-        settings = (
-            load_settings() if args.cmd in ("ask", "check", "summary", "init") else Settings()
-        )
+        settings = load_settings() if args.cmd in _LOCAL else Settings()
     except SettingsError as exc:
         print("sts: cannot start:\n" + "\n".join(f"✗ {p}" for p in exc.problems), file=sys.stderr)
         return 2
-    if args.cmd in ("ask", "check", "summary", "init"):
+    if args.cmd in _LOCAL:
         _log_to_file(settings.state_dir)
     return args.func(args, settings)
 

@@ -174,6 +174,23 @@ class Service:
 
             self._pool = PlotPool(workers)
 
+    def reload(self) -> Outcome:
+        """Read the cohort folder now (an admin's `reload`); bad data keeps the old version."""
+        try:
+            cohort = self.source.reload_now()
+        except StsError as exc:
+            return Outcome.from_error(exc)
+        except Exception as exc:
+            return unexpected(exc, "reloading the cohort")
+        data = {
+            "metric": "reload",
+            "n": cohort.rows(),
+            "data_version": cohort.version,
+            "data_as_of": jsonable(cohort.meta.data_as_of),
+        }
+        header = f"Reloaded {cohort.meta.name}: {cohort.rows()} patients"
+        return Outcome(reply=Reply(header=header, context=(_stamp(cohort),)), json=data)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
@@ -204,9 +221,7 @@ class Service:
         if written:
             data["plots"] = [str(p) for p in written]
         reply = compose(answer)
-        as_of = cohort.meta.data_as_of or "an undeclared date"
-        stamp = f"Data as of {as_of} · version {cohort.version[:8]}"
-        reply = dataclasses.replace(reply, context=(*reply.context, stamp))
+        reply = dataclasses.replace(reply, context=(*reply.context, _stamp(cohort)))
         return Outcome(reply=reply, json=data, plots=plots, answer=answer, written=written)
 
     def respond(
@@ -237,6 +252,12 @@ class Service:
         if key is not None:
             self.cache.put(key, answer, plots)
         return answer, plots
+
+
+def _stamp(cohort: Cohort) -> str:
+    """Which data an answer comes from, under every reply."""
+    as_of = cohort.meta.data_as_of or "an undeclared date"
+    return f"Data as of {as_of} · version {cohort.version[:8]}"
 
 
 def _write(plots: tuple[Plot, ...], out_dir: Path | None) -> tuple[Path, ...]:
