@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,9 @@ CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
 _OPTIONS = ("by", "ci", "unit", "grade", "as_of")
+# Sane ranges for typed values: beyond them DuckDB's integer columns and Python's dates overflow.
+MAX_NUMBER = 1e15
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
 _PATIENT_WORDS = {"case", "patient", "pt", "id", "no", "no."}
 
 
@@ -64,17 +68,28 @@ def _number(text: str, field: Field) -> float | int:
             f"`{field.name}` takes numbers, not `{text}`.",
             hint=f"e.g. {field.name}>=60, {field.name}<40, {field.name}=40..60",
         ) from None
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise UsageError(
+            f"`{text}` is out of range for `{field.name}`.",
+            hint=f"Numbers up to ±{MAX_NUMBER:.0e}; e.g. {field.name}>=60.",
+        )
     return int(value) if value.is_integer() else value
 
 
 def _date(text: str, field: Field) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(
             f"`{field.name}` takes dates (YYYY-MM-DD), not `{text}`.",
             hint=f"e.g. {field.name}>=2019-10-01",
         ) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise UsageError(
+            f"`{text}` is out of range for `{field.name}`.",
+            hint=f"Dates from {FIRST_DATE} to {LAST_DATE}.",
+        )
+    return day
 
 
 def _ordered_filter(cond: Condition, field: Field, read) -> Filter:
