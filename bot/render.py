@@ -94,6 +94,21 @@ def _rates(body: Rate, a: Answer) -> tuple[list[str], str | None]:
     return sections, table
 
 
+_UNIT_SHORT = {"days": "d", "weeks": "wk", "months": "mo", "years": "yr"}
+
+
+def _landmark_label(lm: dict, unit: str) -> str:
+    return f"{lm['time']:g}-{_UNIT_SHORT.get(unit, unit)}"
+
+
+def _hr(g: dict, reference: str | None) -> str:
+    if g["label"] == reference:
+        return "reference"
+    if g.get("hr") is None:
+        return "–"
+    return f"{g['hr']:.2f} ({g['hr_ci_low']:.2f}–{g['hr_ci_high']:.2f})"
+
+
 @sections.register
 def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
     b = body.json()
@@ -107,19 +122,29 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
     def landmarks(d: dict) -> str:
         parts = []
         for lm in d["landmarks"]:
-            if lm["surv"] is None:
-                parts.append(f"{lm['months']}-mo: beyond follow-up")
+            if lm["survival"] is None:
+                parts.append(f"{_landmark_label(lm, unit)}: beyond follow-up")
             else:
                 ci = f"{pct(lm['ci_low'], 0)}–{pct(lm['ci_high'], 0)}"
-                parts.append(f"{lm['months']}-mo {pct(lm['surv'], 0)} ({ci})")
+                parts.append(
+                    f"{_landmark_label(lm, unit)} {pct(lm['survival'], 0)} ({ci}, "
+                    f"{lm['at_risk']} at risk)"
+                )
         return " · ".join(parts)
 
     sections = [
         f"*Median {a.title} {median(b)}*",
         f"{plural(b['events'], 'event')} in {b['n_analysed']} patients · {landmarks(b)}",
+        f"Median follow-up (reverse Kaplan–Meier) {median(b['followup'])}",
     ]
     table = None
     if a.groups:
+        reference = b["reference"]
+        at = [_landmark_label(lm, unit) for lm in b["landmarks"]] if a.spec.at else []
+
+        def survival_at(lm: dict) -> str:
+            return "–" if lm["survival"] is None else pct(lm["survival"], 0)
+
         rows = [
             [
                 g["label"],
@@ -127,10 +152,20 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
                 str(g["events"]),
                 num(g["median"]),
                 f"{num(g['ci_low'])}–{num(g['ci_high'])}",
+                _hr(g, reference),
+                *(survival_at(lm) for lm in g["landmarks"][: len(at)]),
             ]
             for g in a.groups
         ]
-        table = _table([a.spec.by, "N", "events", f"median ({unit})", "95% CI"], rows)
+        header = [a.spec.by, "N", "events", f"median ({unit})", "95% CI", "HR (95% CI)", *at]
+        table = _table(header, rows)
+        adjusted = f", adjusted for {', '.join(b['adjusted_for'])}" if b["adjusted_for"] else ""
+        line = f"Hazard ratios against *{reference}*{adjusted}"
+        if not any(g.get("hr") is not None for g in a.groups):
+            line += ": not estimable here (see below)"
+        elif b["hr_test"]:
+            line += f" · {b['hr_test']['name']}: {fmt_p(b['hr_test']['p'])}"
+        sections.append(line)
     return sections, table
 
 
@@ -279,6 +314,17 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
     return lines, None
 
 
+@singledispatch
+def more_methods(body: Part) -> tuple[str, ...]:
+    """Methods a body adds to its answer's method line (the Cox model of a grouped answer)."""
+    return ()
+
+
+@more_methods.register
+def _survival_methods(body: Survival) -> tuple[str, ...]:
+    return (body.hr_method,) if body.hr_method else ()
+
+
 def compose(a: Answer) -> Reply:
     """The reply to an answer, the same on every surface."""
     parts, table = sections(a.body, a)
@@ -286,7 +332,7 @@ def compose(a: Answer) -> Reply:
     if a.test:
         context.append(f"{a.test['name']}: {fmt_p(a.test['p'])}")
     if a.method:
-        context.append(f"Method: {a.method}.")
+        context.append(f"Method: {'; '.join([a.method, *more_methods(a.body)])}.")
     context.extend(a.notes)
     header = a.understood if a.metric not in ("help", "fields") else a.title
     return Reply(header=header, sections=tuple(parts), table=table, context=tuple(context))

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Chart", "KaplanMeierChart", "SwimmerChart", "TimelineChart", "ToxicityChart"]
@@ -22,6 +22,14 @@ class KaplanMeierChart(Chart):
     curves: Sequence[tuple[str, Any]]  # (label, survival.KMFit)
     unit: str
     test: Mapping[str, Any] | None = None
+    # For the plot to show, if it will: landmark times (dashed lines, in `unit`), the reverse-KM
+    # median follow-up ({median, ci_low, ci_high}), and in grouped answers each non-reference
+    # group's (hr, ci_low, ci_high) against `reference` with the likelihood-ratio test.
+    landmarks: Sequence[float] = ()
+    followup: Mapping[str, Any] | None = None
+    reference: str | None = None
+    hazards: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
+    hr_test: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

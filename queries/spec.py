@@ -31,7 +31,8 @@ __all__ = [
 CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
-_OPTIONS = ("by", "ci", "unit", "grade", "as_of")
+_OPTIONS = ("by", "ci", "unit", "grade", "as_of", "ref", "adjust", "at", "over")
+_MAX_LANDMARKS = 8
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +47,11 @@ class QuerySpec:
     patient_id: str | None = None
     topic: str | None = None
     as_of: dt.date | None = None  # summary: the week to replay
+    reference: str | None = None  # ref=: the group hazard ratios are against (a `by` value)
+    adjust: tuple[str, ...] = ()  # adjust=: catalog fields the Cox model adjusts for
+    at: tuple[float, ...] = ()  # at=: landmark times in `unit` (empty: the default times)
+    over: tuple[str, ...] = ()  # over=: the fields a forest plot splits into subgroups
+    outcome: str | None = None  # forest: the metric shown in every subgroup
 
     def describe_filters(self) -> list[str]:
         return [f.describe() for f in (*self.filters, *self.ae_filters)]
@@ -190,6 +196,12 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
                         hint="/sts summary as_of=2019-10-14",
                     )
                 options["as_of"] = _date(cond.value, Field(name="as_of", label="as_of", kind=DATE))
+            elif key in ("ref", "adjust", "at", "over"):
+                if key not in metric.options:
+                    raise UsageError(
+                        f"`{key}=` does not apply to `{metric.name}`.", hint=_OPTION_HINTS[key]
+                    )
+                options[key] = cond.value
             elif key == "unit":
                 unit = cond.value.lower().rstrip("s") + "s"
                 if unit not in UNITS:
@@ -209,13 +221,25 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
             hint="by= splits orr, dcr, survival, tox, count, baseline and swimmer; "
             f"filter instead, e.g. /sts {metric.name} {options['by']}=...",
         )
-    patient_id = topic = None
+    if (options.get("adjust") or options.get("ref")) and not options.get("by"):
+        raise UsageError(
+            "`ref=` and `adjust=` shape the hazard ratios of groups, so they need by=<field>.",
+            hint="e.g. /sts pfs by=stage ref=IIIA adjust=age",
+        )
+    patient_id = topic = outcome = None
     if metric.args == "patient":
         if len(command.args) != 1:
             raise UsageError("Which patient?", hint="e.g. /sts patient 8")
         patient_id = command.args[0]
     elif metric.args == "topic":
         topic = command.args[0].lower() if command.args else None
+    elif metric.args == "metric":
+        if len(command.args) != 1:
+            raise UsageError(
+                f"`{metric.name}` needs the metric to show, e.g. /sts {metric.examples[0]}.",
+                hint=f"Examples: {', '.join('/sts ' + e for e in metric.examples)}",
+            )
+        outcome = command.args[0].lower()
     elif command.args:
         raise UsageError(
             f"`{command.args[0]}` is neither a filter nor an option.",
@@ -232,4 +256,92 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
         patient_id=patient_id,
         topic=topic,
         as_of=options.get("as_of"),
+        reference=_reference(options.get("ref"), options.get("by"), catalog),
+        adjust=_fields(options.get("adjust"), "adjust", catalog, exclude=options.get("by")),
+        at=_times(options.get("at")),
+        over=_fields(options.get("over"), "over", catalog, categorical=True),
+        outcome=outcome,
     )
+
+
+_OPTION_HINTS = {
+    "ref": "ref= picks the reference group of a grouped survival answer: /sts pfs by=stage ref=IV",
+    "adjust": "adjust= adjusts hazard ratios: /sts pfs by=stage adjust=age",
+    "at": "at= asks for landmark survival: /sts pfs at=3,6,12",
+    "over": "over= names a forest plot's subgroups: /sts forest orr over=sex,stage",
+}
+
+
+def _reference(text: str | None, by: str | None, catalog: Catalog) -> str | None:
+    """`ref=` as one value of the `by` field, resolved like a filter value (case, synonyms)."""
+    if text is None or by is None:
+        return None
+    field = catalog.get(by)
+    resolved = field.resolve(text)
+    if resolved is None or len(resolved) != 1:
+        what = "is a group of several values of" if resolved else "is not a value of"
+        raise UnknownValue(
+            f"`ref={text}` {what} `{field.name}`; the reference is one group.",
+            hint=f"Known values: {field.known_values_text()}.",
+        )
+    return resolved[0]
+
+
+def _fields(
+    text: str | None,
+    option: str,
+    catalog: Catalog,
+    *,
+    exclude: str | None = None,
+    categorical: bool = False,
+) -> tuple[str, ...]:
+    """Catalog fields named in `adjust=` or `over=` (aliases, any case), each once."""
+    if text is None:
+        return ()
+    names: list[str] = []
+    for typed in (t.strip() for t in text.split(",") if t.strip()):
+        field = catalog.get(typed)
+        if field is None:
+            _filter(Condition(field=typed, op="=", value="x", text=typed), catalog)
+        if field.name == exclude:
+            raise UsageError(
+                f"`{option}={typed}`: `{field.name}` already splits the groups (by=).",
+                hint=f"Name other fields in {option}=, e.g. {option}=age.",
+            )
+        if categorical and field.kind != CATEGORICAL:
+            raise UsageError(
+                f"`{option}={typed}`: subgroups need a category field, not a {field.kind} one.",
+                hint="e.g. over=sex,stage,histology",
+            )
+        if field.kind == DATE:
+            raise UsageError(
+                f"`{option}={typed}`: a date cannot be a covariate.", hint="e.g. adjust=age,stage"
+            )
+        if field.name not in names:
+            names.append(field.name)
+    if not names:
+        raise UsageError(f"`{option}=` names no field.", hint=_OPTION_HINTS[option])
+    return tuple(names)
+
+
+def _times(text: str | None) -> tuple[float, ...]:
+    """`at=3,6,12`: landmark times (the answer's unit), sorted, each once."""
+    if text is None:
+        return ()
+    times: set[float] = set()
+    for typed in (t.strip() for t in text.split(",") if t.strip()):
+        try:
+            value = float(typed)
+        except ValueError:
+            value = float("nan")
+        if not (value >= 0 and value < float("inf")):
+            raise UsageError(
+                f"`at={text}`: landmark times are numbers of the answer's unit, not `{typed}`.",
+                hint="e.g. at=3,6,12 (months), or unit=days at=90,180",
+            )
+        times.add(value)
+    if not times or len(times) > _MAX_LANDMARKS:
+        raise UsageError(
+            f"`at=` takes one to {_MAX_LANDMARKS} times.", hint="e.g. /sts pfs at=3,6,12"
+        )
+    return tuple(sorted(times))
