@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from .catalog import NUMERIC
 from .charts import KaplanMeierChart
 from .cohort import TIME_UNITS, Cohort
-from .catalog import NUMERIC
 from .common import (
     MISSING,
     SMALL_GROUP,
