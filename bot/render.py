@@ -14,6 +14,7 @@ from functools import singledispatch
 from sts_queries.endpoints import Survival
 from sts_queries.help import Help
 from sts_queries.rates import Count, Rate
+from sts_queries.response import ResponseDuration, TimeToFirstResponse
 from sts_queries.result import Answer, Part
 from sts_queries.summary import Summary
 from sts_queries.swimmer import Swimmer
@@ -167,6 +168,67 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
             line += f" · {b['hr_test']['name']}: {fmt_p(b['hr_test']['p'])}"
         sections.append(line)
     return sections, table
+
+
+@sections.register
+def _dor(body: ResponseDuration, a: Answer) -> tuple[list[str], str | None]:
+    unit = body.unit
+
+    def median(d: dict) -> str:
+        if d["median"] is None and d["ci_low"] is None:
+            return "not reached"
+        return f"{num(d['median'])} {unit} (95% CI {num(d['ci_low'])}–{num(d['ci_high'])})"
+
+    b = body.json()
+    lines = [
+        f"*Median DOR {median(b)}*",
+        f"{plural(body.events, 'event')} (progression or death) among "
+        f"{plural(body.responders, 'responder')} (CR/PR) of {a.n} patients",
+    ]
+    table = None
+    if a.groups:
+        rows = [
+            [
+                g["label"],
+                str(g["n"]),
+                str(g["events"]),
+                num(g["median"]),
+                f"{num(g['ci_low'])}–{num(g['ci_high'])}" if g["n"] else "–",
+            ]
+            for g in a.groups
+        ]
+        table = _table([a.spec.by, "responders", "events", f"median ({unit})", "95% CI"], rows)
+    return lines, table
+
+
+@sections.register
+def _ttr(body: TimeToFirstResponse, a: Answer) -> tuple[list[str], str | None]:
+    unit = body.unit
+
+    def spread(d: dict) -> str:
+        if not d["responders"]:
+            return "no responders"
+        return f"{num(d['median'])} {unit} (range {num(d['min'])}–{num(d['max'])})"
+
+    overall = {"responders": body.responders, "median": body.median}
+    overall |= {"min": body.minimum, "max": body.maximum}
+    lines = [
+        f"*Median TTR {spread(overall)}*",
+        f"among {plural(body.responders, 'responder')} (CR/PR) of {a.n} patients",
+    ]
+    table = None
+    if a.groups:
+        rows = [
+            [
+                g["label"],
+                f"{g['responders']}/{g['n']}",
+                num(g["median"], none="–"),
+                f"{num(g['min'])}–{num(g['max'])}" if g["responders"] else "–",
+            ]
+            for g in a.groups
+        ]
+        table = _table([a.spec.by, "responders/N", f"median ({unit})", "range"], rows)
+    return lines, table
 
 
 @sections.register

@@ -34,10 +34,21 @@ from .spec import QuerySpec
 from .sql import metric_sql
 from .survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
 
-__all__ = ["LANDMARK_MONTHS", "OS", "PFS", "Survival", "endpoint_metric", "survival_answer"]
+__all__ = [
+    "CI_NAMES",
+    "LANDMARK_MONTHS",
+    "OS",
+    "PFS",
+    "Survival",
+    "endpoint_metric",
+    "km_fit",
+    "km_method",
+    "logrank_test",
+    "survival_answer",
+]
 
 LANDMARK_MONTHS = (6, 12)
-_CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
+CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +73,7 @@ class Survival(Part):
     hr_method: str | None = None
 
 
-def _fit(times, events, ci_type: str) -> KMFit:
+def km_fit(times, events, ci_type: str) -> KMFit:
     """R's KM fit; for ci=symmetric the median's CI is SPSS's median ± z·SE instead."""
     if ci_type != "symmetric":
         return kaplan_meier(times, events, conf_type=ci_type)
@@ -130,7 +141,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             f"None of the {n} selected patients has {endpoint} recorded.",
             hint="Check the filters, or the cohort's survival columns.",
         )
-    fit = _fit(times, events, spec.ci_type)
+    fit = km_fit(times, events, spec.ci_type)
     at = _landmark_times(spec)
     overall = _summary(fit, at)
     # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
@@ -145,10 +156,10 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         curves = []
         for label in labels:
             mask = keys == label
-            group_fit = _fit(times[mask], events[mask], spec.ci_type)
+            group_fit = km_fit(times[mask], events[mask], spec.ci_type)
             curves.append((label, group_fit))
             groups.append({"label": label, **_summary(group_fit, at)})
-        test, why = _logrank(times, events, keys, groups)
+        test, why = logrank_test(times, events, keys, groups)
         notes.extend(why)
         hazards = _hazards(spec, cohort, frame, times, events, keys, labels)
         notes.extend(hazards.notes)
@@ -169,14 +180,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         ph_test=hazards.ph_test if hazards else None,
         hr_method=hazards.method if hazards else None,
     )
-    ci = (
-        "= median ± 1.96·SE (Collett's SE, as SPSS reports; bands and landmarks log-log)"
-        if spec.ci_type == "symmetric"
-        else f"({_CI_NAMES[spec.ci_type]} transform, Greenwood variance) as R survival::survfit"
-    )
-    method = f"Kaplan–Meier; median with 95% CI {ci}" + (
-        "; log-rank test as R survdiff" if test else ""
-    )
+    method = km_method(spec.ci_type) + ("; log-rank test as R survdiff" if test else "")
     return Answer(
         spec=spec,
         metric=endpoint,
@@ -237,7 +241,16 @@ def _hr_of(group: dict) -> tuple[float, float, float]:
     return (group["hr"], group["hr_ci_low"], group["hr_ci_high"])
 
 
-def _logrank(times, events, keys, groups) -> tuple[dict | None, list[str]]:
+def km_method(ci_type: str) -> str:
+    ci = (
+        "= median ± 1.96·SE (Collett's SE, as SPSS reports; bands and landmarks log-log)"
+        if ci_type == "symmetric"
+        else f"({CI_NAMES[ci_type]} transform, Greenwood variance) as R survival::survfit"
+    )
+    return f"Kaplan–Meier; median with 95% CI {ci}"
+
+
+def logrank_test(times, events, keys, groups) -> tuple[dict | None, list[str]]:
     if (why := why_no_test(groups)) is not None:
         return None, [why]
     if int(np.sum(events)) == 0:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CI_TYPES",
+    "HAZARD_WORDS",
     "UNITS",
     "Filter",
     "QuerySpec",
@@ -33,6 +34,8 @@ _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "sp
 UNITS = ("days", "weeks", "months", "years")
 _OPTIONS = ("by", "ci", "unit", "grade", "as_of", "ref", "adjust", "at", "over")
 _MAX_LANDMARKS = 8
+# Words for "hazard ratio" that lead to the grouped survival answer (see registry.resolve).
+HAZARD_WORDS = ("hr", "cox", "hazard", "hazards", "hazard_ratio", "hazard_ratios")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,6 +223,11 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
             f"`by=` does not apply to `{metric.name}`.",
             hint="by= splits orr, dcr, survival, tox, count, baseline and swimmer; "
             f"filter instead, e.g. /sts {metric.name} {options['by']}=...",
+        )
+    if command.metric in HAZARD_WORDS and not options.get("by"):
+        raise UsageError(
+            f"`{command.metric}` compares groups: name them with by=<field>.",
+            hint=f"e.g. /sts {command.metric} by=stage, /sts {command.metric} by=sex adjust=age",
         )
     if (options.get("adjust") or options.get("ref")) and not options.get("by"):
         raise UsageError(
