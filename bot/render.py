@@ -8,10 +8,12 @@ an optional monospace table, and a context line with the method and caveats. `to
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import singledispatch
 
 from sts_queries.endpoints import Survival
+from sts_queries.forest import Forest
 from sts_queries.help import Help
 from sts_queries.rates import Count, Rate
 from sts_queries.response import ResponseDuration, TimeToFirstResponse
@@ -229,6 +231,56 @@ def _ttr(body: TimeToFirstResponse, a: Answer) -> tuple[list[str], str | None]:
         ]
         table = _table([a.spec.by, "responders/N", f"median ({unit})", "range"], rows)
     return lines, table
+
+
+@sections.register
+def _forest(body: Forest, a: Answer) -> tuple[list[str], str | None]:
+    o = body.overall
+    if body.measure == "rate":
+        name = body.outcome.upper()
+        lines = [
+            f"*{name} {pct(o['estimate'])} ({o['count']}/{o['n']}), 95% CI "
+            f"{pct(o['ci_low'])}–{pct(o['ci_high'])}* overall; by subgroup below"
+        ]
+        rows = [
+            [
+                r["field"],
+                r["subgroup"],
+                f"{r['count']}/{r['n']}",
+                pct(r["estimate"]),
+                f"{pct(r['ci_low'])}–{pct(r['ci_high'])}",
+            ]
+            for r in body.rows
+        ]
+        return lines, _table(["field", "subgroup", "k/N", name, "95% CI"], rows)
+
+    def hr(r: Mapping) -> str:
+        if r["estimate"] is None:
+            return "not estimable"
+        return f"{r['estimate']:.2f} ({r['ci_low']:.2f}–{r['ci_high']:.2f})"
+
+    lines = [
+        f"*{body.outcome.upper()} HR of {body.comparison} vs {body.reference} {hr(o)}* overall "
+        f"({o['events']} events in {o['n']}); by subgroup below"
+    ]
+    p_of = {
+        i["field"]: fmt_p(i["p"]) if i.get("p") is not None else "not estimable"
+        for i in body.interactions
+    }
+    rows, previous = [], None
+    for r in body.rows:
+        first = r["field"] != previous
+        previous = r["field"]
+        rows.append(
+            [
+                r["field"] if first else "",
+                r["subgroup"],
+                f"{r['events']}/{r['n']}",
+                hr(r),
+                p_of.get(r["field"], "") if first else "",
+            ]
+        )
+    return lines, _table(["field", "subgroup", "events/N", "HR (95% CI)", "interaction"], rows)
 
 
 @sections.register

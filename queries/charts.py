@@ -9,7 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Chart", "KaplanMeierChart", "SwimmerChart", "TimelineChart", "ToxicityChart"]
+__all__ = [
+    "Chart",
+    "ForestChart",
+    "KaplanMeierChart",
+    "SwimmerChart",
+    "TimelineChart",
+    "ToxicityChart",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,3 +56,17 @@ class TimelineChart(Chart):
     """One patient's course; `course` holds the timeline plot's keyword arguments."""
 
     course: Mapping[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForestChart(Chart):
+    """Subgroup estimates with their 95% CIs: a rate (linear axis, the overall rate as the
+    reference line) or a hazard ratio (log axis, a line at 1 and one at the overall HR)."""
+
+    rows: Sequence[Mapping[str, Any]]  # field, subgroup, n, estimate, ci_low, ci_high, …
+    overall: Mapping[str, Any]  # estimate, ci_low, ci_high, n
+    measure: str  # "rate" or "hazard ratio"
+    outcome: str  # orr, dcr, pfs …
+    reference: str | None = None  # hazard ratios: against this by= group
+    comparison: str | None = None  # hazard ratios: of this by= group
+    interactions: Sequence[Mapping[str, Any]] = ()  # per field: p of the interaction test

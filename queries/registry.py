@@ -11,6 +11,7 @@ import difflib
 
 from .endpoints import OS, PFS, endpoint_metric
 from .errors import UnknownMetric
+from .forest import FOREST
 from .help import HELP
 from .metric import Metric
 from .parse import USAGE
@@ -31,6 +32,7 @@ METRICS: tuple[Metric, ...] = (
     OS,
     DOR,
     TTR,
+    FOREST,
     TOX,
     COUNT,
     BASELINE,
