@@ -25,7 +25,7 @@ from .common import (
 )
 from .errors import UsageError
 from .followup import median_followup
-from .hazards import GroupHazards, group_hazards
+from .hazards import GroupHazards, declared_order, group_hazards
 from .landmarks import landmarks
 from .median_se import symmetric_median_ci
 from .metric import Metric
@@ -161,7 +161,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             groups.append({"label": label, **_summary(group_fit, at)})
         test, why = logrank_test(times, events, keys, groups)
         notes.extend(why)
-        hazards = _hazards(spec, cohort, frame, times, events, keys, labels)
+        hazards = _hazards(spec, cohort, frame, times, events, keys)
         notes.extend(hazards.notes)
         groups = [_with_hazard(g, hazards) for g in groups]
     body = Survival(
@@ -204,7 +204,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     )
 
 
-def _hazards(spec, cohort, frame, times, events, keys, labels) -> GroupHazards:
+def _hazards(spec, cohort, frame, times, events, keys) -> GroupHazards:
     covariates = None
     orders = {}
     if spec.adjust:
@@ -214,13 +214,13 @@ def _hazards(spec, cohort, frame, times, events, keys, labels) -> GroupHazards:
             values = frame[f"covariate_{i}"].reset_index(drop=True)
             if field.kind != NUMERIC:  # a coded category (stage 1/2/3) is still a category
                 values = values.map(lambda v: None if is_missing(v) else str(v))
-                orders[name] = list(field.values)
+                orders[name] = declared_order(cohort.meta.fields, name)
             covariates[name] = values
     return group_hazards(
         times,
         events,
         keys,
-        order=labels,
+        order=declared_order(cohort.meta.fields, spec.by),
         reference=spec.reference,
         covariates=covariates,
         covariate_orders=orders,

@@ -17,6 +17,7 @@ from .cohort import Cohort
 from .common import MIN_GROUP, group_labels, group_name, provenance_notes, run, selected_n
 from .errors import UsageError
 from .exact import clopper_pearson
+from .hazards import declared_order
 from .interaction import interaction_test
 from .metric import Metric
 from .rates import DEFINITIONS, RESPONDERS
@@ -105,7 +106,9 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
     frame = run(spec, cohort, metric_sql("survival"), columns=columns)
     frame = frame[frame["arm"].map(lambda v: group_name(v) != "missing")]
     frame = frame.assign(arm=frame["arm"].map(str))
-    arms = group_labels(spec, cohort, set(frame["arm"]))
+    declared = declared_order(cohort.meta.fields, spec.by)
+    arms = [a for a in declared if a in set(frame["arm"])]
+    arms += sorted(set(frame["arm"]) - set(arms))  # R's factor levels after the declared ones
     if len(arms) != 2:
         raise UsageError(
             f"`forest {endpoint} by={spec.by}` compares two groups; this selection has "

@@ -15,7 +15,7 @@ import pandas as pd
 from .common import MISSING, SMALL_GROUP
 from .cox import HazardRatios, hazard_ratios
 
-__all__ = ["COX_METHOD", "GroupHazards", "group_hazards"]
+__all__ = ["COX_METHOD", "GroupHazards", "declared_order", "group_hazards"]
 
 COX_METHOD = "Cox PH (Efron ties, Wald CI) as R coxph"
 # Fewer events than this in a group and its hazard ratio rests on almost nothing.
@@ -34,6 +34,12 @@ class GroupHazards:
     method: str
     notes: tuple[str, ...]
     model: HazardRatios
+
+
+def declared_order(meta_fields: Mapping[str, Mapping], name: str) -> list[str]:
+    """The order cohort.toml declares for a field's values (empty when it declares none): the
+    reference group comes first; without one, R's sorted factor levels decide (cox.py)."""
+    return [str(v) for v in meta_fields.get(name, {}).get("order", ())]
 
 
 def group_hazards(
