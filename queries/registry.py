@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 
+from .effect_options import HAZARD_WORDS
 from .endpoints import OS, PFS, endpoint_metric
 from .errors import UnknownMetric
 from .forest import FOREST
@@ -17,7 +18,6 @@ from .metric import Metric
 from .parse import USAGE
 from .rates import COUNT, DCR, ORR
 from .response import DOR, TTR
-from .spec import HAZARD_WORDS
 from .summary import SUMMARY
 from .swimmer import SWIMMER
 from .tables import BASELINE, FIELDS, LIST, PATIENT

@@ -12,6 +12,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field
+from .effect_options import (
+    EFFECT_OPTIONS,
+    HAZARD_WORDS,
+    OPTION_HINTS,
+    fields_option,
+    reference_option,
+    times_option,
+)
 from .errors import UnknownField, UnknownValue, UsageError
 from .filters import Between, Compare, Filter, InValues, NotInValues
 from .parse import USAGE, Command, Condition
@@ -21,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CI_TYPES",
-    "HAZARD_WORDS",
     "UNITS",
     "Filter",
     "QuerySpec",
@@ -32,10 +39,7 @@ __all__ = [
 CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
-_OPTIONS = ("by", "ci", "unit", "grade", "as_of", "ref", "adjust", "at", "over")
-_MAX_LANDMARKS = 8
-# Words for "hazard ratio" that lead to the grouped survival answer (see registry.resolve).
-HAZARD_WORDS = ("hr", "cox", "hazard", "hazards", "hazard_ratio", "hazard_ratios")
+_OPTIONS = ("by", "ci", "unit", "grade", "as_of", *EFFECT_OPTIONS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,10 +203,10 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
                         hint="/sts summary as_of=2019-10-14",
                     )
                 options["as_of"] = _date(cond.value, Field(name="as_of", label="as_of", kind=DATE))
-            elif key in ("ref", "adjust", "at", "over"):
+            elif key in EFFECT_OPTIONS:
                 if key not in metric.options:
                     raise UsageError(
-                        f"`{key}=` does not apply to `{metric.name}`.", hint=_OPTION_HINTS[key]
+                        f"`{key}=` does not apply to `{metric.name}`.", hint=OPTION_HINTS[key]
                     )
                 options[key] = cond.value
             elif key == "unit":
@@ -264,92 +268,9 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
         patient_id=patient_id,
         topic=topic,
         as_of=options.get("as_of"),
-        reference=_reference(options.get("ref"), options.get("by"), catalog),
-        adjust=_fields(options.get("adjust"), "adjust", catalog, exclude=options.get("by")),
-        at=_times(options.get("at")),
-        over=_fields(options.get("over"), "over", catalog, categorical=True),
+        reference=reference_option(options.get("ref"), options.get("by"), catalog),
+        adjust=fields_option(options.get("adjust"), "adjust", catalog, exclude=options.get("by")),
+        at=times_option(options.get("at")),
+        over=fields_option(options.get("over"), "over", catalog, categorical=True),
         outcome=outcome,
     )
-
-
-_OPTION_HINTS = {
-    "ref": "ref= picks the reference group of a grouped survival answer: /sts pfs by=stage ref=IV",
-    "adjust": "adjust= adjusts hazard ratios: /sts pfs by=stage adjust=age",
-    "at": "at= asks for landmark survival: /sts pfs at=3,6,12",
-    "over": "over= names a forest plot's subgroups: /sts forest orr over=sex,stage",
-}
-
-
-def _reference(text: str | None, by: str | None, catalog: Catalog) -> str | None:
-    """`ref=` as one value of the `by` field, resolved like a filter value (case, synonyms)."""
-    if text is None or by is None:
-        return None
-    field = catalog.get(by)
-    resolved = field.resolve(text)
-    if resolved is None or len(resolved) != 1:
-        what = "is a group of several values of" if resolved else "is not a value of"
-        raise UnknownValue(
-            f"`ref={text}` {what} `{field.name}`; the reference is one group.",
-            hint=f"Known values: {field.known_values_text()}.",
-        )
-    return resolved[0]
-
-
-def _fields(
-    text: str | None,
-    option: str,
-    catalog: Catalog,
-    *,
-    exclude: str | None = None,
-    categorical: bool = False,
-) -> tuple[str, ...]:
-    """Catalog fields named in `adjust=` or `over=` (aliases, any case), each once."""
-    if text is None:
-        return ()
-    names: list[str] = []
-    for typed in (t.strip() for t in text.split(",") if t.strip()):
-        field = catalog.get(typed)
-        if field is None:
-            _filter(Condition(field=typed, op="=", value="x", text=typed), catalog)
-        if field.name == exclude:
-            raise UsageError(
-                f"`{option}={typed}`: `{field.name}` already splits the groups (by=).",
-                hint=f"Name other fields in {option}=, e.g. {option}=age.",
-            )
-        if categorical and field.kind != CATEGORICAL:
-            raise UsageError(
-                f"`{option}={typed}`: subgroups need a category field, not a {field.kind} one.",
-                hint="e.g. over=sex,stage,histology",
-            )
-        if field.kind == DATE:
-            raise UsageError(
-                f"`{option}={typed}`: a date cannot be a covariate.", hint="e.g. adjust=age,stage"
-            )
-        if field.name not in names:
-            names.append(field.name)
-    if not names:
-        raise UsageError(f"`{option}=` names no field.", hint=_OPTION_HINTS[option])
-    return tuple(names)
-
-
-def _times(text: str | None) -> tuple[float, ...]:
-    """`at=3,6,12`: landmark times (the answer's unit), sorted, each once."""
-    if text is None:
-        return ()
-    times: set[float] = set()
-    for typed in (t.strip() for t in text.split(",") if t.strip()):
-        try:
-            value = float(typed)
-        except ValueError:
-            value = float("nan")
-        if not (value >= 0 and value < float("inf")):
-            raise UsageError(
-                f"`at={text}`: landmark times are numbers of the answer's unit, not `{typed}`.",
-                hint="e.g. at=3,6,12 (months), or unit=days at=90,180",
-            )
-        times.add(value)
-    if not times or len(times) > _MAX_LANDMARKS:
-        raise UsageError(
-            f"`at=` takes one to {_MAX_LANDMARKS} times.", hint="e.g. /sts pfs at=3,6,12"
-        )
-    return tuple(sorted(times))
