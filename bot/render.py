@@ -209,9 +209,10 @@ def _dor(body: ResponseDuration, a: Answer) -> tuple[list[str], str | None]:
     unit = body.unit
 
     def median(d: dict) -> str:
-        if d["median"] is None and d["ci_low"] is None:
-            return "not reached"
-        return f"{num(d['median'])} {unit} (95% CI {num(d['ci_low'])}–{num(d['ci_high'])})"
+        ci = f"95% CI {num(d['ci_low'])}–{num(d['ci_high'])} {unit}"
+        if d["median"] is None:
+            return "not reached" + (f" ({ci})" if d["ci_low"] is not None else "")
+        return f"{num(d['median'])} {unit} ({ci})"
 
     b = body.json()
     lines = [
