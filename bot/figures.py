@@ -12,6 +12,7 @@ from functools import singledispatch
 
 from sts_queries.charts import (
     Chart,
+    ForestChart,
     KaplanMeierChart,
     SwimmerChart,
     TimelineChart,
@@ -69,6 +70,23 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
 
 
 @render_chart.register
+def _forest(chart: ForestChart, answer: Answer) -> bytes:
+    from .plots_forest import forest_plot
+
+    return forest_plot(
+        chart.rows,
+        overall=chart.overall,
+        measure=chart.measure,
+        outcome=chart.outcome,
+        title=answer.understood,
+        reference=chart.reference,
+        comparison=chart.comparison,
+        interactions=chart.interactions,
+        method_note=answer.method or "",
+    )
+
+
+@render_chart.register
 def _tox(chart: ToxicityChart, answer: Answer) -> bytes:
     from .plots_tox import tox_plot
 
@@ -109,7 +127,8 @@ def draw(answer: Answer) -> tuple[Plot, ...]:
     """The plots an answer comes with (none for most metrics)."""
     if answer.chart is None:
         return ()
-    words = [answer.metric, answer.spec.patient_id or "", *answer.filters]
+    spec = answer.spec
+    words = [answer.metric, spec.outcome or "", spec.patient_id or "", *answer.filters]
     if answer.spec.by:
         words.append(f"by {answer.spec.by}")
     filename = slug(" ".join(words)) + ".png"

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Chart", "KaplanMeierChart", "SwimmerChart", "TimelineChart", "ToxicityChart"]
+__all__ = [
+    "Chart",
+    "ForestChart",
+    "KaplanMeierChart",
+    "SwimmerChart",
+    "TimelineChart",
+    "ToxicityChart",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +36,14 @@ class KaplanMeierChart(Chart):
     curves: Sequence[tuple[str, Any]]  # (label, survival.KMFit)
     unit: str
     test: Mapping[str, Any] | None = None
+    # For the plot to show, if it will: landmark times (dashed lines, in `unit`), the reverse-KM
+    # median follow-up ({median, ci_low, ci_high}), and in grouped answers each non-reference
+    # group's (hr, ci_low, ci_high) against `reference` with the likelihood-ratio test.
+    landmarks: Sequence[float] = ()
+    followup: Mapping[str, Any] | None = None
+    reference: str | None = None
+    hazards: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
+    hr_test: Mapping[str, Any] | None = None
     endpoint: str = ""  # "pfs", "os", …: names the y-axis (the answer's metric when empty)
     # Per curve, event times to ring (the weekly post: this week's progressions or deaths).
     marked: Sequence[Sequence[float]] = ()
@@ -53,3 +68,17 @@ class TimelineChart(Chart):
     """One patient's course; `course` holds the timeline plot's keyword arguments."""
 
     course: Mapping[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForestChart(Chart):
+    """Subgroup estimates with their 95% CIs: a rate (linear axis, the overall rate as the
+    reference line) or a hazard ratio (log axis, a line at 1 and one at the overall HR)."""
+
+    rows: Sequence[Mapping[str, Any]]  # field, subgroup, n, estimate, ci_low, ci_high, …
+    overall: Mapping[str, Any]  # estimate, ci_low, ci_high, n
+    measure: str  # "rate" or "hazard ratio"
+    outcome: str  # orr, dcr, pfs …
+    reference: str | None = None  # hazard ratios: against this by= group
+    comparison: str | None = None  # hazard ratios: of this by= group
+    interactions: Sequence[Mapping[str, Any]] = ()  # per field: p of the interaction test

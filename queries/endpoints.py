@@ -1,4 +1,5 @@
-"""Survival endpoints (pfs, os, any X_time/X_event pair): KM medians, landmarks, log-rank."""
+"""Survival endpoints (pfs, os, any X_time/X_event pair): KM medians, landmarks, median
+follow-up, log-rank, and the hazard ratios of groups."""
 
 from __future__ import annotations
 
@@ -6,19 +7,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
+from .catalog import NUMERIC
 from .charts import KaplanMeierChart
 from .cohort import TIME_UNITS, Cohort
 from .common import (
+    MISSING,
     SMALL_GROUP,
     group_labels,
     group_name,
+    is_missing,
     provenance_notes,
     run,
     selected_n,
     why_no_test,
 )
 from .errors import UsageError
+from .followup import median_followup
+from .hazards import GroupHazards, declared_order, group_hazards
+from .landmarks import landmarks
 from .median_se import symmetric_median_ci
 from .metric import Metric
 from .result import Answer, Part
@@ -26,10 +34,21 @@ from .spec import QuerySpec
 from .sql import metric_sql
 from .survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
 
-__all__ = ["LANDMARK_MONTHS", "OS", "PFS", "Survival", "endpoint_metric", "survival_answer"]
+__all__ = [
+    "CI_NAMES",
+    "LANDMARK_MONTHS",
+    "OS",
+    "PFS",
+    "Survival",
+    "endpoint_metric",
+    "km_fit",
+    "km_method",
+    "logrank_test",
+    "survival_answer",
+]
 
 LANDMARK_MONTHS = (6, 12)
-_CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
+CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,9 +63,17 @@ class Survival(Part):
     unit: str
     ci_type: str
     n_analysed: int
+    followup: Mapping  # median, ci_low, ci_high: reverse Kaplan–Meier
+    # Grouped answers only (None / empty otherwise): the Cox model's reference group, its
+    # adjustment, the likelihood-ratio test of the groups, the PH test and the method.
+    reference: str | None = None
+    adjusted_for: Sequence[str] = ()
+    hr_test: Mapping | None = None
+    ph_test: Mapping | None = None
+    hr_method: str | None = None
 
 
-def _fit(times, events, ci_type: str) -> KMFit:
+def km_fit(times, events, ci_type: str) -> KMFit:
     """R's KM fit; for ci=symmetric the median's CI is SPSS's median ± z·SE instead."""
     if ci_type != "symmetric":
         return kaplan_meier(times, events, conf_type=ci_type)
@@ -55,29 +82,38 @@ def _fit(times, events, ci_type: str) -> KMFit:
     return replace(fit, median_low=low, median_high=high)
 
 
-def _summary(fit: KMFit, unit: str) -> dict:
-    landmarks = []
-    for months in LANDMARK_MONTHS:
-        t = months * TIME_UNITS["months"] / TIME_UNITS[unit]
-        surv, low, high = fit.at(t)
-        reached = fit.time.size > 0 and t <= fit.time[-1]
-        landmarks.append(
-            {
-                "months": months,
-                "time": t,
-                "surv": surv if reached else None,
-                "ci_low": low if reached else None,
-                "ci_high": high if reached else None,
-                "n_risk": fit.n_at_risk(t),
-            }
-        )
+def _landmark_times(spec: QuerySpec) -> list[tuple[float, float]]:
+    """(time in the answer's unit, the same in months): at= or the default 6 and 12 months."""
+    to_months = TIME_UNITS[spec.unit] / TIME_UNITS["months"]
+    if spec.at:
+        return [(t, t * to_months) for t in spec.at]
+    return [(m / to_months, m) for m in LANDMARK_MONTHS]
+
+
+def _summary(fit: KMFit, times: list[tuple[float, float]]) -> dict:
+    points = landmarks(fit, [t for t, _ in times])
+    # `months`, `surv` and `n_risk` are the keys of the first contract, kept beside the
+    # names of R's summary(survfit, times=): `survival` and `at_risk`.
+    rows = [
+        {
+            "months": months,
+            "time": p.time,
+            "surv": p.survival,
+            "ci_low": p.ci_low,
+            "ci_high": p.ci_high,
+            "survival": p.survival,
+            "at_risk": p.at_risk,
+            "n_risk": p.at_risk,
+        }
+        for p, (_, months) in zip(points, times, strict=True)
+    ]
     return {
         "n": fit.n,
         "events": fit.events,
         "median": fit.median,
         "ci_low": fit.median_low,
         "ci_high": fit.median_high,
-        "landmarks": landmarks,
+        "landmarks": rows,
     }
 
 
@@ -92,7 +128,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     n = selected_n(spec, cohort)
     columns = {"time": f"{endpoint}_time", "event": f"{endpoint}_event"}
-    frame = run(spec, cohort, metric_sql("survival"), columns=columns)
+    covariates = {f"covariate_{i}": name for i, name in enumerate(spec.adjust)}
+    frame = run(spec, cohort, metric_sql("survival"), columns={**columns, **covariates})
     scale = TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[spec.unit]
     times = frame["time"].to_numpy(dtype=float) * scale
     events = frame["event"].to_numpy(dtype=int)
@@ -104,34 +141,46 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             f"None of the {n} selected patients has {endpoint} recorded.",
             hint="Check the filters, or the cohort's survival columns.",
         )
-    fit = _fit(times, events, spec.ci_type)
-    overall = _summary(fit, spec.unit)
+    fit = km_fit(times, events, spec.ci_type)
+    at = _landmark_times(spec)
+    overall = _summary(fit, at)
+    # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
+    followup = median_followup(
+        times, events, conf_type="log-log" if spec.ci_type == "symmetric" else spec.ci_type
+    )
+    curves: list[tuple[str, KMFit]] = [("All", fit)]
+    groups, test, hazards = [], None, None
+    if spec.by:
+        keys = frame["group_key"].map(group_name).to_numpy()
+        labels = group_labels(spec, cohort, set(keys))
+        curves = []
+        for label in labels:
+            mask = keys == label
+            group_fit = km_fit(times[mask], events[mask], spec.ci_type)
+            curves.append((label, group_fit))
+            groups.append({"label": label, **_summary(group_fit, at)})
+        test, why = logrank_test(times, events, keys, groups)
+        notes.extend(why)
+        hazards = _hazards(spec, cohort, frame, times, events, keys)
+        notes.extend(hazards.notes)
+        groups = [_with_hazard(g, hazards) for g in groups]
     body = Survival(
         **{k: v for k, v in overall.items() if k != "n"},
         unit=spec.unit,
         ci_type=spec.ci_type,
         n_analysed=overall["n"],
+        followup={
+            "median": followup.median,
+            "ci_low": followup.ci_low,
+            "ci_high": followup.ci_high,
+        },
+        reference=hazards.reference if hazards else None,
+        adjusted_for=hazards.adjusted_for if hazards else (),
+        hr_test=hazards.test if hazards else None,
+        ph_test=hazards.ph_test if hazards else None,
+        hr_method=hazards.method if hazards else None,
     )
-    curves: list[tuple[str, KMFit]] = [("All", fit)]
-    groups, test = [], None
-    if spec.by:
-        keys = frame["group_key"].map(group_name).to_numpy()
-        curves = []
-        for label in group_labels(spec, cohort, set(keys)):
-            mask = keys == label
-            group_fit = _fit(times[mask], events[mask], spec.ci_type)
-            curves.append((label, group_fit))
-            groups.append({"label": label, **_summary(group_fit, spec.unit)})
-        test, why = _logrank(times, events, keys, groups)
-        notes.extend(why)
-    ci = (
-        "= median ± 1.96·SE (Collett's SE, as SPSS reports; bands and landmarks log-log)"
-        if spec.ci_type == "symmetric"
-        else f"({_CI_NAMES[spec.ci_type]} transform, Greenwood variance) as R survival::survfit"
-    )
-    method = f"Kaplan–Meier; median with 95% CI {ci}" + (
-        "; log-rank test as R survdiff" if test else ""
-    )
+    method = km_method(spec.ci_type) + ("; log-rank test as R survdiff" if test else "")
     return Answer(
         spec=spec,
         metric=endpoint,
@@ -142,11 +191,66 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         groups=tuple(groups),
         test=test,
         notes=(*notes, *provenance_notes(spec, cohort, (f"{endpoint}_time", f"{endpoint}_event"))),
-        chart=KaplanMeierChart(curves=tuple(curves), unit=spec.unit, test=test),
+        chart=KaplanMeierChart(
+            curves=tuple(curves),
+            unit=spec.unit,
+            test=test,
+            landmarks=tuple(t for t, _ in at),
+            followup=body.followup,
+            reference=body.reference,
+            hazards={g["label"]: _hr_of(g) for g in groups if g.get("hr") is not None},
+            hr_test=body.hr_test,
+        ),
     )
 
 
-def _logrank(times, events, keys, groups) -> tuple[dict | None, list[str]]:
+def _hazards(spec, cohort, frame, times, events, keys) -> GroupHazards:
+    covariates = None
+    orders = {}
+    if spec.adjust:
+        covariates = pd.DataFrame(index=range(len(frame)))
+        for i, name in enumerate(spec.adjust):
+            field = cohort.catalog.get(name)
+            values = frame[f"covariate_{i}"].reset_index(drop=True)
+            if field.kind != NUMERIC:  # a coded category (stage 1/2/3) is still a category
+                values = values.map(lambda v: None if is_missing(v) else str(v))
+                orders[name] = declared_order(cohort.meta.fields, name)
+            covariates[name] = values
+    return group_hazards(
+        times,
+        events,
+        keys,
+        order=declared_order(cohort.meta.fields, spec.by),
+        reference=spec.reference,
+        covariates=covariates,
+        covariate_orders=orders,
+    )
+
+
+def _with_hazard(group: dict, hazards: GroupHazards) -> dict:
+    """The group's keys with its HR inserted before its landmarks (null for the reference)."""
+    hr = hazards.per_group.get(group["label"], {})
+    if group["label"] == hazards.reference or group["label"] == MISSING:
+        hr = {}
+    extra = {k: hr.get(k) for k in ("hr", "hr_ci_low", "hr_ci_high", "hr_p")}
+    out = {k: v for k, v in group.items() if k != "landmarks"}
+    return {**out, **extra, "landmarks": group["landmarks"]}
+
+
+def _hr_of(group: dict) -> tuple[float, float, float]:
+    return (group["hr"], group["hr_ci_low"], group["hr_ci_high"])
+
+
+def km_method(ci_type: str) -> str:
+    ci = (
+        "= median ± 1.96·SE (Collett's SE, as SPSS reports; bands and landmarks log-log)"
+        if ci_type == "symmetric"
+        else f"({CI_NAMES[ci_type]} transform, Greenwood variance) as R survival::survfit"
+    )
+    return f"Kaplan–Meier; median with 95% CI {ci}"
+
+
+def logrank_test(times, events, keys, groups) -> tuple[dict | None, list[str]]:
     if (why := why_no_test(groups)) is not None:
         return None, [why]
     if int(np.sum(events)) == 0:
@@ -169,12 +273,22 @@ PFS = Metric(
     title="PFS",
     summary=(
         "Progression-free survival: Kaplan–Meier median with 95% CI, events/N, 6- and 12-month "
-        "rates, KM plot. Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years."
+        "rates (or at=3,6,12), median follow-up (reverse KM), KM plot; with by=, hazard ratios "
+        "(Cox) against ref= (default: the first group), adjust=age,stage. "
+        "Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years."
     ),
-    examples=("pfs resection=no", "pfs stage=IV", "pfs by=histology", "pfs ci=log"),
+    examples=(
+        "pfs resection=no",
+        "pfs stage=IV",
+        "pfs by=histology",
+        "pfs ci=log",
+        "pfs at=3,6",
+        "pfs by=stage ref=IIIA",
+        "pfs by=sex adjust=age",
+    ),
     handler=survival_answer,
     body=Survival,
-    options=frozenset({"ci", "unit"}),
+    options=frozenset({"ci", "unit", "ref", "adjust", "at"}),
     endpoint=True,
 )
 OS = replace(

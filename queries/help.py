@@ -15,12 +15,18 @@ from .parse import USAGE
 from .result import Answer, Part
 from .spec import QuerySpec
 
-__all__ = ["FILTERS", "HELP", "Help", "help_answer"]
+__all__ = ["FILTERS", "HAZARDS", "HELP", "Help", "help_answer"]
 
 FILTERS = (
     "Filters: field=value · field=a,b · field!=value · age>=60 · age<40 · age=40..60 · "
     "stage=III (IIIA+IIIB) · hist=liposarcoma (aliases and synonyms, any case). "
     "by=field splits into groups with a test. Add `share` to post in the channel."
+)
+
+
+HAZARDS = (
+    "hr, cox — hazard ratios: the grouped survival answer (pfs, else os) with Cox HRs, "
+    "e.g. /sts hr by=stage ref=IIIA adjust=age."
 )
 
 
@@ -45,6 +51,7 @@ def help_answer(spec: QuerySpec, cohort: Cohort | None) -> Answer:
         lines = (
             f"Usage: {USAGE}",
             *(f"{m} — {resolve(m, endpoints).summary}" for m in metric_names(endpoints)),
+            HAZARDS,
             FILTERS,
             "`/sts help <metric>` shows examples.",
         )

@@ -9,24 +9,30 @@ from __future__ import annotations
 
 import difflib
 
+from .effect_options import HAZARD_WORDS
 from .endpoints import OS, PFS, endpoint_metric
 from .errors import UnknownMetric
+from .forest import FOREST
 from .help import HELP
 from .metric import Metric
 from .parse import USAGE
 from .rates import COUNT, DCR, ORR
+from .response import DOR, TTR
 from .summary import SUMMARY
 from .swimmer import SWIMMER
 from .tables import BASELINE, FIELDS, LIST, PATIENT
 from .toxicity import TOX
 
-__all__ = ["METRICS", "metric_names", "resolve"]
+__all__ = ["METRICS", "hazard_endpoint", "metric_names", "resolve"]
 
 METRICS: tuple[Metric, ...] = (
     ORR,
     DCR,
     PFS,
     OS,
+    DOR,
+    TTR,
+    FOREST,
     TOX,
     COUNT,
     BASELINE,
@@ -47,17 +53,31 @@ def metric_names(endpoints: tuple[str, ...] = ()) -> list[str]:
     return list(dict.fromkeys([*names[:2], *endpoints, *names[2:]]))
 
 
+def hazard_endpoint(endpoints: tuple[str, ...]) -> str:
+    """The endpoint `hr` and `cox` mean: pfs where the cohort has it, else os, else its first."""
+    for name in ("pfs", "os", *endpoints):
+        if name in endpoints:
+            return name
+    return "pfs"  # a cohort without endpoints: the survival handler says so
+
+
 def resolve(name: str, endpoints: tuple[str, ...] = ()) -> Metric:
-    """The metric a typed name means (any case, aliases), or UnknownMetric with a hint."""
+    """The metric a typed name means (any case, aliases), or UnknownMetric with a hint.
+
+    `hr` and `cox` mean the grouped survival answer, which carries the hazard ratios."""
     key = name.lower()
     key = _ALIASES.get(key, key)
+    if key in HAZARD_WORDS:
+        key = hazard_endpoint(endpoints)
     if key in endpoints:
         return endpoint_metric(key)
     if key in _BY_NAME:  # pfs or os asked of a cohort without them: the handler says so
         return _BY_NAME[key]
-    known = sorted({m.name for m in METRICS} | set(endpoints) | set(_ALIASES))
+    known = sorted({m.name for m in METRICS} | set(endpoints) | set(_ALIASES) | set(HAZARD_WORDS))
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-    hint = f"Did you mean `{_ALIASES.get(close[0], close[0])}`? " if close else ""
+    near = close[0] if close else ""
+    near = hazard_endpoint(endpoints) + " by=<field>" if near in HAZARD_WORDS else near
+    hint = f"Did you mean `{_ALIASES.get(near, near)}`? " if near else ""
     raise UnknownMetric(
         f"Unknown metric `{name}`.",
         hint=hint + f"Known: {', '.join(metric_names(endpoints))}. Usage: {USAGE}",

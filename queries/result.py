@@ -67,6 +67,14 @@ class Answer:
         parts = [self.title, *self.filters]
         if self.spec.by:
             parts.append(f"by {self.spec.by}")
+        if self.spec.reference:
+            parts.append(f"ref {self.spec.reference}")
+        if self.spec.adjust:
+            parts.append(f"adjusted for {', '.join(self.spec.adjust)}")
+        if self.spec.over:
+            parts.append(f"over {', '.join(self.spec.over)}")
+        if self.spec.at:
+            parts.append(f"at {', '.join(f'{t:g}' for t in self.spec.at)} {self.spec.unit}")
         parts.append(f"n = {self.n}")
         return " · ".join(parts)
 

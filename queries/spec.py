@@ -13,6 +13,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field
+from .effect_options import (
+    EFFECT_OPTIONS,
+    HAZARD_WORDS,
+    OPTION_HINTS,
+    fields_option,
+    reference_option,
+    times_option,
+)
 from .errors import UnknownField, UnknownValue, UsageError
 from .filters import Between, Compare, Filter, InValues, NotInValues
 from .parse import USAGE, Command, Condition
@@ -32,7 +40,7 @@ __all__ = [
 CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
-_OPTIONS = ("by", "ci", "unit", "grade", "as_of")
+_OPTIONS = ("by", "ci", "unit", "grade", "as_of", *EFFECT_OPTIONS)
 # Sane ranges for typed values: beyond them DuckDB's integer columns and Python's dates overflow.
 MAX_NUMBER = 1e15
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
@@ -51,6 +59,11 @@ class QuerySpec:
     patient_id: str | None = None
     topic: str | None = None
     as_of: dt.date | None = None  # summary: the week to replay
+    reference: str | None = None  # ref=: the group hazard ratios are against (a `by` value)
+    adjust: tuple[str, ...] = ()  # adjust=: catalog fields the Cox model adjusts for
+    at: tuple[float, ...] = ()  # at=: landmark times in `unit` (empty: the default times)
+    over: tuple[str, ...] = ()  # over=: the fields a forest plot splits into subgroups
+    outcome: str | None = None  # forest: the metric shown in every subgroup
     readings: tuple[str, ...] = ()  # how bare words were read: "`LPS` → histology = LPS"
 
     def describe_filters(self) -> list[str]:
@@ -300,6 +313,12 @@ def build_spec(
                         hint="/sts summary as_of=2019-10-14",
                     )
                 options["as_of"] = _date(cond.value, Field(name="as_of", label="as_of", kind=DATE))
+            elif key in EFFECT_OPTIONS:
+                if key not in metric.options:
+                    raise UsageError(
+                        f"`{key}=` does not apply to `{metric.name}`.", hint=OPTION_HINTS[key]
+                    )
+                options[key] = cond.value
             elif key == "unit":
                 unit = cond.value.lower().rstrip("s") + "s"
                 if unit not in UNITS:
@@ -315,7 +334,17 @@ def build_spec(
             hint="by= splits orr, dcr, survival, tox, count, baseline and swimmer; "
             f"filter instead, e.g. /sts {metric.name} {options['by']}=...",
         )
-    patient_id = topic = None
+    if command.metric in HAZARD_WORDS and not options.get("by"):
+        raise UsageError(
+            f"`{command.metric}` compares groups: name them with by=<field>.",
+            hint=f"e.g. /sts {command.metric} by=stage, /sts {command.metric} by=sex adjust=age",
+        )
+    if (options.get("adjust") or options.get("ref")) and not options.get("by"):
+        raise UsageError(
+            "`ref=` and `adjust=` shape the hazard ratios of groups, so they need by=<field>.",
+            hint="e.g. /sts pfs by=stage ref=IIIA adjust=age",
+        )
+    patient_id = topic = outcome = None
     if metric.args == "patient":
         # `patient 8`, `patient case 8`, `patient #8`: the id is the one word that is not a label.
         words = [a.lstrip("#") for a in command.args if a.lower() not in _PATIENT_WORDS]
@@ -324,6 +353,13 @@ def build_spec(
         patient_id = words[0]
     elif metric.args == "topic":
         topic = command.args[0].lower() if command.args else None
+    elif metric.args == "metric":
+        if len(command.args) != 1:
+            raise UsageError(
+                f"`{metric.name}` needs the metric to show, e.g. /sts {metric.examples[0]}.",
+                hint=f"Examples: {', '.join('/sts ' + e for e in metric.examples)}",
+            )
+        outcome = command.args[0].lower()
     elif command.args:
         named = {f.field for f in (*filters, *ae_filters) if isinstance(f, InValues)}
         for word in command.args:
@@ -351,5 +387,10 @@ def build_spec(
         patient_id=patient_id,
         topic=topic,
         as_of=options.get("as_of"),
+        reference=reference_option(options.get("ref"), options.get("by"), catalog),
+        adjust=fields_option(options.get("adjust"), "adjust", catalog, exclude=options.get("by")),
+        at=times_option(options.get("at")),
+        over=fields_option(options.get("over"), "over", catalog, categorical=True),
+        outcome=outcome,
         readings=tuple(readings),
     )

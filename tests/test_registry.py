@@ -28,8 +28,13 @@ from tests.conftest import write_cohort
 CONTRACT = {
     "orr": {"count", "rate", "ci_low", "ci_high", "breakdown", "method"},
     "dcr": {"count", "rate", "ci_low", "ci_high", "breakdown", "method"},
-    "pfs": {"events", "median", "ci_low", "ci_high", "unit", "ci_type", "method"},
-    "os": {"events", "median", "ci_low", "ci_high", "unit", "ci_type", "method"},
+    "pfs": {"events", "median", "ci_low", "ci_high", "unit", "ci_type", "method"}
+    | {"followup", "landmarks"},
+    "os": {"events", "median", "ci_low", "ci_high", "unit", "ci_type", "method"}
+    | {"followup", "landmarks"},
+    "dor": {"responders", "events", "median", "ci_low", "ci_high", "unit", "method"},
+    "ttr": {"responders", "median", "minimum", "maximum", "unit", "method"},
+    "forest": {"outcome", "measure", "overall", "rows", "method"},
     "tox": {"rows", "method"},
 }
 EXAMPLES = [(m.name, e) for m in METRICS for e in m.examples]
@@ -79,13 +84,18 @@ def test_every_example_answers_on_every_surface(demo, lung, name, example):
     assert CONTRACT.get(name, set()) <= set(data)
     if understand(example, cohort).by:
         assert "groups" in data and all("label" in g for g in data["groups"])
+        if answer.chart is not None and name in ("pfs", "os"):  # grouped survival: the HRs
+            assert {"reference", "adjusted_for", "hr_test"} <= set(data)
+            assert all({"hr", "hr_ci_low", "hr_ci_high"} <= set(g) for g in data["groups"])
     if answer.chart is not None:
         assert isinstance(answer.chart, Chart)
         assert render_chart.dispatch(type(answer.chart)) is not render_chart.dispatch(Chart)
 
 
 @pytest.mark.parametrize(
-    "example", ["pfs by=stage", "tox", "swimmer", "patient 8"], ids=lambda e: e.split()[0]
+    "example",
+    ["pfs by=stage", "tox", "swimmer", "patient 8", "forest orr"],
+    ids=lambda e: e.split()[0],
 )
 def test_each_kind_of_chart_draws_a_png(demo, example):
     (plot,) = draw(ask(example, demo))

@@ -34,9 +34,10 @@ def test_a_short_answer_is_header_sections_table_context_and_button(demo):
     reply = compose(ask("pfs by=stage", demo))
     message = to_blocks(reply, share_command="pfs by=stage")
     kinds = [b["type"] for b in message.blocks]
-    assert kinds == ["header", "section", "section", "section", "section", "context", "actions"]
+    # median, events and landmarks, follow-up, the hazard ratios, log-rank, then the table
+    assert kinds == ["header", *["section"] * 6, "context", "actions"]
     assert message.blocks[0]["text"]["text"] == "PFS · by stage · n = 14"
-    assert section_texts(message.blocks)[2].startswith("*log-rank: p = ")  # not fine print
+    assert section_texts(message.blocks)[4].startswith("*log-rank: p = ")  # not fine print
     table = section_texts(message.blocks)[-1]
     assert table.startswith("```\nstage") and table.endswith("```")
     assert message.attachment is None
