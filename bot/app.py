@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
+from .dedupe import SeenRequests, skip_repeats
 from .gateway import Gateway
 from .listeners import register_listeners
 from .settings import Settings, SettingsError
@@ -71,5 +72,7 @@ def build_app(
                 "the network and any proxy."
             ]
         ) from exc
+    # After Bolt's signature check, before any listener: a repeat is acked, not answered.
+    app.use(skip_repeats(SeenRequests()))
     register_listeners(app, gateway, command=settings.command)
     return app

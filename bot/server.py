@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
 from sts_queries.errors import CohortDataError
@@ -26,6 +25,8 @@ from sts_queries.errors import CohortDataError
 from . import service
 from .app import build_app
 from .gateway import open_gateway
+from .http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
+from .logs import configure_logging
 from .settings import (
     HTTP_REQUIRED,
     SOCKET_REQUIRED,
@@ -38,21 +39,11 @@ from .settings import (
 __all__ = ["run", "serve", "wsgi_app"]
 
 log = logging.getLogger("sts.server")
-EVENTS_PATH = "/slack/events"
 
 
 def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Bolt's WSGI adapter on /slack/events, plus /healthz for readiness probes."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            # The server listens only once the cohort is loaded and the token checked.
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
-        return slack(environ, start_response)
-
-    return application
+    """/slack/events (bounded and checked before Bolt sees it), plus /healthz for probes."""
+    return slack_wsgi(app)
 
 
 def _stop_on(signals: Iterable[int]) -> None:
@@ -72,7 +63,14 @@ def _fail(problems: list[str]) -> int:
 
 def _serve_http(app: App, settings: Settings, host: str, port: int) -> None:
     server = waitress.create_server(
-        wsgi_app(app), host=host, port=port, threads=settings.http_threads, ident="sts"
+        wsgi_app(app),
+        host=host,
+        port=port,
+        threads=settings.http_threads,
+        ident="sts",
+        # waitress answers 413 itself while reading, so a huge body never reaches memory
+        # (it refuses a body of max_request_body_size bytes or more, hence the + 1).
+        max_request_body_size=MAX_BODY + 1,
     )
     # The real port (for --port 0) on stdout, for whoever started us: a test, a bench, a person.
     print(
@@ -110,9 +108,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         settings = load_settings(require=HTTP_REQUIRED if http else SOCKET_REQUIRED)
     except SettingsError as exc:
         return _fail(exc.problems)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     try:
         gateway = open_gateway(settings)
     except CohortDataError as exc:

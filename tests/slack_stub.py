@@ -33,6 +33,12 @@ __all__ = [
 SECRET = "0123456789abcdef0123456789abcdef"
 BOT_USER = "U0BOT0001"
 TEAM = "T0TEAM001"
+# Slack gives every command and button click its own trigger_id; the bot keys repeats on it.
+_TRIGGERS = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    return f"{next(_TRIGGERS)}.1700000000.stub"
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,7 @@ def slash_body(
     channel_name: str = "cohort",
     user: str = "U0ASKER01",
     team: str = TEAM,
+    trigger_id: str | None = None,
 ) -> str:
     """A slash command's form body, field for field as Slack posts it."""
     return urlencode(
@@ -248,7 +255,7 @@ def slash_body(
             "api_app_id": "A0APP0001",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id or new_trigger_id(),
         }
     )
 
@@ -261,6 +268,7 @@ def action_body(
     user: str = "U0ASKER01",
     team: str = TEAM,
     action_id: str = "sts_share",
+    trigger_id: str | None = None,
 ) -> str:
     """A block_actions payload for a button on an ephemeral message, as Slack posts it."""
     payload = {
@@ -274,7 +282,7 @@ def action_body(
             "channel_id": channel,
             "is_ephemeral": True,
         },
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id or new_trigger_id(),
         "team": {"id": team, "domain": "stub"},
         "enterprise": None,
         "is_enterprise_install": False,
