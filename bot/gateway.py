@@ -17,7 +17,7 @@ from sts_queries.errors import StsError
 
 from . import service
 from .access import Asker, Policy
-from .audit import AuditLog, AuditRecord
+from .audit import AuditLog, AuditRecord, withheld
 from .service import Outcome
 from .settings import Settings
 
@@ -85,7 +85,7 @@ class Gateway:
         try:
             self.audit.write(record)
         except OSError as exc:  # fail closed: no answer goes out that the audit log lacks
-            return Handled(outcome=service.unexpected(exc, "writing the audit log"))
+            return Handled(outcome=Outcome.from_error(withheld(exc)))
         return handled
 
 

@@ -113,6 +113,10 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         gateway = open_gateway(settings)
     except CohortDataError as exc:
         return _fail([f"STS_DATA: the cohort does not load: {exc.message} {exc.hint}".strip()])
+    except SettingsError as exc:  # the audit log cannot be written
+        return _fail(exc.problems)
+    except OSError as exc:  # a cohort file that cannot be read at all (a folder, no permission)
+        return _fail([f"STS_DATA: the cohort cannot be read: {exc}."])
     # Lazy listeners (the answers) run here; acks never wait for this pool.
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
     _stop_on((signal.SIGTERM, signal.SIGINT))
