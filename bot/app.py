@@ -30,13 +30,17 @@ class _SameToken(logging.Filter):
 log.addFilter(_SameToken())
 
 
-def web_client(settings: Settings) -> WebClient:
-    """The Web API client every Slack call uses: SLACK_API_URL, slack_sdk's retry handlers."""
+def web_client(settings: Settings, *, retry_connections: bool = True) -> WebClient:
+    """The Web API client every Slack call uses: SLACK_API_URL, slack_sdk's retry handlers.
+
+    `retry_connections=False` for calls that must not be repeated blindly (the weekly post:
+    a dropped connection may come after Slack stored the message).
+    """
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=10,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(connections=retry_connections),
         logger=logging.getLogger("sts.slack.web"),
     )
 

@@ -151,7 +151,8 @@ def _start_weekly(settings: Settings, app: App):
     from .scheduler import start_scheduler
     from .weekly import poster, schedule_of
 
-    return start_scheduler(schedule_of(settings), poster(settings, app.client))
+    # Its own client, not app.client: the weekly post is never retried on a dropped connection.
+    return start_scheduler(schedule_of(settings), poster(settings))
 
 
 def run() -> int:

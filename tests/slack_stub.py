@@ -24,6 +24,7 @@ __all__ = [
     "BOT_USER",
     "SECRET",
     "Call",
+    "Failure",
     "SlackStub",
     "action_body",
     "sign",
@@ -39,6 +40,14 @@ _TRIGGERS = itertools.count(1)
 
 def new_trigger_id() -> str:
     return f"{next(_TRIGGERS)}.1700000000.stub"
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int  # 0: drop the connection without answering
+    error: str
+    after: bool = False  # do what was asked first (Slack stored the message), then fail
+    delay: float = 0.0  # seconds before answering: past a client's timeout, a hang
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class SlackStub:
         self.calls: list[Call] = []
         self.messages: list[dict] = []  # what chat.postMessage posted, for conversations.history
         self._lock = threading.Condition()
-        self._failures: dict[str, list[tuple[int, str]]] = {}
+        self._failures: dict[str, list[Failure]] = {}
         self._ids = itertools.count(1)
         stub = self
 
@@ -94,6 +103,12 @@ class SlackStub:
                     at=time.perf_counter(),
                 )
                 status, headers, body = stub._answer(call)
+                if status == 0:  # the connection drops without an answer
+                    self.close_connection = True
+                    with stub._lock:
+                        stub.calls.append(call)
+                        stub._lock.notify_all()
+                    return
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -126,10 +141,22 @@ class SlackStub:
     def response_url(self, name: str) -> str:
         return f"{self.url}respond/{name}"
 
-    def fail(self, method: str, error: str, *, status: int = 200, times: int = 1) -> None:
-        """The next `times` calls of `method` fail with `error` (status 429: rate limited)."""
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        times: int = 1,
+        after: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """The next `times` calls of `method` fail with `error` (status 429: rate limited;
+        0: the connection drops). `after`: the call takes effect first, then fails; `delay`:
+        the answer comes that many seconds late."""
+        failure = Failure(status=status, error=error, after=after, delay=delay)
         with self._lock:
-            self._failures.setdefault(method, []).extend([(status, error)] * times)
+            self._failures.setdefault(method, []).extend([failure] * times)
 
     def find(self, prefix: str) -> list[Call]:
         """Calls whose method (or path) starts with `prefix`, in order of arrival."""
@@ -169,11 +196,14 @@ class SlackStub:
             queued = self._failures.get(method)
             failure = queued.pop(0) if queued else None
         if failure is not None:
-            status, error = failure
+            if failure.after:
+                self._method(method, call.data)
+            time.sleep(failure.delay)
             headers = {"content-type": "application/json"}
-            if status == 429:
+            if failure.status == 429:
                 headers["retry-after"] = "0"
-            return status, headers, json.dumps({"ok": False, "error": error}).encode()
+            body = json.dumps({"ok": False, "error": failure.error}).encode()
+            return failure.status, headers, body
         result = self._method(method, call.data)
         return 200, {"content-type": "application/json"}, json.dumps(result).encode()
 
