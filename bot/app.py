@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from .dedupe import SeenRequests, skip_repeats
 from .gateway import Gateway
 from .listeners import register_listeners
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, redact_url
 from .slack_io import retry_handlers
 
 __all__ = ["build_app", "web_client"]
@@ -72,7 +72,8 @@ def build_app(
     except OSError as exc:  # nothing answers at SLACK_API_URL (network, proxy, a typo)
         raise SettingsError(
             [
-                f"SLACK_API_URL: could not reach {settings.api_url} ({exc}). Check the URL, "
+                f"SLACK_API_URL: could not reach {redact_url(settings.api_url)} "
+                f"({redact_url(str(exc))}). Check the URL, "
                 "the network and any proxy."
             ]
         ) from exc

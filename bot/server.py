@@ -32,6 +32,7 @@ from .settings import (
     SOCKET_REQUIRED,
     Settings,
     SettingsError,
+    env_file_warning,
     load_settings,
     read_env,
 )
@@ -104,6 +105,8 @@ def _serve_socket(app: App, settings: Settings) -> None:
 
 def serve(*, http: bool = False, host: str | None = None, port: int | None = None) -> int:
     """Serve Slack until stopped; 2 when a setting or the cohort stops start-up."""
+    if warning := env_file_warning():
+        print(f"sts: {warning}", file=sys.stderr)
     try:
         settings = load_settings(require=HTTP_REQUIRED if http else SOCKET_REQUIRED)
     except SettingsError as exc:
