@@ -86,6 +86,8 @@ class SlackStub:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: list[dict] = []  # what chat.postMessage posted, for conversations.history
+        # Socket Mode: what apps.connections.open hands out (tests/socket_stub.py's new_url).
+        self.socket_urls: Callable[[], str] | None = None
         self._lock = threading.Condition()
         self._failures: dict[str, list[Failure]] = {}
         self._ids = itertools.count(1)
@@ -243,6 +245,8 @@ class SlackStub:
             }
         if method == "files.info":
             return {"ok": True, "file": {"id": data.get("file"), "mimetype": "image/png"}}
+        if method == "apps.connections.open" and self.socket_urls is not None:
+            return {"ok": True, "url": self.socket_urls()}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D0DM00001"}}
         return {"ok": False, "error": "unknown_method"}
