@@ -79,7 +79,13 @@ def skip_repeats(seen: SeenRequests) -> Callable[..., BoltResponse]:
     def skip_repeated_requests(
         req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
-        if not isinstance(req.body, dict) or seen.first_time(request_key(req.body, req.raw_body)):
+        if (
+            not isinstance(req.body, dict)
+            # Slack's URL checks must be answered every time (a retried challenge too).
+            or req.body.get("type") == "url_verification"
+            or req.body.get("ssl_check")
+            or seen.first_time(request_key(req.body, req.raw_body))
+        ):
             return next()
         retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
         log.info("a repeated request (retry %s) acknowledged and not answered again", retry)
