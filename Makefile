@@ -45,7 +45,8 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/cold_ask.py
+	$(PY) bench/km.py
 
 clean:
 	rm -rf $(VENV) .venv-lock out .pytest_cache .ruff_cache

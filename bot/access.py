@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sts_queries.errors import NotAllowed
-from sts_queries.metrics import PATIENT_METRICS
+from sts_queries.errors import StsError
+from sts_queries.metric import Metric
 
 from .settings import Settings
 
-__all__ = ["Asker", "Policy"]
+__all__ = ["Asker", "NotAllowed", "Policy"]
+
+
+class NotAllowed(StsError):
+    """The question is fine but may not be answered here (channel, user, workspace)."""
+
+    kind = "not_allowed"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +60,7 @@ class Policy:
     def allows_patient_level(self, asker: Asker) -> bool:
         return asker.channel in self.patient_channels or (asker.is_dm and self.patient_dms)
 
-    def refusal(self, asker: Asker, metric: str | None) -> NotAllowed | None:
+    def refusal(self, asker: Asker, metric: Metric | None) -> NotAllowed | None:
         """None when `asker` may have a `metric` answer here, else the polite refusal."""
         if self.teams and asker.team not in self.teams:
             return NotAllowed(
@@ -72,7 +78,7 @@ class Policy:
                 "Sorry, I don't answer in this channel.",
                 hint="Ask in one of the team's cohort channels, or in a direct message with me.",
             )
-        if metric in PATIENT_METRICS and not self.allows_patient_level(asker):
+        if metric is not None and metric.patient_level and not self.allows_patient_level(asker):
             where = []
             if self.patient_channels:
                 where.append("a channel set up for patient-level questions")
@@ -84,7 +90,7 @@ class Policy:
                 else "No place is set up for them yet; the team that runs the bot can add one."
             )
             return NotAllowed(
-                f"Sorry, patient-level answers (`{metric}`) are not given here.",
+                f"Sorry, patient-level answers (`{metric.name}`) are not given here.",
                 hint=hint + " Cohort-level numbers (orr, pfs, tox …) work everywhere.",
             )
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sts_queries.result import Answer
+from sts_queries.tables import PatientCard
 
 __all__ = ["card_sections"]
 
@@ -17,8 +18,8 @@ def _value(v) -> str:
     return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
-def card_sections(a: Answer) -> list[str]:
-    p = a.body["patient"]
+def card_sections(body: PatientCard, a: Answer) -> list[str]:
+    p = body.patient
     who = ", ".join(str(p[k]) for k in ("sex", "age", "histology", "stage") if p.get(k) is not None)
     lines = [f"*Case {p['patient_id']}* · {who}"]
     treatment = []
@@ -39,7 +40,7 @@ def card_sections(a: Answer) -> list[str]:
         if time is None or event is None:
             continue
         status = "event" if int(event) == 1 else "censored"
-        unit = a.body.get("time_unit", "")
+        unit = body.time_unit
         outcome.append(f"{endpoint.upper()}: {status} at {float(time):.2f} {unit}".rstrip())
     if p.get("surgery_date") is not None:
         outcome.append(f"Resected {_value(p['surgery_date'])}")
@@ -55,7 +56,7 @@ def card_sections(a: Answer) -> list[str]:
     ]
     if other:
         lines.append(" · ".join(other))
-    events = a.body["adverse_events"]
+    events = body.adverse_events
     if events:
         shown = []
         for e in events:
@@ -63,9 +64,9 @@ def card_sections(a: Answer) -> list[str]:
             cycle = f" (cycle {e['cycle']}{extra})" if e.get("cycle") is not None else ""
             shown.append(f"{e['term']} G{e['grade']}{cycle}")
         lines.append("Adverse events: " + "; ".join(shown))
-    elif "adverse_events" in a.body:
+    else:
         lines.append("Adverse events: none recorded")
-    assessments = a.body.get("assessments") or []
+    assessments = body.assessments
     if assessments:
         lines.append(
             "Assessments: "

@@ -5,33 +5,38 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 from sts_queries.errors import StsError
 
-from . import service
+from .service import Outcome, Service
+from .settings import Settings, SettingsError, load_settings
 
 __all__ = ["main"]
 
 
-def _ask(args: argparse.Namespace) -> int:
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    service = Service(args.data or settings.data_dir)
     try:
-        cohort = service.load(args.data)
         outcome = service.respond(
-            args.command, cohort, out_dir=Path(args.out) if args.out else None
+            args.command, service.cohort(), out_dir=Path(args.out) if args.out else None
         )
     except StsError as exc:
-        outcome = service.Outcome.from_error(exc)
-    if args.json:
+        outcome = Outcome.from_error(exc)
+    if args.csv and not outcome.is_error:
+        if outcome.reply.table is None:
+            print(f"sts: `{args.command}` answers without a table; nothing to write as CSV.")
+            return 2
+        sys.stdout.write(outcome.reply.table.csv())
+    elif args.json:
         print(json.dumps(outcome.json, indent=2, ensure_ascii=False))
     else:
         print(outcome.text)
     return 2 if outcome.is_error else 0
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, settings: Settings) -> int:
     from sts_queries.cohort import load_cohort
     from sts_queries.errors import CohortDataError
 
@@ -43,6 +48,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  {exc.hint}")
         for problem in exc.problems[1:]:
             print(f"✗ {problem}")
+        for warning in getattr(exc, "warnings", ()):
+            print(f"! {warning}")
         return 2
     n = cohort.rows()
     tables = ", ".join(f"{t} ({cohort.rows(t)} rows)" for t in cohort.tables)
@@ -50,22 +57,43 @@ def _check(args: argparse.Namespace) -> int:
         f"✓ {cohort.meta.name}: {n} patients; tables {tables}; "
         f"endpoints: {', '.join(cohort.endpoints) or 'none'}"
     )
+    for warning in cohort.warnings:
+        print(f"! {warning}")
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _init(args: argparse.Namespace, settings: Settings) -> int:
+    from sts_queries.draft import draft_cohort
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"✗ `{folder}` is not a folder")
+        return 2
+    draft = draft_cohort(folder)
+    print(draft.report)
+    target = folder / "cohort.toml"
+    if target.exists() and not args.force:
+        print(f"\n{target} exists; not overwritten (--force to). The draft:\n")
+        print(draft.toml)
+        return 0
+    target.write_text(draft.toml, encoding="utf-8")
+    print(f"\nWrote {target}. Read it, then: sts check {folder}")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
 
     return serve(http=args.http, host=args.host, port=args.port)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from .server import run
 
     return run()
 
 
-def _summary(args: argparse.Namespace) -> int:
+def _summary(args: argparse.Namespace, settings: Settings) -> int:
     from .weekly import post_summary_now
 
     return post_summary_now(post=args.post, as_of=args.as_of, data=args.data, out=args.out)
@@ -90,10 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="the --json answer contract")
     ask.add_argument("--data", help="cohort folder (default: the demo cohort)")
     ask.add_argument("--out", help="write plots to this folder")
+    ask.add_argument("--csv", action="store_true", help="print the answer's table as CSV")
     ask.set_defaults(func=_ask)
     check = sub.add_parser("check", help="validate a cohort folder")
     check.add_argument("dir")
     check.set_defaults(func=_check)
+    init = sub.add_parser("init", help="draft a commented cohort.toml for an export folder")
+    init.add_argument("dir")
+    init.add_argument("--force", action="store_true", help="overwrite an existing cohort.toml")
+    init.set_defaults(func=_init)
     serve = sub.add_parser("serve", help="answer /sts in Slack (Socket Mode, or --http)")
     serve.add_argument("--http", action="store_true", help="serve /slack/events over HTTP")
     serve.add_argument("--port", type=int, help="HTTP port (default: $STS_PORT or 3000)")
@@ -110,9 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_to_file() -> None:
+def _log_to_file(state: Path) -> None:
     """Tracebacks go to a log file under the reference the user is shown, never to the screen."""
-    state = Path(os.environ.get("STS_STATE_DIR", "state"))
     try:
         state.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(state / "sts.log", encoding="utf-8")
@@ -125,9 +157,17 @@ def _log_to_file() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.cmd in ("ask", "check", "summary"):
-        _log_to_file()
-    return args.func(args)
+    try:
+        # serve and run read (and require) what they need themselves.
+        settings = (
+            load_settings() if args.cmd in ("ask", "check", "summary", "init") else Settings()
+        )
+    except SettingsError as exc:
+        print("sts: cannot start:\n" + "\n".join(f"✗ {p}" for p in exc.problems), file=sys.stderr)
+        return 2
+    if args.cmd in ("ask", "check", "summary", "init"):
+        _log_to_file(settings.state_dir)
+    return args.func(args, settings)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     asker = Asker(user=getpass.getuser(), team="local", channel=PLACE, is_dm=True)
     interactive = stdin.isatty()
     print(
-        f"sts console · {gateway.cohort.meta.name}\n"
+        f"sts console · {gateway.service.cohort().meta.name}\n"
         "Type what you would type after /sts, e.g. `orr histology=LPS` or `help`; "
         f"plots go to {settings.out_dir}/. Ctrl-D or `quit` to leave.\n",
         file=stdout,

@@ -1,16 +1,25 @@
-"""Answer → PNG plots, by the kind of plot the answer asks for."""
+"""Answer → PNG plots, by the type of chart the answer carries (`sts_queries.charts`).
+
+matplotlib is imported by the first plot drawn, not by importing this module: a `count` asked
+from the command line never pays for it.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import singledispatch
 
+from sts_queries.charts import (
+    Chart,
+    KaplanMeierChart,
+    SwimmerChart,
+    TimelineChart,
+    ToxicityChart,
+)
 from sts_queries.result import Answer
 
-from .plots import SwimmerLane, km_plot, patient_timeline_plot, swimmer_plot, tox_plot
-from .render import fmt_p
-
-__all__ = ["Plot", "draw"]
+__all__ = ["Plot", "draw", "render_chart", "slug"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,37 +29,89 @@ class Plot:
     png: bytes
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "plot"
+def slug(text: str, *, limit: int = 80, empty: str = "plot") -> str:
+    """A file name's stem from any text: lower-case words joined by dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or empty
+
+
+def _stamp(chart: Chart, answer: Answer) -> str:
+    """'Reconstructed demo data · data as of 2021-06-30', or what of it applies."""
+    from .plot_style import provenance_stamp
+
+    # The answer's notes are where an answer says it rests on reconstructed values
+    # (queries.common.provenance_notes); the plot repeats it because it travels alone.
+    reconstructed = any("reconstructed" in note.lower() for note in answer.notes)
+    return provenance_stamp(reconstructed=reconstructed, data_as_of=chart.data_as_of)
+
+
+@singledispatch
+def render_chart(chart: Chart, answer: Answer) -> bytes:
+    """PNG bytes of one chart (one drawer per chart type)."""
+    raise TypeError(f"no drawer for {type(chart).__name__}")  # a registry test prevents it
+
+
+@render_chart.register
+def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
+    from .plots_km import km_plot
+    from .render import fmt_p
+
+    return km_plot(
+        chart.curves,
+        title=answer.understood,
+        unit=chart.unit,
+        # The weekly summary carries the PFS curve under its own metric name.
+        endpoint=chart.endpoint or ("pfs" if answer.metric == "summary" else answer.metric),
+        test_label=f"log-rank {fmt_p(chart.test['p'])}" if chart.test else None,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+        marked=chart.marked,
+    )
+
+
+@render_chart.register
+def _tox(chart: ToxicityChart, answer: Answer) -> bytes:
+    from .plots_tox import tox_plot
+
+    return tox_plot(
+        chart.rows,
+        n=chart.n,
+        title=answer.understood,
+        groups=chart.groups,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
+
+
+@render_chart.register
+def _swimmer(chart: SwimmerChart, answer: Answer) -> bytes:
+    from .plots_swimmer import SwimmerLane, swimmer_plot
+
+    lanes = [SwimmerLane(**lane) for lane in chart.lanes]
+    return swimmer_plot(
+        lanes,
+        title=answer.understood,
+        unit=chart.unit,
+        data_as_of=chart.data_as_of,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
+
+
+@render_chart.register
+def _timeline(chart: TimelineChart, answer: Answer) -> bytes:
+    from .plots_timeline import patient_timeline_plot
+
+    # The timeline says its data cut in its subtitle; the stamp says what the data are.
+    return patient_timeline_plot(**chart.course, stamp=_stamp(chart, answer))
 
 
 def draw(answer: Answer) -> tuple[Plot, ...]:
     """The plots an answer comes with (none for most metrics)."""
-    spec = answer.plot
-    if not spec:
+    if answer.chart is None:
         return ()
-    title = answer.understood
     words = [answer.metric, answer.spec.patient_id or "", *answer.filters]
     if answer.spec.by:
         words.append(f"by {answer.spec.by}")
-    filename = _slug(" ".join(words)) + ".png"
-    kind = spec["kind"]
-    if kind == "km":
-        test = spec.get("test")
-        png = km_plot(
-            spec["curves"],
-            title=title,
-            unit=spec["unit"],
-            test_label=f"log-rank {fmt_p(test['p'])}" if test else None,
-            method_note=answer.method or "",
-        )
-    elif kind == "tox":
-        png = tox_plot(spec["rows"], n=spec["n"], title=title)
-    elif kind == "swimmer":
-        lanes = [SwimmerLane(**lane) for lane in spec["lanes"]]
-        png = swimmer_plot(lanes, title=title, unit=spec["unit"])
-    elif kind == "patient":
-        png = patient_timeline_plot(**spec["args"])
-    else:
-        raise ValueError(f"unknown plot kind {kind!r}")
-    return (Plot(filename=filename, title=title, png=png),)
+    filename = slug(" ".join(words)) + ".png"
+    png = render_chart(answer.chart, answer)
+    return (Plot(filename=filename, title=answer.understood, png=png),)

@@ -1,24 +1,22 @@
-"""The one path from a person's command to an answer: access → respond → audit.
+"""The one path from a person's command to an answer: understand → access → answer → audit.
 
 Slack's listeners and the local console both call `Gateway.handle`, so a command is checked,
-answered and logged the same way wherever it is typed. Nothing here knows Slack.
+answered and logged the same way wherever it is typed. A command is understood once: the access
+decision and the answer use the same spec. Nothing here knows Slack.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sts_queries.answer import understand
-from sts_queries.cohort import Cohort
+from sts_queries.answer import metric_of, understand
 from sts_queries.errors import StsError
 
-from . import service
 from .access import Asker, Policy
 from .audit import AuditLog, AuditRecord, withheld
-from .service import Outcome
+from .service import Outcome, Service, unexpected
 from .settings import Settings
 
 __all__ = ["Gateway", "Handled", "open_gateway"]
@@ -35,16 +33,10 @@ class Handled:
 
 @dataclass(frozen=True, kw_only=True)
 class Gateway:
-    cohort: Cohort
+    service: Service
     policy: Policy
     audit: AuditLog
     out_dir: Path | None = None  # where the console writes plots; Slack uploads them instead
-    # Where the current cohort comes from: a served folder is re-read when its files change
-    # (and kept when the new files are bad). None: always `cohort`.
-    source: Callable[[], Cohort] | None = None
-
-    def current(self) -> Cohort:
-        return self.source() if self.source is not None else self.cohort
 
     def handle(
         self,
@@ -57,27 +49,35 @@ class Gateway:
     ) -> Handled:
         """Check, answer and log one command; never raises for anything a user types."""
         started = time.perf_counter()
-        cohort = self.current()
-        metric = _metric(text, cohort)
-        refusal = self.policy.refusal(asker, metric)
-        if refusal is not None:
-            outcome = Outcome.from_error(refusal)
+        metric = None
+        refused = False
+        try:
+            cohort = self.service.cohort()
+            spec = understand(text, cohort)
+        except StsError as exc:
+            outcome = Outcome.from_error(exc)
+        except Exception as exc:  # a bug: the user gets a reference, the log the traceback
+            outcome = unexpected(exc, "understanding a command")
         else:
-            outcome = service.respond(text, cohort, out_dir=self.out_dir, with_plots=with_plots)
-        spec = outcome.answer.spec if outcome.answer else None
-        handled = Handled(
-            outcome=outcome,
-            refused=refusal is not None,
-            shared=share or bool(spec and spec.share),
-        )
+            metric = metric_of(spec, cohort)
+            refusal = self.policy.refusal(asker, metric)
+            refused = refusal is not None
+            if refusal is not None:
+                outcome = Outcome.from_error(refusal)
+            else:
+                outcome = self.service.answer(
+                    spec, cohort, out_dir=self.out_dir, with_plots=with_plots
+                )
+            share = share or spec.share
+        handled = Handled(outcome=outcome, refused=refused, shared=share and not refused)
         record = AuditRecord(
             surface=surface,
             user=asker.user,
             team=asker.team,
             channel=asker.channel,
             command=text,
-            outcome="refused" if handled.refused else "error" if outcome.is_error else "answer",
-            metric=metric,
+            outcome="refused" if refused else "error" if outcome.is_error else "answer",
+            metric=metric.name if metric else None,
             kind=outcome.kind if outcome.is_error else None,
             shared=handled.shared,
             ms=round(1000 * (time.perf_counter() - started)),
@@ -89,21 +89,14 @@ class Gateway:
         return handled
 
 
-def _metric(text: str, cohort: Cohort) -> str | None:
-    """The metric asked for, when the command makes sense; `respond` reports it when not."""
-    try:
-        return understand(text, cohort).metric
-    except StsError:
-        return None
-    except Exception:  # a bug: `respond` meets it again and reports it under a ref
-        return None
-
-
-def open_gateway(settings: Settings, *, policy: Policy | None = None) -> Gateway:
-    """The gateway a process serves: its cohort (loaded once), policy and audit log."""
+def open_gateway(
+    settings: Settings, *, policy: Policy | None = None, service: Service | None = None
+) -> Gateway:
+    """The gateway a process serves: its service (cohort loaded now), policy and audit log."""
+    service = service if service is not None else Service.from_settings(settings, plot_processes=0)
+    service.cohort()  # a folder that does not load stops start-up
     return Gateway(
-        cohort=service.load(settings.data_dir),  # a folder that does not load stops start-up
-        source=lambda: service.load(settings.data_dir),
+        service=service,
         policy=policy if policy is not None else Policy.from_settings(settings),
         audit=AuditLog(settings.audit_log),
         out_dir=None,

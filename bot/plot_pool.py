@@ -27,7 +27,7 @@ class PlotPool:
     def __init__(self, workers: int) -> None:
         context = multiprocessing.get_context("forkserver")
         # Workers fork from a server that has matplotlib and the plot code imported already.
-        context.set_forkserver_preload(["sts_bot.figures"])
+        context.set_forkserver_preload(["sts_bot.figures", "sts_bot.plots"])
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=workers, mp_context=context
         )

@@ -7,21 +7,32 @@ an optional monospace table, and a context line with the method and caveats. `to
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
+from functools import singledispatch
 
-from sts_queries.result import Answer
+from sts_queries.endpoints import Survival
+from sts_queries.help import Help
+from sts_queries.rates import Count, Rate
+from sts_queries.result import Answer, Part
+from sts_queries.summary import Summary
+from sts_queries.swimmer import Swimmer
+from sts_queries.tables import Baseline, Fields, PatientCard, PatientList
+from sts_queries.toxicity import Toxicity
 
 from .card import card_sections
 
-__all__ = ["Reply", "compose", "fmt_p", "to_text"]
+__all__ = ["Reply", "Table", "compose", "fmt_p", "sections", "to_text"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Reply:
     header: str
     sections: tuple[str, ...] = ()
-    table: str | None = None  # monospace; becomes a file in Slack when too long
+    table: Table | None = None  # monospace; a file in Slack when too wide or too long
+    shareable: bool = True  # offer "Share in channel" (never for a patient's card)
     context: tuple[str, ...] = ()
     error: bool = False
 
@@ -52,18 +63,50 @@ def _breakdown(d: dict) -> str:
     return " · ".join(f"{code} {k}" for code, k in d["breakdown"].items())
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
-    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    """A table as monospace text and as CSV (what Slack attaches when it is too wide)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def text(self) -> str:
+        cells = [self.header, *self.rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(self.header))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells
+        ]
+        return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+    @property
+    def width(self) -> int:
+        return max(len(line) for line in self.text.splitlines())
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        return out.getvalue()
 
 
-def _rates(a: Answer) -> tuple[list[str], str | None]:
-    body = a.body
-    sections = [f"*{a.title} {_rate_line({**body, 'n': a.n})}*", _breakdown(body)]
+def _table(header: list[str], rows: list[list[str]]) -> Table:
+    return Table(
+        header=tuple(str(c) for c in header), rows=tuple(tuple(str(c) for c in r) for r in rows)
+    )
+
+
+@singledispatch
+def sections(body: Part, a: Answer) -> tuple[list[str], str | None]:
+    """The sections and table of an answer, by the type of its body (one renderer a type)."""
+    raise TypeError(f"no renderer for {type(body).__name__}")  # a registry test prevents it
+
+
+@sections.register
+def _rates(body: Rate, a: Answer) -> tuple[list[str], str | None]:
+    d = body.json()
+    sections = [f"*{a.title} {_rate_line({**d, 'n': a.n})}*", _breakdown(d)]
     table = None
     if a.groups:
         rows = [
@@ -79,8 +122,9 @@ def _rates(a: Answer) -> tuple[list[str], str | None]:
     return sections, table
 
 
-def _survival(a: Answer) -> tuple[list[str], str | None]:
-    b = a.body
+@sections.register
+def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
+    b = body.json()
     unit = b["unit"]
 
     def median(d: dict) -> str:
@@ -118,48 +162,62 @@ def _survival(a: Answer) -> tuple[list[str], str | None]:
     return sections, table
 
 
-def _tox(a: Answer) -> tuple[list[str], str | None]:
+@sections.register
+def _tox(body: Toxicity, a: Answer) -> tuple[list[str], str | None]:
     n = a.n
-    rows = a.body["rows"]
+    rows = body.rows
     if not rows:
         where = f" at {', '.join(a.filters)}" if a.filters else ""
         return [f"No adverse events{where} among {n} patients."], None
 
     def cell(k: int) -> str:
-        return f"{k} ({100 * k / n:.1f})" if k else "0"
+        return f"{k} ({100 * k / n:.0f}%)" if k else "0"
 
     grades = [g for g in ("1", "2", "3", "4", "5") if any(r["grades"][g] for r in rows)] or ["1"]
+    # Under a grade filter "any grade" would only repeat the filtered grades: leave it out.
+    graded = any(f.field == "worst_grade" for f in a.spec.ae_filters)
     table_rows = [
-        [r["term"], *(cell(r["grades"][g]) for g in grades), cell(r["any"]), cell(r["grade3plus"])]
+        [
+            r["term"],
+            *(str(r["grades"][g]) for g in grades),
+            *([] if graded else [cell(r["any"])]),
+            cell(r["grade3plus"]),
+        ]
         for r in rows
     ]
-    header = ["Toxicity", *(f"Grade {g}" for g in grades), "Any grade", "Grade ≥3"]
+    header = [
+        "Toxicity",
+        *(f"G{g}" for g in grades),
+        *([] if graded else ["Any"]),
+        "G≥3",
+    ]
+    terms = [t for f in a.spec.ae_filters if f.field == "term" for t in f.values]
+    grade = " and ".join(f.describe() for f in a.spec.ae_filters if f.field != "term")
+    what = " or ".join(terms) if terms else "an adverse event"
     summary = (
-        f"*{a.body['patients_with_event']} of {n} patients had an adverse event* · "
-        f"n (%) of N = {n}, worst grade per patient per term"
+        f"*{body.patients_with_event} of {n} patients had {what}"
+        f"{f' of {grade}' if grade else ''}* · "
+        f"patients by worst grade per term; % of all N = {n}"
     )
-    table = _table(header, table_rows)
-    if a.groups:
-        table += "\n\n" + _tox_by_group(a)
-    return [summary], table
+    if a.groups:  # the table per group; the pooled one is the ungrouped question's answer
+        return [summary], _tox_by_group(body, a)
+    return [summary], _table(header, table_rows)
 
 
-def _tox_by_group(a: Answer) -> str:
-    """Any grade and grade ≥3 per term in each group, as n (% of that group's N)."""
-    terms = [r["term"] for r in a.body["rows"]]
+def _tox_by_group(body: Toxicity, a: Answer) -> Table:
+    """Any grade / grade ≥3 per term in each group, as counts of that group's N."""
+    terms = [r["term"] for r in body.rows]
 
     def cell(group: dict, term: str) -> str:
         row = next((r for r in group["rows"] if r["term"] == term), None)
-        if row is None:
-            return "0"
-        any_pct = 100 * row["any"] / group["n"]
-        return f"{row['any']} ({any_pct:.1f}) / {row['grade3plus']}"
+        return "0" if row is None else f"{row['any']}/{row['grade3plus']}"
 
-    header = [f"{a.spec.by}: any (%) / ≥3", *(f"{g['label']} (n = {g['n']})" for g in a.groups)]
+    header = [f"any/≥3 by {a.spec.by}", *(f"{g['label']} ({g['n']})" for g in a.groups)]
     return _table(header, [[t, *(cell(g, t) for g in a.groups)] for t in terms])
 
 
-def _baseline(a: Answer) -> tuple[list[str], str | None]:
+@sections.register
+def _baseline(body: Baseline, a: Answer) -> tuple[list[str], str | None]:
     def cells(rows: list[dict]) -> dict[str, str]:
         out = {}
         for r in rows:
@@ -172,7 +230,7 @@ def _baseline(a: Answer) -> tuple[list[str], str | None]:
                     out[f"{r['label']}: {v['label']}"] = f"{v['n']} ({100 * v['pct']:.1f})"
         return out
 
-    overall = cells(a.body["rows"])
+    overall = cells(body.rows)
     columns = [(f"All (N = {a.n})", overall)] + [
         (f"{g['label']} (n = {g['n']})", cells(g["rows"])) for g in a.groups
     ]
@@ -180,24 +238,36 @@ def _baseline(a: Answer) -> tuple[list[str], str | None]:
     return [], _table(["Characteristic", *(name for name, _ in columns)], rows)
 
 
-def _count(a: Answer) -> tuple[list[str], str | None]:
+@sections.register
+def _count(body: Count, a: Answer) -> tuple[list[str], str | None]:
     what = " and ".join(a.filters) if a.filters else "in the cohort"
-    sections = [f"*{a.n} of {a.body['of']} patients* {'match ' + what if a.filters else what}"]
+    sections = [f"*{a.n} of {body.of} patients* {'match ' + what if a.filters else what}"]
     if a.groups:
         sections.append(" · ".join(f"{g['label']} {g['n']}" for g in a.groups))
     return sections, None
 
 
-def _patient(a: Answer) -> tuple[list[str], str | None]:
-    return card_sections(a), None
+@sections.register
+def _patient(body: PatientCard, a: Answer) -> tuple[list[str], str | None]:
+    return card_sections(body, a), None
 
 
-def _lines(a: Answer) -> tuple[list[str], str | None]:
-    if a.metric == "list":
-        cols = a.body["columns"]
-        rows = [["–" if p[c] is None else str(p[c]) for c in cols] for p in a.body["patients"]]
-        return [], _table(cols, rows)
-    return ["\n".join(a.lines)], None
+@sections.register
+def _patient_list(body: PatientList, a: Answer) -> tuple[list[str], str | None]:
+    cols = body.columns
+    rows = [["–" if p[c] is None else str(p[c]) for c in cols] for p in body.patients]
+    return [], _table(cols, rows)
+
+
+@sections.register(Fields)
+@sections.register(Help)
+def _lines(body: Fields | Help, a: Answer) -> tuple[list[str], str | None]:
+    return ["\n".join(body.lines)], None
+
+
+@sections.register
+def _swimmer(body: Swimmer, a: Answer) -> tuple[list[str], str | None]:
+    return [], None
 
 
 def _move(now: dict | None, before: dict | None) -> str:
@@ -211,8 +281,9 @@ def _move(now: dict | None, before: dict | None) -> str:
     return f"{change:+.1f} points since last week ({before['count']}/{before['n']})"
 
 
-def _summary(a: Answer) -> tuple[list[str], str | None]:
-    b = a.body
+@sections.register
+def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
+    b = body.json()
     start, end = b["period_start"], b["period_end"]
     lines = [
         f"*Week {b['period']}* ({start:%a %d %b} – {end:%a %d %b %Y}) · data as of {b['as_of']}"
@@ -248,33 +319,24 @@ def _summary(a: Answer) -> tuple[list[str], str | None]:
     return lines, None
 
 
-_SECTIONS = {
-    "summary": _summary,
-    "orr": _rates,
-    "dcr": _rates,
-    "tox": _tox,
-    "baseline": _baseline,
-    "count": _count,
-    "patient": _patient,
-}
-
-
 def compose(a: Answer) -> Reply:
     """The reply to an answer, the same on every surface."""
-    if a.metric in _SECTIONS:
-        sections, table = _SECTIONS[a.metric](a)
-    elif "median" in a.body:
-        sections, table = _survival(a)
-    else:
-        sections, table = _lines(a)
-    context = []
-    if a.test:
-        context.append(f"{a.test['name']}: {fmt_p(a.test['p'])}")
+    parts, table = sections(a.body, a)
+    if a.test:  # the answer to "do the groups differ?" is part of the answer, not fine print
+        parts = [*parts, f"*{a.test['name']}: {fmt_p(a.test['p'])}*"]
+    context = list(a.spec.readings)
     if a.method:
         context.append(f"Method: {a.method}.")
     context.extend(a.notes)
-    header = a.understood if a.metric not in ("help", "fields") else a.title
-    return Reply(header=header, sections=tuple(sections), table=table, context=tuple(context))
+    card = isinstance(a.body, PatientCard)
+    header = a.title if card or isinstance(a.body, (Help, Fields)) else a.understood
+    return Reply(
+        header=header,
+        sections=tuple(parts),
+        table=table,
+        context=tuple(context),
+        shareable=not card,
+    )
 
 
 def error_reply(kind: str, message: str, hint: str = "") -> Reply:
@@ -289,6 +351,6 @@ def to_text(reply: Reply) -> str:
     parts = [reply.header]
     parts.extend(_BOLD.sub(r"\1", s) for s in reply.sections if s)
     if reply.table:
-        parts.append(reply.table)
+        parts.append(reply.table.text)
     parts.extend(reply.context)
     return "\n".join(parts)

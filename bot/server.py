@@ -22,7 +22,6 @@ from slack_sdk.errors import SlackApiError
 
 from sts_queries.errors import CohortDataError
 
-from . import service
 from .app import build_app
 from .gateway import open_gateway
 from .http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
@@ -129,7 +128,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     scheduler = None
     try:
         app = build_app(settings, gateway, socket_mode=not http, executor=executor)
-        service.use_plot_processes(settings.plot_processes)
+        gateway.service.use_plot_processes(settings.plot_processes)
         scheduler = _start_weekly(settings, app)
         if http:
             _serve_http(
@@ -146,7 +145,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         executor.shutdown(wait=True)  # finish the answers already acknowledged
-        service.use_plot_processes(0)
+        gateway.service.close()
     return 0
 
 

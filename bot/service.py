@@ -1,13 +1,15 @@
 """The handler path every surface shares: text in, an Outcome (reply, JSON, plots) out.
 
-The Slack listener, the local console, `sts ask` and the weekly summary all call `respond`,
-so a question gets the same answer wherever it is asked. Errors become replies here, once.
+A `Service` is owned by whoever serves — the Slack gateway, `sts ask`, the console, the weekly
+job — and holds what answering needs between questions: where the cohort comes from (reloaded
+when its files change), the answer cache and the plot pool. Nothing here is module-level
+state. Errors become replies here, once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import os
 import threading
 import uuid
 from collections import OrderedDict
@@ -17,55 +19,17 @@ from pathlib import Path
 from sts_queries.answer import answer as compute
 from sts_queries.answer import understand
 from sts_queries.cohort import Cohort, demo_path, load_cohort
-from sts_queries.errors import CohortDataError, InternalError, StsError
-from sts_queries.result import Answer
+from sts_queries.errors import InternalError, StsError
+from sts_queries.result import Answer, jsonable
+from sts_queries.spec import QuerySpec
 
 from .figures import Plot, draw
 from .render import Reply, compose, error_reply, to_text
+from .source import SETTLE_SECONDS, CohortSource
 
-__all__ = ["Outcome", "clear_cache", "load", "respond", "unexpected", "use_plot_processes"]
+__all__ = ["Outcome", "Service", "unexpected"]
 
 log = logging.getLogger("sts.service")
-
-
-@dataclass
-class _Loaded:
-    cohort: Cohort
-    signature: tuple
-    rejected: tuple | None = None  # the signature of new data that failed validation
-
-
-_loaded: dict[Path, _Loaded] = {}
-_lock = threading.Lock()
-
-
-def _signature(folder: Path) -> tuple:
-    """Cheap fingerprint of a folder's files: names, sizes and modification times."""
-    return tuple(
-        sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder))
-    )
-
-
-def load(data_dir: str | Path | None = None) -> Cohort:
-    """The cohort in `data_dir` (default: $STS_DATA or the demo).
-
-    Loaded once, and again when its files change. New data that fails validation is logged
-    and ignored: the cohort already served stays in place, nothing is lost.
-    """
-    folder = Path(data_dir or os.environ.get("STS_DATA") or demo_path()).resolve()
-    with _lock:
-        current = _loaded.get(folder)
-        signature = _signature(folder) if folder.is_dir() else ()
-        if current is None:
-            _loaded[folder] = _Loaded(cohort=load_cohort(folder), signature=signature)
-        elif signature not in (current.signature, current.rejected):
-            try:
-                _loaded[folder] = _Loaded(cohort=load_cohort(folder), signature=signature)
-                log.info("reloaded cohort from %s", folder)
-            except CohortDataError as exc:
-                current.rejected = signature
-                log.warning("new data in %s rejected, still serving the old: %s", folder, exc)
-        return _loaded[folder].cohort
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,82 +68,180 @@ def unexpected(exc: BaseException, context: str) -> Outcome:
     )
 
 
-# Answers are pure functions of (cohort, spec): a loaded cohort never changes (a reload makes a
-# new one), so a repeated question — the tumor board asking `pfs` again — costs nothing. The
-# value keeps its cohort alive, so an id() in a key is never reused while the entry lives.
-_CACHE_SIZE = 256
-_answers: OrderedDict[tuple, tuple[Cohort, Answer, tuple[Plot, ...]]] = OrderedDict()
-_answers_lock = threading.Lock()
+class AnswerCache:
+    """Answers and their plots by (cohort version, spec), least recently used out first.
+
+    Bounded by bytes, not entries: one swimmer plot of a big cohort weighs more than a
+    hundred counts. Answers are pure functions of (cohort, spec) and a loaded cohort never
+    changes (a reload makes a new version), so a hit is always right.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, tuple[Answer, tuple[Plot, ...], int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[Answer, tuple[Plot, ...]] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0], entry[1]
+
+    def put(self, key: tuple, answer: Answer, plots: tuple[Plot, ...]) -> None:
+        size = _weight(answer, plots)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._bytes -= self._entries.pop(key)[2]
+            self._entries[key] = (answer, plots, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                self._bytes -= self._entries.popitem(last=False)[1][2]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
-_plot_pool = None  # a PlotPool when `sts serve` draws in worker processes
+def _weight(answer: Answer, plots: tuple[Plot, ...]) -> int:
+    """Roughly what an entry holds in memory: its JSON and its PNGs."""
+    return len(repr(answer.as_json())) + sum(len(p.png) for p in plots)
 
 
-def use_plot_processes(workers: int) -> None:
-    """Draw plots in `workers` processes from now on (0: in this process, the default)."""
-    global _plot_pool
-    if _plot_pool is not None:
-        _plot_pool.close()
-        _plot_pool = None
-    if workers > 0:
-        from .plot_pool import PlotPool
+class Service:
+    """Answers questions on one cohort folder (the demo by default)."""
 
-        _plot_pool = PlotPool(workers)
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        plot_processes: int = 0,
+        cache_mb: int = 64,
+        settle: float = SETTLE_SECONDS,
+        background: bool = True,
+    ) -> None:
+        self.source = CohortSource(
+            Path(data_dir or demo_path()).resolve(),
+            load_cohort,
+            settle=settle,
+            background=background,
+        )
+        self.cache = AnswerCache(cache_mb * 2**20)
+        self._pool = None
+        self.use_plot_processes(plot_processes)
+
+    @classmethod
+    def from_settings(cls, settings, *, plot_processes: int | None = None) -> Service:
+        """The service a configured process runs (STS_DATA, STS_CACHE_MB, STS_PLOT_PROCESSES)."""
+        return cls(
+            settings.data_dir,
+            plot_processes=settings.plot_processes if plot_processes is None else plot_processes,
+            cache_mb=settings.cache_mb,
+        )
+
+    @classmethod
+    def over(cls, cohort: Cohort, **options) -> Service:
+        """A service that answers on an already loaded cohort and never reloads it."""
+        service = cls(cohort.path, **options)
+        service.source = CohortSource.fixed(cohort)
+        return service
+
+    def cohort(self) -> Cohort:
+        """The cohort served now: loaded once, again when its files change (bad data kept out)."""
+        return self.source.current()
+
+    def use_plot_processes(self, workers: int) -> None:
+        """Draw plots in `workers` processes from now on (0: in this process)."""
+        self.close()
+        if workers > 0:
+            from .plot_pool import PlotPool
+
+            self._pool = PlotPool(workers)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def _draw(self, answer: Answer) -> tuple[Plot, ...]:
+        return self._pool.draw(answer) if self._pool is not None else draw(answer)
+
+    def answer(
+        self,
+        spec: QuerySpec,
+        cohort: Cohort,
+        *,
+        out_dir: Path | None = None,
+        with_plots: bool = True,
+    ) -> Outcome:
+        """Answer an understood question; never raises for anything a user can cause."""
+        try:
+            answer, plots = self._answer_and_plots(spec, cohort, with_plots)
+        except StsError as exc:
+            return Outcome.from_error(exc)
+        except Exception as exc:  # the edge: a bug must not reach the user as a traceback
+            return unexpected(exc, f"answering {spec.metric}")
+        written = _write(plots, out_dir)
+        data = answer.as_json()
+        data["data_version"] = cohort.version
+        data["data_as_of"] = jsonable(cohort.meta.data_as_of)
+        if written:
+            data["plots"] = [str(p) for p in written]
+        reply = compose(answer)
+        as_of = cohort.meta.data_as_of or "an undeclared date"
+        stamp = f"Data as of {as_of} · version {cohort.version[:8]}"
+        reply = dataclasses.replace(reply, context=(*reply.context, stamp))
+        return Outcome(reply=reply, json=data, plots=plots, answer=answer, written=written)
+
+    def respond(
+        self,
+        text: str,
+        cohort: Cohort | None = None,
+        *,
+        out_dir: Path | None = None,
+        with_plots: bool = True,
+    ) -> Outcome:
+        """Understand and answer one command: the reply, its JSON and its plots."""
+        cohort = cohort if cohort is not None else self.cohort()
+        try:
+            spec = understand(text, cohort)
+        except StsError as exc:
+            return Outcome.from_error(exc)
+        except Exception as exc:
+            return unexpected(exc, "understanding a command")
+        return self.answer(spec, cohort, out_dir=out_dir, with_plots=with_plots)
+
+    def _answer_and_plots(self, spec: QuerySpec, cohort: Cohort, with_plots: bool):
+        # The summary depends on today's date, so it is always computed afresh.
+        key = None if spec.metric == "summary" else (cohort.version, spec, with_plots)
+        if key is not None and (hit := self.cache.get(key)) is not None:
+            return hit
+        answer = compute(spec, cohort)
+        plots = self._draw(answer) if with_plots else ()
+        if key is not None:
+            self.cache.put(key, answer, plots)
+        return answer, plots
 
 
-def _draw(answer: Answer) -> tuple[Plot, ...]:
-    return _plot_pool.draw(answer) if _plot_pool is not None else draw(answer)
-
-
-def clear_cache() -> None:
-    """Forget every cached answer (benchmarks measure the computation, not the cache)."""
-    with _answers_lock:
-        _answers.clear()
-
-
-def _answer_and_plots(text: str, cohort: Cohort, with_plots: bool):
-    spec = understand(text, cohort)
-    # The summary depends on today's date, so it is always computed afresh.
-    key = None if spec.metric == "summary" else (id(cohort), spec, with_plots)
-    if key is not None:
-        with _answers_lock:
-            if key in _answers:
-                _answers.move_to_end(key)
-                return _answers[key][1:]
-    answer = compute(spec, cohort)
-    plots = _draw(answer) if with_plots else ()
-    if key is not None:
-        with _answers_lock:
-            _answers[key] = (cohort, answer, plots)
-            while len(_answers) > _CACHE_SIZE:
-                _answers.popitem(last=False)
-    return answer, plots
-
-
-def respond(
-    text: str,
-    cohort: Cohort,
-    *,
-    out_dir: Path | None = None,
-    with_plots: bool = True,
-) -> Outcome:
-    """Answer one command: the reply, its JSON and its plots; never raises for user input."""
-    try:
-        answer, plots = _answer_and_plots(text, cohort, with_plots)
-    except StsError as exc:
-        return Outcome.from_error(exc)
-    except Exception as exc:  # the edge: a bug must not reach the user as a traceback
-        return unexpected(exc, f"answering {text!r}")
-    written: list[Path] = []
-    if out_dir is not None and plots:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for plot in plots:
-            path = out_dir / plot.filename
-            path.write_bytes(plot.png)
-            written.append(path)
-    data = answer.as_json()
-    if written:
-        data["plots"] = [str(p) for p in written]
-    return Outcome(
-        reply=compose(answer), json=data, plots=plots, answer=answer, written=tuple(written)
-    )
+def _write(plots: tuple[Plot, ...], out_dir: Path | None) -> tuple[Path, ...]:
+    if out_dir is None or not plots:
+        return ()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for plot in plots:
+        path = out_dir / plot.filename
+        path.write_bytes(plot.png)
+        written.append(path)
+    return tuple(written)

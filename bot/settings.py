@@ -75,6 +75,7 @@ class Settings:
     http_threads: int = 8
     workers: int = 8
     plot_processes: int = 2
+    cache_mb: int = 64  # answers and plots kept for repeated questions
     out_dir: Path = Path("out")
     log_level: str = "INFO"
     # The weekly post (bot/weekly.py): where, when, and whether this process schedules it.
@@ -272,6 +273,7 @@ def load_settings(
         http_threads=read.integer("STS_HTTP_THREADS", 8, 1, 256),
         workers=read.integer("STS_WORKERS", 8, 1, 256),
         plot_processes=read.integer("STS_PLOT_PROCESSES", min(os.cpu_count() or 1, 4), 0, 64),
+        cache_mb=read.integer("STS_CACHE_MB", 64, 0, 65536),
         out_dir=Path(env.get("STS_OUT", "out")).expanduser(),
         log_level=log_level,
     )

@@ -23,7 +23,7 @@ from sts_queries.cohort import Cohort
 from sts_queries.summary import period_of
 
 from .ledger import Held, Ledger
-from .service import respond
+from .service import Service
 
 __all__ = [
     "METADATA_EVENT",
@@ -127,6 +127,11 @@ def _already_posted(client: WebClient, channel: str, period: str) -> str | None:
     return None
 
 
+def summary_outcome(as_of: dt.date, cohort: Cohort):
+    """The weekly summary of the week holding `as_of`: what the post says."""
+    return Service().respond(f"summary as_of={as_of.isoformat()}", cohort)
+
+
 def post_weekly(
     *,
     client: WebClient,
@@ -162,7 +167,7 @@ def post_weekly(
             ledger.mark_sent(claim, ts, now=now)
             log.info("weekly %s was out already (ts=%s); recorded as sent", period, ts)
             return result(status="recovered", ts=ts)
-    outcome = respond(f"summary as_of={as_of.isoformat()}", cohort)
+    outcome = summary_outcome(as_of, cohort)
     if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
         ledger.release(claim)
         error = outcome.json["error"]
@@ -234,7 +239,6 @@ def post_summary_now(
 
     from sts_queries.errors import StsError
 
-    from .service import load
     from .settings import SettingsError, load_settings
 
     settings = None
@@ -245,13 +249,14 @@ def post_summary_now(
             print("sts: cannot post the summary:\n" + "\n".join(exc.problems), file=sys.stderr)
             return 2
     try:
-        cohort = load(data or (settings.data_dir if settings else None))
+        service = Service(data or (settings.data_dir if settings else None))
+        cohort = service.cohort()
     except StsError as exc:
         print(f"sts: {exc.message} {exc.hint}".strip(), file=sys.stderr)
         return 2
     if settings is None:
         day = as_of or dt.date.today()
-        outcome = respond(
+        outcome = service.respond(
             f"summary as_of={day.isoformat()}", cohort, out_dir=Path(out) if out else None
         )
         print(outcome.text)
@@ -301,9 +306,8 @@ _PATIENCE_MARGIN = dt.timedelta(minutes=1)
 
 def poster(settings, client: WebClient | None = None):
     """The function the scheduler calls: post the week of `as_of` to the configured channel."""
-    from .service import load
-
     ledger = Ledger(settings.state_dir / "weekly.sqlite3")
+    service = Service.from_settings(settings, plot_processes=0)
     client = client or weekly_client(settings)
 
     def post(as_of: dt.date) -> PostResult:
@@ -311,7 +315,7 @@ def poster(settings, client: WebClient | None = None):
             lambda: post_weekly(
                 client=client,
                 channel=settings.summary_channel,
-                cohort=load(settings.data_dir),
+                cohort=service.cohort(),
                 ledger=ledger,
                 as_of=as_of,
             ),

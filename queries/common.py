@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from .cohort import Cohort
 from .errors import EmptySelection
+from .filters import Filter
 from .spec import QuerySpec
 from .sql import statement
 
@@ -23,14 +26,24 @@ __all__ = [
 ]
 
 
-def run(spec: QuerySpec, cohort: Cohort, body: str, extra: list | None = None) -> pd.DataFrame:
-    sql, params = statement(spec, cohort.catalog, body, extra)
+def run(
+    spec: QuerySpec,
+    cohort: Cohort,
+    body: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    result_filters: tuple[Filter, ...] = (),
+) -> pd.DataFrame:
+    """A metric's SQL over the selection; see `sql.statement`."""
+    sql, params = statement(
+        spec, cohort.catalog, body, columns=columns, result_filters=result_filters
+    )
     return cohort.query(sql, params)
 
 
 def selected_n(spec: QuerySpec, cohort: Cohort) -> int:
     """How many patients the filters select; an empty selection is an error worth saying."""
-    n = int(run(spec, cohort, "SELECT count(*) AS n FROM selected")["n"].iloc[0])
+    n = int(run(spec, cohort, "SELECT count(*) AS n FROM selected", columns={})["n"].iloc[0])
     if n == 0:
         what = " and ".join(spec.describe_filters()) or "this cohort"
         raise EmptySelection(
@@ -60,10 +73,7 @@ def provenance_notes(
     if not cols and not tabs:
         return ()
     what = ", ".join([*cols, *(f"{t} table" for t in tabs)])
-    return (
-        f"Uses reconstructed values ({what}): the source publishes these only in aggregate; "
-        f"see {cohort.path.name}/README.md.",
-    )
+    return (f"Uses reconstructed values ({what}); the source publishes them only in aggregate.",)
 
 
 # Group tests (Fisher, log-rank): withheld when a group has fewer than MIN_GROUP patients (one

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .charts import KaplanMeierChart
 from .cohort import TIME_UNITS, Cohort
 from .common import (
     SMALL_GROUP,
@@ -18,15 +20,30 @@ from .common import (
 )
 from .errors import UsageError
 from .median_se import symmetric_median_ci
-from .result import Answer
+from .metric import Metric
+from .result import Answer, Part
 from .spec import QuerySpec
-from .sql import metric_sql, quote_identifier
+from .sql import metric_sql
 from .survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
 
-__all__ = ["LANDMARK_MONTHS", "survival_answer"]
+__all__ = ["LANDMARK_MONTHS", "OS", "PFS", "Survival", "endpoint_metric", "survival_answer"]
 
 LANDMARK_MONTHS = (6, 12)
 _CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Survival(Part):
+    """A Kaplan–Meier answer: events, the median with its CI, landmark rates."""
+
+    events: int
+    median: float | None
+    ci_low: float | None
+    ci_high: float | None
+    landmarks: Sequence[Mapping]
+    unit: str
+    ci_type: str
+    n_analysed: int
 
 
 def _fit(times, events, ci_type: str) -> KMFit:
@@ -74,9 +91,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint=f"Survival endpoints here: {known}.",
         )
     n = selected_n(spec, cohort)
-    time_col = quote_identifier(f"{endpoint}_time")
-    event_col = quote_identifier(f"{endpoint}_event")
-    frame = run(spec, cohort, metric_sql("survival").format(time=time_col, event=event_col))
+    columns = {"time": f"{endpoint}_time", "event": f"{endpoint}_event"}
+    frame = run(spec, cohort, metric_sql("survival"), columns=columns)
     scale = TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[spec.unit]
     times = frame["time"].to_numpy(dtype=float) * scale
     events = frame["event"].to_numpy(dtype=int)
@@ -89,8 +105,13 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint="Check the filters, or the cohort's survival columns.",
         )
     fit = _fit(times, events, spec.ci_type)
-    body = {**_summary(fit, spec.unit), "unit": spec.unit, "ci_type": spec.ci_type}
-    body["n_analysed"] = body.pop("n")
+    overall = _summary(fit, spec.unit)
+    body = Survival(
+        **{k: v for k, v in overall.items() if k != "n"},
+        unit=spec.unit,
+        ci_type=spec.ci_type,
+        n_analysed=overall["n"],
+    )
     curves: list[tuple[str, KMFit]] = [("All", fit)]
     groups, test = [], None
     if spec.by:
@@ -116,13 +137,12 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         metric=endpoint,
         title=endpoint.upper(),
         n=n,
-        filters=tuple(spec.describe_filters()),
         method=method,
         body=body,
         groups=tuple(groups),
         test=test,
         notes=(*notes, *provenance_notes(spec, cohort, (f"{endpoint}_time", f"{endpoint}_event"))),
-        plot={"kind": "km", "curves": curves, "unit": spec.unit, "test": test},
+        chart=KaplanMeierChart(curves=tuple(curves), unit=spec.unit, test=test),
     )
 
 
@@ -142,3 +162,33 @@ def _logrank(times, events, keys, groups) -> tuple[dict | None, list[str]]:
             "test has little power here; read p with care."
         )
     return {"name": "log-rank", "chi2": result.chi2, "df": result.df, "p": result.p}, notes
+
+
+PFS = Metric(
+    name="pfs",
+    title="PFS",
+    summary=(
+        "Progression-free survival: Kaplan–Meier median with 95% CI, events/N, 6- and 12-month "
+        "rates, KM plot. Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years."
+    ),
+    examples=("pfs resection=no", "pfs stage=IV", "pfs by=histology", "pfs ci=log"),
+    handler=survival_answer,
+    body=Survival,
+    options=frozenset({"ci", "unit"}),
+    endpoint=True,
+)
+OS = replace(
+    PFS,
+    name="os",
+    title="OS",
+    summary="Overall survival, as pfs. Any X_time/X_event column pair is an endpoint `X` too.",
+    examples=("os", "os by=sex"),
+)
+
+
+def endpoint_metric(name: str) -> Metric:
+    """The metric of any survival endpoint `name` (an X_time/X_event pair of the cohort)."""
+    known = {m.name: m for m in (PFS, OS)}
+    if name in known:
+        return known[name]
+    return replace(PFS, name=name, title=name.upper())

@@ -9,7 +9,6 @@ __all__ = [
     "CohortDataError",
     "EmptySelection",
     "InternalError",
-    "NotAllowed",
     "StsError",
     "UnknownField",
     "UnknownMetric",
@@ -60,23 +59,30 @@ class InternalError(StsError):
     kind = "internal"
 
 
-class NotAllowed(StsError):
-    """The question is fine but may not be answered here (channel, user, workspace)."""
-
-    kind = "not_allowed"
-
-
 class CohortDataError(StsError):
     """A cohort folder that fails validation; the message names file, row and column."""
 
     kind = "data"
 
     def __init__(
-        self, message: str, *, file: str = "", row: int | None = None, column: str = "", hint=""
+        self,
+        message: str,
+        *,
+        file: str = "",
+        row: int | None = None,
+        column: str = "",
+        hint="",
+        lines: tuple[int, ...] = (),
+        more: int = 0,
     ) -> None:
         where = file
         if row is not None:
             where += f", line {row}"
+        elif lines:
+            word = "line" if len(lines) == 1 and not more else "lines"
+            where += (
+                f", {word} " + ", ".join(map(str, lines)) + (f" and {more} more" if more else "")
+            )
         if column:
             where += f", column `{column}`"
         super().__init__(f"{where}: {message}" if where else message, hint=hint)

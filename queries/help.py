@@ -1,60 +1,21 @@
-"""Usage text for every metric, with examples; `/sts help [metric]`."""
+"""Usage text for every metric, with examples; `/sts help [metric]`.
+
+Each metric's own `summary` and `examples` (its `Metric`) are the help; nothing is kept here
+that a metric module does not declare.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from .cohort import Cohort
-from .metrics import METRICS, resolve_metric
+from .metric import Metric
 from .parse import USAGE
-from .result import Answer
+from .result import Answer, Part
 from .spec import QuerySpec
 
-__all__ = ["HELP", "help_answer"]
-
-# metric -> (what it answers, examples). Every metric in spec.METRICS has an entry (tested).
-HELP: dict[str, tuple[str, tuple[str, ...]]] = {
-    "orr": (
-        "Objective response rate (CR + PR), k/N with an exact Clopper–Pearson 95% CI.",
-        ("orr", "orr histology=LPS", "orr by=stage", "orr age>=60"),
-    ),
-    "dcr": (
-        "Disease control rate (CR + PR + SD), k/N with an exact 95% CI.",
-        ("dcr resection=no", "dcr by=histology"),
-    ),
-    "pfs": (
-        "Progression-free survival: Kaplan–Meier median with 95% CI, events/N, 6- and 12-month "
-        "rates, KM plot. Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years.",
-        ("pfs resection=no", "pfs stage=IV", "pfs by=histology", "pfs ci=log"),
-    ),
-    "os": (
-        "Overall survival, as pfs. Any X_time/X_event column pair is an endpoint `X` too.",
-        ("os", "os by=sex"),
-    ),
-    "tox": (
-        "Adverse events: patients by worst CTCAE grade per term, any grade and grade ≥3, "
-        "n (% of all N selected), with a bar chart.",
-        ("tox", "tox grade>=3", "tox histology=LPS"),
-    ),
-    "count": ("How many patients match the filters.", ("count stage=III", "count by=sex")),
-    "baseline": (
-        "The cohort's characteristics, like a paper's Table 1.",
-        ("baseline", "baseline by=stage"),
-    ),
-    "list": (
-        "The matching patients, one line each (patient-level: only where allowed).",
-        ("list best_response=PR", "list age>=65"),
-    ),
-    "patient": (
-        "One patient's card for a tumor board (patient-level: only where allowed).",
-        ("patient 8",),
-    ),
-    "swimmer": (
-        "Time on treatment per patient with response and progression markers (plot).",
-        ("swimmer", "swimmer histology=SS"),
-    ),
-    "summary": ("What the weekly post would say now.", ("summary",)),
-    "fields": ("Every filterable field with its values and counts.", ("fields",)),
-    "help": ("Usage, or the details of one metric.", ("help", "help pfs")),
-}
+__all__ = ["FILTERS", "HELP", "Help", "help_answer"]
 
 FILTERS = (
     "Filters: field=value · field=a,b · field!=value · age>=60 · age<40 · age=40..60 · "
@@ -63,18 +24,42 @@ FILTERS = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Help(Part):
+    lines: Sequence[str]
+
+
 def help_answer(spec: QuerySpec, cohort: Cohort | None) -> Answer:
+    # The registry lists this module's metric, so it is looked up when help is asked.
+    from .registry import metric_names, resolve
+
     endpoints = cohort.endpoints if cohort else ()
     if spec.topic:
-        metric = resolve_metric(spec.topic, endpoints)
-        what, examples = HELP.get(metric, HELP["pfs"])
-        lines = (f"{metric}: {what}", *(f"/sts {e}" for e in examples), FILTERS)
+        metric = resolve(spec.topic, endpoints)
+        lines = (
+            f"{metric.name}: {metric.summary}",
+            *(f"/sts {e}" for e in metric.examples),
+            FILTERS,
+        )
     else:
-        names = list(dict.fromkeys([*METRICS[:2], *endpoints, *METRICS[2:]]))
         lines = (
             f"Usage: {USAGE}",
-            *(f"{m} — {HELP.get(m, HELP['pfs'])[0]}" for m in names),
+            *(f"{m} — {resolve(m, endpoints).summary}" for m in metric_names(endpoints)),
             FILTERS,
             "`/sts help <metric>` shows examples.",
         )
-    return Answer(spec=spec, metric="help", title="Help", n=0, body={}, lines=tuple(lines))
+    return Answer(spec=spec, metric="help", title="Help", n=0, body=Help(lines=lines))
+
+
+HELP = Metric(
+    name="help",
+    title="Help",
+    summary="Usage, or the details of one metric.",
+    examples=("help", "help pfs"),
+    aliases=("?",),
+    handler=help_answer,
+    body=Help,
+    groupable=False,
+    filterable=False,
+    args="topic",
+)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from .cohort import Cohort
 from .common import (
     SMALL_GROUP,
@@ -14,16 +17,35 @@ from .common import (
 )
 from .errors import UsageError
 from .exact import TooLargeForExact, clopper_pearson, fisher_exact
-from .result import Answer
+from .metric import Metric
+from .result import Answer, Part
 from .spec import QuerySpec
 from .sql import metric_sql
 
-__all__ = ["count_answer", "rate_answer"]
+__all__ = ["COUNT", "DCR", "ORR", "Count", "Rate", "count_answer", "rate_answer"]
 
 RESPONDERS = {"orr": ("CR", "PR"), "dcr": ("CR", "PR", "SD")}
 TITLES = {"orr": "ORR", "dcr": "DCR"}
 DEFINITIONS = {"orr": "CR + PR", "dcr": "CR + PR + SD"}
 METHOD = "exact Clopper–Pearson 95% CI"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rate(Part):
+    """k/N with its exact CI and the RECIST breakdown (ORR, DCR)."""
+
+    count: int
+    rate: float
+    ci_low: float
+    ci_high: float
+    breakdown: Mapping[str, int]
+    definition: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Count(Part):
+    count: int
+    of: int
 
 
 def _rate(row, metric: str) -> dict:
@@ -69,7 +91,7 @@ def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint="Add best_response (CR/PR/SD/PD/NE) to patients.csv.",
         )
     n = selected_n(spec, cohort)
-    frame = run(spec, cohort, metric_sql("rates"))
+    frame = run(spec, cohort, metric_sql("rates"), columns={"best_response": "best_response"})
     total = frame[["n", "cr", "pr", "sd", "pd", "ne"]].sum()
     overall = _rate(total, metric)
     groups, test, notes = [], None, []
@@ -78,14 +100,12 @@ def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         for label in group_labels(spec, cohort, set(rows)):
             groups.append({"label": label, **_rate(rows[label], metric)})
         test, notes = _fisher(groups)
-    body = {k: v for k, v in overall.items() if k != "n"}
-    body["definition"] = DEFINITIONS[metric]
+    body = Rate(**{k: v for k, v in overall.items() if k != "n"}, definition=DEFINITIONS[metric])
     return Answer(
         spec=spec,
         metric=metric,
         title=TITLES[metric],
         n=n,
-        filters=tuple(spec.describe_filters()),
         method=METHOD + ("; Fisher's exact test across groups" if test else ""),
         body=body,
         groups=tuple(groups),
@@ -99,7 +119,7 @@ def count_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     n = selected_n(spec, cohort)
     groups = []
     if spec.by:
-        frame = run(spec, cohort, metric_sql("count"))
+        frame = run(spec, cohort, metric_sql("count"), columns={})
         counts = {group_name(r["group_key"]): int(r["n"]) for _, r in frame.iterrows()}
         groups = [{"label": g, "n": counts[g]} for g in group_labels(spec, cohort, set(counts))]
     total = cohort.rows()
@@ -108,8 +128,36 @@ def count_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         metric="count",
         title="Count",
         n=n,
-        filters=tuple(spec.describe_filters()),
-        body={"count": n, "of": total},
+        body=Count(count=n, of=total),
         groups=tuple(groups),
         notes=provenance_notes(spec, cohort),
     )
+
+
+ORR = Metric(
+    name="orr",
+    title="ORR",
+    summary="Objective response rate (CR + PR), k/N with an exact Clopper–Pearson 95% CI.",
+    examples=("orr", "orr histology=LPS", "orr by=stage", "orr age>=60"),
+    aliases=("response", "rr"),
+    handler=rate_answer,
+    body=Rate,
+)
+DCR = Metric(
+    name="dcr",
+    title="DCR",
+    summary="Disease control rate (CR + PR + SD), k/N with an exact 95% CI.",
+    examples=("dcr resection=no", "dcr by=histology"),
+    aliases=("dc",),
+    handler=rate_answer,
+    body=Rate,
+)
+COUNT = Metric(
+    name="count",
+    title="Count",
+    summary="How many patients match the filters.",
+    examples=("count stage=III", "count by=sex"),
+    aliases=("n",),
+    handler=count_answer,
+    body=Count,
+)

@@ -1,23 +1,27 @@
 """The answer to one question: what was understood, the numbers, the method, the caveats.
 
-An Answer is plain data: the CLI prints it, `--json` serialises it, the Slack renderer turns it
-into blocks and the plotter draws from `plot`. Nothing here knows about Slack or matplotlib.
+An Answer is plain data with typed parts: `body` is the metric's own result (a `Part`
+subclass declared beside its handler) and `chart` what the plotter should draw (a `Chart`, see
+`charts.py`). The CLI prints it, `--json` serialises it, the Slack renderer and the plotter
+dispatch on the types of its parts. Nothing here knows about Slack or matplotlib.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 from .spec import QuerySpec
 
-__all__ = ["Answer", "jsonable"]
+__all__ = ["Answer", "Part", "jsonable"]
 
 
 def jsonable(value: Any) -> Any:
     """Plain JSON types: NaN/inf become null, tuples lists, numpy scalars Python numbers."""
+    if isinstance(value, Part):
+        value = value.json()
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -32,19 +36,30 @@ def jsonable(value: Any) -> Any:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Part:
+    """A typed piece of an answer; its fields, in order, are its `--json` keys."""
+
+    def json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Answer:
     spec: QuerySpec
     metric: str
     title: str  # "ORR", "PFS", "Toxicity" …
     n: int
-    filters: tuple[str, ...] = ()
+    body: Part
     method: str | None = None
-    body: Mapping[str, Any] = field(default_factory=dict)  # the metric's own JSON keys
     groups: tuple[Mapping[str, Any], ...] = ()
     test: Mapping[str, Any] | None = None
     notes: tuple[str, ...] = ()  # caveats every reader must see
-    lines: tuple[str, ...] = ()  # the answer as text lines, for list-like metrics
-    plot: Any = None  # what the renderer draws, if anything
+    chart: Any = None  # a charts.Chart when the answer comes with a plot
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The filters as understood, in words."""
+        return tuple(self.spec.describe_filters())
 
     @property
     def understood(self) -> str:
@@ -59,13 +74,11 @@ class Answer:
         out: dict[str, Any] = {"metric": self.metric, "n": self.n, "filters": list(self.filters)}
         if self.method:
             out["method"] = self.method
-        out.update(self.body)
+        out.update(self.body.json())
         if self.spec.by:
             out["by"] = self.spec.by
             out["groups"] = list(self.groups)
             if self.test is not None:
                 out["test"] = self.test
-        if self.lines and "lines" not in out:
-            out["lines"] = list(self.lines)
         out["notes"] = list(self.notes)
         return jsonable(out)

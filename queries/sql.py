@@ -1,22 +1,25 @@
 """QuerySpec → SQL text + bound parameters.
 
 Identifiers come only from the catalog (and are quoted); values only ever travel as `?`
-parameters. The metric definitions themselves are plain SQL files in `queries/sql/`.
+parameters. The metric definitions themselves are plain SQL files in `queries/sql/`, each over
+`selected`: the chosen patients with `patient_id`, `group_key` and the columns the metric asked
+for under fixed names (`time`, `event`, `value` …). Nothing is ever pasted into those files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
 from .catalog import Catalog
-from .spec import Filter, QuerySpec
+from .filters import Filter, conjunction
+from .spec import QuerySpec
 from .sql_names import quote_identifier
 
 __all__ = ["metric_sql", "quote_identifier", "selection_sql", "statement", "where_clause"]
 
 _SQL_DIR = Path(__file__).resolve().parent / "sql"
-_COMPARISONS = {">=", ">", "<=", "<"}
 
 
 def _column(name: str, catalog: Catalog | None, table: str = "") -> str:
@@ -29,35 +32,33 @@ def _column(name: str, catalog: Catalog | None, table: str = "") -> str:
 def where_clause(
     filters: tuple[Filter, ...], catalog: Catalog | None, table: str = ""
 ) -> tuple[str, list]:
-    """AND of every filter; `TRUE` when there are none."""
-    parts: list[str] = []
-    params: list = []
-    for f in filters:
-        column = _column(f.field, catalog, table)
-        if f.op in ("in", "not_in"):
-            marks = ", ".join("?" for _ in f.values)
-            if f.op == "in":
-                parts.append(f"{column} IN ({marks})")
-            else:
-                # "not LPS" keeps patients whose histology is unknown: they are not LPS.
-                parts.append(f"({column} IS NULL OR {column} NOT IN ({marks}))")
-            params.extend(f.values)
-        elif f.op == "between":
-            parts.append(f"{column} BETWEEN ? AND ?")
-            params.extend(f.values)
-        elif f.op in _COMPARISONS:
-            parts.append(f"{column} {f.op} ?")
-            params.append(f.values[0])
-        else:
-            raise ValueError(f"unknown operator {f.op!r}")
-    return (" AND ".join(parts) or "TRUE"), params
+    """AND of every filter, each saying its own SQL; `TRUE` when there are none."""
+    return conjunction([f.sql(_column(f.field, catalog, table)) for f in filters])
 
 
-def selection_sql(spec: QuerySpec, catalog: Catalog) -> tuple[str, list]:
-    """The selected patients, each with the group it belongs to (NULL when not grouped)."""
+def selection_sql(
+    spec: QuerySpec, catalog: Catalog, columns: Mapping[str, str] | None = None
+) -> tuple[str, list]:
+    """The selected patients, each with the group it belongs to (NULL when not grouped).
+
+    `columns` maps the names a metric's SQL uses to catalog columns (`{"time": "pfs_time"}`);
+    without it every column is kept under its own name.
+    """
     where, params = where_clause(spec.filters, catalog)
-    group = f"CAST({_column(spec.by, catalog)} AS VARCHAR)" if spec.by else "NULL::VARCHAR"
-    return f"SELECT *, {group} AS group_key FROM patients WHERE {where}", params
+    group = (
+        f"CAST({_column(spec.by, catalog)} AS VARCHAR) AS group_key"
+        if spec.by
+        else ("NULL::VARCHAR AS group_key")
+    )
+    if columns is None:
+        projected = "*"
+    else:
+        wanted = {"patient_id": "patient_id", **columns}
+        projected = ", ".join(
+            f"{_column(column, catalog)} AS {quote_identifier(alias)}"
+            for alias, column in wanted.items()
+        )
+    return f"SELECT {projected}, {group} FROM patients WHERE {where}", params
 
 
 @cache
@@ -66,7 +67,25 @@ def metric_sql(name: str) -> str:
     return (_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def statement(spec: QuerySpec, catalog: Catalog, body: str, extra: list | None = None):
-    """`WITH selected AS (…) <body>`: the one way every metric query is put together."""
-    selection, params = selection_sql(spec, catalog)
-    return f"WITH selected AS ({selection})\n{body}", params + list(extra or ())
+def statement(
+    spec: QuerySpec,
+    catalog: Catalog,
+    body: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    result_filters: tuple[Filter, ...] = (),
+) -> tuple[str, list]:
+    """`WITH selected AS (…) <body>`: the one way every metric query is put together.
+
+    `result_filters` apply to the rows the metric's SQL returns (a grade filter applies to each
+    patient's worst grade, which only the metric computes).
+    """
+    selection, params = selection_sql(spec, catalog, columns)
+    if not result_filters:
+        return f"WITH selected AS ({selection})\n{body}", params
+    where, extra = where_clause(result_filters, None)
+    return (
+        f"WITH selected AS ({selection}),\nresult AS (\n{body}\n)\n"
+        f"SELECT * FROM result WHERE {where}",
+        params + extra,
+    )

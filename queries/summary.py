@@ -7,18 +7,40 @@ It is an ordinary answer (metric `summary`), built from the same rate and surviv
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .cohort import Cohort
 from .common import provenance_notes
 from .endpoints import survival_answer
 from .errors import StsError, UsageError
+from .metric import Metric
 from .rates import rate_answer
-from .result import Answer
+from .result import Answer, Part
 from .snapshot import snapshot
 from .spec import QuerySpec
 
-__all__ = ["Period", "period_of", "summary_answer"]
+__all__ = ["SUMMARY", "Period", "Summary", "period_of", "summary_answer"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Summary(Part):
+    """Where the cohort stands in one ISO week, and the week before for comparison."""
+
+    period: str
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date
+    data_as_of: dt.date | None
+    size: int
+    size_before: int
+    joined: Sequence[str]
+    orr: Mapping | None
+    orr_before: Mapping | None
+    dcr: Mapping | None
+    dcr_before: Mapping | None
+    pfs: Mapping | None
+    new_grade3plus: Sequence[Mapping]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,10 +77,6 @@ def _snapshot_or_none(cohort: Cohort, day: dt.date) -> Cohort | None:
 
 def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """What the weekly post says for the week holding `spec.as_of` (default: today)."""
-    if spec.filters or spec.by:
-        raise UsageError(
-            "The summary covers the whole cohort; it takes no filters.", hint="/sts summary"
-        )
     today = dt.date.today()
     period = period_of(spec.as_of or today)
     # The post for a week says what was known at its end (or now, for the week in progress).
@@ -88,31 +106,32 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
         severe = frame.to_dict("records")
     pfs = None
-    km_plot = None
+    km_chart = None
     if "pfs" in now.endpoints:
         try:
             answer = survival_answer(QuerySpec(metric="pfs"), now)
-            pfs = {k: answer.body[k] for k in ("median", "ci_low", "ci_high", "events", "unit")}
+            body = answer.body.json()
+            pfs = {k: body[k] for k in ("median", "ci_low", "ci_high", "events", "unit")}
             pfs["n"] = answer.n
-            km_plot = answer.plot
+            km_chart = answer.chart
         except StsError:
             pfs = None
-    body = {
-        "period": period.key,
-        "period_start": period.start,
-        "period_end": period.end,
-        "as_of": day,
-        "data_as_of": cohort.meta.data_as_of,
-        "size": size,
-        "size_before": 0 if before is None else before.rows(),
-        "joined": joined,
-        "orr": _rate("orr", now),
-        "orr_before": _rate("orr", before),
-        "dcr": _rate("dcr", now),
-        "dcr_before": _rate("dcr", before),
-        "pfs": pfs,
-        "new_grade3plus": severe,
-    }
+    body = Summary(
+        period=period.key,
+        period_start=period.start,
+        period_end=period.end,
+        as_of=day,
+        data_as_of=cohort.meta.data_as_of,
+        size=size,
+        size_before=0 if before is None else before.rows(),
+        joined=joined,
+        orr=_rate("orr", now),
+        orr_before=_rate("orr", before),
+        dcr=_rate("dcr", now),
+        dcr_before=_rate("dcr", before),
+        pfs=pfs,
+        new_grade3plus=severe,
+    )
     return Answer(
         spec=spec,
         metric="summary",
@@ -123,5 +142,22 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         notes=provenance_notes(
             spec, cohort, ("pfs_time", "pfs_event", "start_date"), ("adverse_events", "assessments")
         ),
-        plot=km_plot,
+        chart=km_chart,
     )
+
+
+SUMMARY = Metric(
+    name="summary",
+    title="Weekly summary",
+    summary=(
+        "What the weekly post says for the week holding as_of=YYYY-MM-DD (default: this week), "
+        "with what changed since the week before."
+    ),
+    examples=("summary", "summary as_of=2019-10-14"),
+    aliases=("weekly",),
+    handler=summary_answer,
+    body=Summary,
+    groupable=False,
+    filterable=False,
+    options=frozenset({"as_of"}),
+)

@@ -2,18 +2,64 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from .catalog import CATEGORICAL, NUMERIC, Field
+from .charts import TimelineChart
 from .cohort import Cohort
 from .common import group_labels, group_name, is_missing, provenance_notes, run, selected_n
 from .errors import UnknownValue
-from .result import Answer
+from .metric import Metric
+from .result import Answer, Part
 from .spec import QuerySpec
-from .sql import metric_sql, quote_identifier
+from .sql import metric_sql
 from .swimmer import patient_course
 
-__all__ = ["LIST_COLUMNS", "baseline_answer", "fields_answer", "list_answer", "patient_answer"]
+__all__ = [
+    "BASELINE",
+    "FIELDS",
+    "LIST",
+    "LIST_COLUMNS",
+    "PATIENT",
+    "Baseline",
+    "Fields",
+    "PatientCard",
+    "PatientList",
+    "baseline_answer",
+    "fields_answer",
+    "list_answer",
+    "patient_answer",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Baseline(Part):
+    """Table 1: per characteristic, median (range) or n (%) per value."""
+
+    rows: Sequence[Mapping]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientList(Part):
+    columns: Sequence[str]
+    patients: Sequence[Mapping]
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fields(Part):
+    fields: Sequence[Mapping]
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientCard(Part):
+    patient: Mapping
+    adverse_events: Sequence[Mapping]
+    assessments: Sequence[Mapping]
+    time_unit: str
+
 
 LIST_COLUMNS = ("patient_id", "age", "sex", "histology", "stage", "regimen", "best_response")
 # Columns that are outcomes or bookkeeping, not characteristics of a patient at baseline.
@@ -39,9 +85,9 @@ def _rows_for(spec: QuerySpec, cohort: Cohort, fields: list[Field]) -> dict[str,
     """Baseline rows keyed by group (one key, whatever it is, when ungrouped)."""
     out: dict[str, list[dict]] = {}
     for f in fields:
-        column = quote_identifier(f.name)
-        if f.kind == NUMERIC:
-            frame = run(spec, cohort, metric_sql("baseline_numeric").format(column=column))
+        columns = {"characteristic": f.name}
+        if f.kind == NUMERIC and not f.is_code:  # codes (sex 1/2) are counted like categories
+            frame = run(spec, cohort, metric_sql("baseline_numeric"), columns=columns)
             for _, r in frame.iterrows():
                 out.setdefault(group_name(r["group_key"]), []).append(
                     {
@@ -54,7 +100,7 @@ def _rows_for(spec: QuerySpec, cohort: Cohort, fields: list[Field]) -> dict[str,
                     }
                 )
             continue
-        frame = run(spec, cohort, metric_sql("baseline_categorical").format(column=column))
+        frame = run(spec, cohort, metric_sql("baseline_categorical"), columns=columns)
         for key, part in frame.groupby(frame["group_key"].map(group_name), dropna=False):
             counts = {group_name(v): int(n) for v, n in zip(part["value"], part["n"], strict=True)}
             total = sum(counts.values())
@@ -78,7 +124,7 @@ def baseline_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     ungrouped = next(iter(overall.values()))
     groups = []
     if spec.by:
-        sizes = run(spec, cohort, metric_sql("count"))
+        sizes = run(spec, cohort, metric_sql("count"), columns={})
         size = {group_name(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
         for label in group_labels(spec, cohort, set(rows)):
             groups.append({"label": label, "n": size[label], "rows": rows[label]})
@@ -87,9 +133,8 @@ def baseline_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         metric="baseline",
         title="Baseline characteristics",
         n=n,
-        filters=tuple(spec.describe_filters()),
         method="n (% of patients selected); numbers as median (range)",
-        body={"rows": ungrouped},
+        body=Baseline(rows=ungrouped),
         groups=tuple(groups),
         notes=provenance_notes(spec, cohort, tuple(f.name for f in fields)),
     )
@@ -99,11 +144,10 @@ def list_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """The matching patients, one line each, nothing more than the list columns."""
     n = selected_n(spec, cohort)
     columns = [c for c in LIST_COLUMNS if c in cohort.catalog.names()]
-    select = ", ".join(quote_identifier(c) for c in columns)
-    frame = run(spec, cohort, metric_sql("list").format(columns=select))
+    frame = run(spec, cohort, metric_sql("list"), columns={c: c for c in columns})
     patients = [
         {c: (None if is_missing(v) else v) for c, v in zip(columns, row, strict=True)}
-        for row in frame.itertuples(index=False)
+        for row in frame[columns].itertuples(index=False)
     ]
     lines = tuple(" · ".join(f"{p[c]}" for c in columns if p[c] is not None) for p in patients)
     return Answer(
@@ -111,9 +155,7 @@ def list_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         metric="list",
         title="Patients",
         n=n,
-        filters=tuple(spec.describe_filters()),
-        body={"columns": columns, "patients": patients},
-        lines=lines,
+        body=PatientList(columns=columns, patients=patients, lines=lines),
         notes=provenance_notes(spec, cohort, tuple(columns)),
     )
 
@@ -125,7 +167,7 @@ def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         if f.name == "patient_id":
             continue
         row = {"field": f.name, "label": f.label, "kind": f.kind, "aliases": list(f.aliases)}
-        if f.kind == CATEGORICAL:
+        if f.kind == CATEGORICAL or f.is_code:
             row["values"] = [{"value": v, "n": k} for v, k in f.counts]
             if f.hierarchy:
                 row["groups"] = {g: list(m) for g, m in f.hierarchy.items()}
@@ -140,19 +182,19 @@ def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         lines.append(f"{f.name}{aliases}: {shown}")
     n = cohort.rows()
     return Answer(
-        spec=spec, metric="fields", title="Fields", n=n, body={"fields": rows}, lines=tuple(lines)
+        spec=spec,
+        metric="fields",
+        title="Fields",
+        n=n,
+        body=Fields(fields=rows, lines=tuple(lines)),
     )
 
 
 def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """One patient's card for a tumor board: characteristics, treatment, response, PFS, AEs."""
-    frame = cohort.query(
-        "SELECT * FROM patients WHERE lower(patient_id) = lower(?)", [spec.patient_id]
-    )
+    frame = cohort.query(metric_sql("patient"), [spec.patient_id] * 3)
     if frame.empty:
-        ids = cohort.query(
-            metric_sql("list").format(columns="patient_id").replace("selected", "patients")
-        )
+        ids = cohort.query(metric_sql("patient_ids"))
         known = ", ".join(ids["patient_id"].astype(str).head(30))
         raise UnknownValue(
             f"No patient `{spec.patient_id}` in this cohort.", hint=f"Known ids: {known}."
@@ -181,16 +223,62 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         metric="patient",
         title=f"Patient {pid}",
         n=1,
-        body={
-            "patient": record,
-            "adverse_events": events,
-            "assessments": assessments,
-            "time_unit": cohort.meta.time_unit,
-        },
+        body=PatientCard(
+            patient=record,
+            adverse_events=events,
+            assessments=assessments,
+            time_unit=cohort.meta.time_unit,
+        ),
         notes=provenance_notes(spec, cohort, tuple(record), tables),
-        plot=(
-            {"kind": "patient", "args": course}
+        chart=(
+            TimelineChart(course=course, data_as_of=cohort.meta.data_as_of)
             if (course := patient_course(cohort, record, events, assessments))
             else None
         ),
     )
+
+
+BASELINE = Metric(
+    name="baseline",
+    title="Baseline characteristics",
+    summary="The cohort's characteristics, like a paper's Table 1.",
+    examples=("baseline", "baseline by=stage"),
+    aliases=("table1", "characteristics"),
+    handler=baseline_answer,
+    body=Baseline,
+)
+LIST = Metric(
+    name="list",
+    title="Patients",
+    summary="The matching patients, one line each (patient-level: only where allowed).",
+    examples=("list best_response=PR", "list age>=65"),
+    aliases=("patients",),
+    handler=list_answer,
+    body=PatientList,
+    patient_level=True,
+    groupable=False,
+)
+PATIENT = Metric(
+    name="patient",
+    title="Patient",
+    summary="One patient's card for a tumor board (patient-level: only where allowed).",
+    examples=("patient 8",),
+    aliases=("case", "pt"),
+    handler=patient_answer,
+    body=PatientCard,
+    patient_level=True,
+    groupable=False,
+    filterable=False,
+    args="patient",
+)
+FIELDS = Metric(
+    name="fields",
+    title="Fields",
+    summary="Every filterable field with its values and counts.",
+    examples=("fields",),
+    aliases=("field",),
+    handler=fields_answer,
+    body=Fields,
+    groupable=False,
+    filterable=False,
+)

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .charts import ToxicityChart
 from .cohort import Cohort
 from .common import group_labels, group_name, provenance_notes, run, selected_n
 from .errors import UsageError
-from .result import Answer
+from .metric import Metric
+from .result import Answer, Part
 from .spec import QuerySpec
-from .sql import metric_sql, where_clause
+from .sql import metric_sql
 
-__all__ = ["GRADES", "tox_answer"]
+__all__ = ["GRADES", "TOX", "Toxicity", "tox_answer"]
 
 GRADES = ("1", "2", "3", "4", "5")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Toxicity(Part):
+    """Patients by worst grade per term, and how many had any adverse event."""
+
+    rows: Sequence[Mapping]
+    patients_with_event: int
 
 
 def _rows(frame, n: int, term_order: tuple[str, ...]) -> list[dict]:
@@ -45,13 +58,12 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint="Add adverse_events.csv (patient_id, term, grade) to the cohort folder.",
         )
     n = selected_n(spec, cohort)
-    grade_filter, params = where_clause(spec.ae_filters, None)
-    frame = run(spec, cohort, metric_sql("tox").format(grade_filter=grade_filter), params)
+    frame = run(spec, cohort, metric_sql("tox"), columns={}, result_filters=spec.ae_filters)
     order = cohort.meta.term_order
     rows = _rows(frame, n, order)
     groups = []
     if spec.by:
-        sizes = run(spec, cohort, metric_sql("count"))
+        sizes = run(spec, cohort, metric_sql("count"), columns={})
         size = {group_name(g): int(k) for g, k in zip(sizes["group_key"], sizes["n"], strict=True)}
         keys = frame["group_key"].map(group_name)
         for label in group_labels(spec, cohort, set(size)):
@@ -65,10 +77,26 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         metric="tox",
         title="Toxicity",
         n=n,
-        filters=tuple(spec.describe_filters()),
         method="worst CTCAE grade per patient per term; % of all N selected",
-        body={"rows": rows, "patients_with_event": with_any},
+        body=Toxicity(rows=rows, patients_with_event=with_any),
         groups=tuple(groups),
         notes=provenance_notes(spec, cohort, (), ("adverse_events",)),
-        plot={"kind": "tox", "rows": rows, "n": n},
+        chart=ToxicityChart(
+            rows=rows, n=n, groups=tuple(groups), data_as_of=cohort.meta.data_as_of
+        ),
     )
+
+
+TOX = Metric(
+    name="tox",
+    title="Toxicity",
+    summary=(
+        "Adverse events: patients by worst CTCAE grade per term, any grade and grade ≥3, "
+        "n (% of all N selected), with a bar chart."
+    ),
+    examples=("tox", "tox grade>=3", "tox histology=LPS"),
+    aliases=("ae", "aes", "toxicity", "safety"),
+    handler=tox_answer,
+    body=Toxicity,
+    options=frozenset({"grade"}),
+)

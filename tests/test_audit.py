@@ -15,6 +15,7 @@ from sts_bot import audit as audit_module
 from sts_bot.access import Asker, Policy
 from sts_bot.audit import AuditLog, AuditRecord, AuditWriteFailed
 from sts_bot.gateway import Gateway
+from sts_bot.service import Service
 from tests.slack_stub import SlackStub
 from tests.test_slack_http import STS, server_env
 
@@ -74,7 +75,9 @@ def test_a_short_write_raises_and_the_next_record_starts_on_its_own_line(tmp_pat
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_full_disk_withholds_the_answer_and_says_why(demo):
-    gateway = Gateway(cohort=demo, policy=Policy(), audit=AuditLog(Path("/dev/full")))
+    gateway = Gateway(
+        service=Service.over(demo), policy=Policy(), audit=AuditLog(Path("/dev/full"))
+    )
     handled = gateway.handle("orr histology=LPS", ASKER, surface="slash")
     outcome = handled.outcome
     assert outcome.is_error and outcome.answer is None and not outcome.plots

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from sts_bot import service
 from sts_bot.render import to_text
+from sts_bot.service import Service
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -32,7 +32,7 @@ def test_the_console_answers_what_slack_would(tmp_path, demo):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     # The same reply the shared handler path gives, word for word.
-    assert to_text(service.respond("orr histology=LPS", demo, with_plots=False).reply) in out
+    assert to_text(Service().respond("orr histology=LPS", demo, with_plots=False).reply) in out
     assert "25.0% (1/4)" in out
     assert "Plot: out/pfs.png" in out
     assert (tmp_path / "out" / "pfs.png").read_bytes().startswith(PNG_SIGNATURE)

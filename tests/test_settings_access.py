@@ -11,7 +11,9 @@ import pytest
 from sts_bot.access import Asker, Policy
 from sts_bot.audit import AuditLog
 from sts_bot.gateway import Gateway
+from sts_bot.service import Service
 from sts_bot.settings import HTTP_REQUIRED, SOCKET_REQUIRED, SettingsError, load_settings
+from sts_queries.registry import resolve
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
@@ -102,7 +104,7 @@ DM = Asker(user="U1", team="T1", channel="D0DM", is_dm=True)
     ],
 )
 def test_who_may_ask_what_where(policy, asker, metric, refused):
-    refusal = policy.refusal(asker, metric)
+    refusal = policy.refusal(asker, resolve(metric) if metric else None)
     if refused is None:
         assert refusal is None
     else:
@@ -112,7 +114,7 @@ def test_who_may_ask_what_where(policy, asker, metric, refused):
 
 def test_the_gateway_refuses_before_answering_and_audits_without_patient_data(tmp_path, demo):
     audit = tmp_path / "audit.jsonl"
-    gateway = Gateway(cohort=demo, policy=Policy(), audit=AuditLog(audit))
+    gateway = Gateway(service=Service.over(demo), policy=Policy(), audit=AuditLog(audit))
     handled = gateway.handle("list stage=IV", PUBLIC, surface="slash")
     assert handled.refused and handled.outcome.answer is None and not handled.outcome.plots
     (line,) = [json.loads(x) for x in audit.read_text().splitlines()]
@@ -147,7 +149,7 @@ def test_every_setting_is_documented():
 
 def test_no_answer_goes_out_that_the_audit_log_lacks(tmp_path, demo):
     path = tmp_path / "audit.jsonl"
-    gateway = Gateway(cohort=demo, policy=Policy(), audit=AuditLog(path))
+    gateway = Gateway(service=Service.over(demo), policy=Policy(), audit=AuditLog(path))
     path.unlink()
     path.mkdir()  # the log can no longer be appended to
     handled = gateway.handle("orr histology=LPS", PUBLIC, surface="slash")

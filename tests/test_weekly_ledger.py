@@ -93,15 +93,15 @@ OUTCOMES = {
 def same_summary_every_run(monkeypatch):
     # The summary of a week is a pure function of the cohort; computing it once keeps the
     # table fast. What is tested here is the ledger, not the summary.
-    real = weekly.respond
-    cache: dict[str, object] = {}
+    real = weekly.summary_outcome
+    cache: dict[dt.date, object] = {}
 
-    def respond(text, cohort, **kwargs):
-        if text not in cache:
-            cache[text] = real(text, cohort, **kwargs)
-        return cache[text]
+    def summary_outcome(as_of, cohort):
+        if as_of not in cache:
+            cache[as_of] = real(as_of, cohort)
+        return cache[as_of]
 
-    monkeypatch.setattr(weekly, "respond", respond)
+    monkeypatch.setattr(weekly, "summary_outcome", summary_outcome)
 
 
 def stored(stub: SlackStub) -> list[dict]:

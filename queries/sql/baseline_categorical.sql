@@ -1,4 +1,4 @@
--- Patients per value of one categorical characteristic ({column}), per group.
-SELECT group_key, CAST({column} AS VARCHAR) AS value, count(*) AS n
+-- Patients per value of one categorical characteristic, per group.
+SELECT group_key, CAST(characteristic AS VARCHAR) AS value, count(*) AS n
 FROM selected
 GROUP BY group_key, value
