@@ -17,7 +17,7 @@ __all__ = ["main"]
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    service = Service(args.data or settings.data_dir)
+    service = Service(args.data or settings.data_dir, store=settings.state_dir / "cohorts")
     try:
         outcome = service.respond(
             args.command, service.cohort(), out_dir=Path(args.out) if args.out else None

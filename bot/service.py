@@ -9,6 +9,7 @@ state. Errors become replies here, once.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import uuid
@@ -131,10 +132,12 @@ class Service:
         cache_mb: int = 64,
         settle: float = SETTLE_SECONDS,
         background: bool = True,
+        store: Path | None = None,
     ) -> None:
+        """`store`: a folder where validated cohorts are kept by content hash and reused."""
         self.source = CohortSource(
             Path(data_dir or demo_path()).resolve(),
-            load_cohort,
+            functools.partial(load_cohort, store=store) if store else load_cohort,
             settle=settle,
             background=background,
         )
@@ -149,6 +152,7 @@ class Service:
             settings.data_dir,
             plot_processes=settings.plot_processes if plot_processes is None else plot_processes,
             cache_mb=settings.cache_mb,
+            store=settings.state_dir / "cohorts",
         )
 
     @classmethod

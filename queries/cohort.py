@@ -93,6 +93,7 @@ def _cohort(path: Path, meta: CohortMeta, con, info: dict, version: str) -> Coho
         endpoints=tuple(info["endpoints"]),
         con=con,
         data_version=version,
+        version=version,
         warnings=tuple(info.get("warnings", ())),
         notes=dict(info.get("notes", {})),
     )
