@@ -24,7 +24,7 @@ AS_OF = dt.date(2019, 10, 14)
 PERIOD = "2019-W42"
 START = dt.datetime(2019, 10, 21, 8, 0, tzinfo=dt.UTC)
 STALE = dt.timedelta(minutes=10)
-TIMEOUT = 0.3  # the client's timeout in these tests; a "hang" answers after 3 times that
+TIMEOUT = 1.0  # the client's timeout in these tests; a "hang" answers after 3 times that
 
 
 class Crash(BaseException):  # the process dies: no handler of ours runs
