@@ -9,9 +9,10 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
+from .dedupe import SeenRequests, skip_repeats
 from .gateway import Gateway
 from .listeners import register_listeners
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, redact_url
 from .slack_io import retry_handlers
 
 __all__ = ["build_app", "web_client"]
@@ -29,13 +30,17 @@ class _SameToken(logging.Filter):
 log.addFilter(_SameToken())
 
 
-def web_client(settings: Settings) -> WebClient:
-    """The Web API client every Slack call uses: SLACK_API_URL, slack_sdk's retry handlers."""
+def web_client(settings: Settings, *, retry_connections: bool = True) -> WebClient:
+    """The Web API client every Slack call uses: SLACK_API_URL, slack_sdk's retry handlers.
+
+    `retry_connections=False` for calls that must not be repeated blindly (the weekly post:
+    a dropped connection may come after Slack stored the message).
+    """
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=10,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(connections=retry_connections),
         logger=logging.getLogger("sts.slack.web"),
     )
 
@@ -67,9 +72,12 @@ def build_app(
     except OSError as exc:  # nothing answers at SLACK_API_URL (network, proxy, a typo)
         raise SettingsError(
             [
-                f"SLACK_API_URL: could not reach {settings.api_url} ({exc}). Check the URL, "
+                f"SLACK_API_URL: could not reach {redact_url(settings.api_url)} "
+                f"({redact_url(str(exc))}). Check the URL, "
                 "the network and any proxy."
             ]
         ) from exc
+    # After Bolt's signature check, before any listener: a repeat is acked, not answered.
+    app.use(skip_repeats(SeenRequests()))
     register_listeners(app, gateway, command=settings.command)
     return app

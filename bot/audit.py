@@ -3,6 +3,18 @@ answer — and never the answer itself, so no patient data lands in it.
 
 Lines go to the `sts.audit` logger (a deployment's log collector picks them up) and, when
 STS_AUDIT_LOG names a file, to that file too.
+
+How a record reaches the file, so that the file cannot be corrupted:
+
+- one `os.write` of the whole line (newline included) on a descriptor opened with `O_APPEND`,
+  so lines from threads and from other processes on the same file never interleave;
+- the file is opened for each record, so a rotated or replaced file is followed at once;
+- fsync policy: every record is `fsync`ed before the answer goes out, so a command answered
+  is a command recorded even across a power cut (commands come at the pace people type);
+- a failed or short write (a full disk) raises `AuditWriteFailed`, and the gateway withholds
+  the answer with a message saying why (fail closed). A short write leaves a partial line;
+  the next record this process writes starts with a newline, so it is never glued onto it —
+  a reader skips lines that do not parse as JSON.
 """
 
 from __future__ import annotations
@@ -12,12 +24,25 @@ import json
 import logging
 import os
 import threading
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["AuditLog", "AuditRecord"]
+from sts_queries.errors import StsError
+
+from .settings import SettingsError
+
+__all__ = [
+    "AnswerWithheld",
+    "AuditLog",
+    "AuditLogUnavailable",
+    "AuditRecord",
+    "AuditWriteFailed",
+    "withheld",
+]
 
 log = logging.getLogger("sts.audit")
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,23 +59,84 @@ class AuditRecord:
     ms: int = 0  # time to answer, for spotting slow commands
 
 
+class AuditWriteFailed(OSError):
+    """A record did not reach the file whole: no answer may go out for it."""
+
+
+class AuditLogUnavailable(SettingsError):
+    """The audit log cannot be written at start-up: the process must not serve."""
+
+
+class AnswerWithheld(StsError):
+    kind = "audit_unavailable"
+
+
+def withheld(exc: OSError) -> AnswerWithheld:
+    """What the asker is told when their answer could not be recorded (the log gets a ref)."""
+    ref = uuid.uuid4().hex[:8]
+    log.error("audit record not written ref=%s: %s; answer withheld", ref, exc)
+    return AnswerWithheld(
+        f"Your answer was withheld because it could not be recorded in the audit log (ref {ref}).",
+        hint="Nothing is answered unrecorded. Try again later; the team can find the ref in "
+        "the server log.",
+    )
+
+
+# A command is capped long before this (queries/parse.py), but the record is written before
+# that check matters, so the record caps it too: a log line stays a log line.
+_MAX_COMMAND_IN_RECORD = 4000
+
+
 class AuditLog:
-    """Appends records as JSON lines; safe to share between threads."""
+    """Appends records as whole JSON lines; safe to share between threads and processes."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._torn = False  # a short write left a partial line: start the next on a new one
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Who asked what is sensitive in itself: only the bot's own user may read the file.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Who asked what is sensitive in itself: only the bot's own user may read it.
+                os.close(os.open(path, _FLAGS, 0o600))
+            except OSError as exc:
+                raise AuditLogUnavailable(
+                    [
+                        f"STS_AUDIT_LOG: cannot write the audit log `{path}` "
+                        f"({exc.strerror or exc}). Point it at a file in a folder this user "
+                        "can write, or leave it unset to log to the server log only."
+                    ]
+                ) from None
 
     def write(self, record: AuditRecord) -> str:
-        """Write one record, stamped with the time (UTC); returns the line written."""
+        """Write one record, stamped with the time (UTC); returns the line written.
+
+        Raises OSError (AuditWriteFailed for a short write) when the record is not on disk.
+        """
         at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-        line = json.dumps({**asdict(record), "at": at}, ensure_ascii=False, sort_keys=True)
+        fields = asdict(record)
+        if len(record.command) > _MAX_COMMAND_IN_RECORD:
+            fields["command"] = record.command[:_MAX_COMMAND_IN_RECORD] + "…"
+        line = json.dumps({**fields, "at": at}, ensure_ascii=False, sort_keys=True)
         log.info(line)
         if self.path is not None:
-            with self._lock, self.path.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
+            self._append(line)
         return line
+
+    def _append(self, line: str) -> None:
+        data = (line + "\n").encode("utf-8")
+        with self._lock:
+            if self._torn:
+                data = b"\n" + data
+            fd = os.open(self.path, _FLAGS, 0o600)
+            try:
+                written = os.write(fd, data)
+                if written != len(data):
+                    self._torn = True
+                    raise AuditWriteFailed(
+                        f"short write to {self.path}: {written} of {len(data)} bytes"
+                    )
+                self._torn = False
+                os.fsync(fd)
+            finally:
+                os.close(fd)

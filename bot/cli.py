@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="answer /sts in Slack (Socket Mode, or --http)")
     serve.add_argument("--http", action="store_true", help="serve /slack/events over HTTP")
     serve.add_argument("--port", type=int, help="HTTP port (default: $STS_PORT or 3000)")
-    serve.add_argument("--host", help="HTTP address (default: $STS_HOST or 0.0.0.0)")
+    serve.add_argument("--host", help="HTTP address (default: $STS_HOST or 127.0.0.1)")
     serve.set_defaults(func=_serve)
     summary = sub.add_parser("summary", help="the weekly summary, printed or --post'ed")
     summary.add_argument("--post", action="store_true", help="post it (once per week)")

@@ -15,7 +15,7 @@ from sts_queries.answer import metric_of, understand
 from sts_queries.errors import StsError
 
 from .access import Asker, NotAllowed, Policy
-from .audit import AuditLog, AuditRecord
+from .audit import AuditLog, AuditRecord, withheld
 from .service import Outcome, Service, unexpected
 from .settings import Settings
 
@@ -84,10 +84,14 @@ class Gateway:
             shared=handled.shared,
             ms=round(1000 * (time.perf_counter() - started)),
         )
+        return self._recorded(record, handled)
+
+    def _recorded(self, record: AuditRecord, handled: Handled) -> Handled:
+        """`handled`, once its record is written; fail closed when it cannot be."""
         try:
             self.audit.write(record)
-        except OSError as exc:  # fail closed: no answer goes out that the audit log lacks
-            return Handled(outcome=unexpected(exc, "writing the audit log"))
+        except OSError as exc:  # no answer goes out that the audit log lacks
+            return Handled(outcome=Outcome.from_error(withheld(exc)))
         return handled
 
     def _reload(self, asker: Asker, surface: str, started: float) -> Handled:
@@ -115,11 +119,7 @@ class Gateway:
             shared=False,
             ms=round(1000 * (time.perf_counter() - started)),
         )
-        try:
-            self.audit.write(record)
-        except OSError as exc:
-            return Handled(outcome=unexpected(exc, "writing the audit log"))
-        return Handled(outcome=outcome, refused=refused)
+        return self._recorded(record, Handled(outcome=outcome, refused=refused))
 
 
 def open_gateway(

@@ -2,7 +2,9 @@
 
 APScheduler fires the cron trigger while the bot runs; on start we also catch up a run that was
 missed while the bot was down, if it is still within the grace window. Both go through
-`post_weekly`, whose ledger makes a second attempt for the same week a no-op.
+`post_weekly`, whose ledger makes a second attempt for the same week a no-op; a run whose
+outcome is unsettled (unknown, or a claim held elsewhere) is tried again every few minutes
+while the week is still within its grace window.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .weekly import PostResult, Schedule, due_as_of
 __all__ = ["catch_up", "start_scheduler"]
 
 log = logging.getLogger("sts.scheduler")
+RETRY_AFTER = dt.timedelta(minutes=5)
 
 
 def catch_up(
@@ -42,7 +45,21 @@ def start_scheduler(
             result = catch_up(schedule, post)
             log.info("weekly run: %s", result)
         except Exception:  # a failed post must not kill the scheduler thread
-            log.exception("weekly post failed; the next run or a restart will retry")
+            log.exception("weekly post failed; retrying within the grace window")
+            result = None
+            unsettled = True
+        else:
+            # An unknown outcome is resolved (from the channel's history) by the next attempt;
+            # a claim held elsewhere is settled by its owner or goes stale and is taken over.
+            unsettled = result is not None and result.status in ("unknown", "claimed-elsewhere")
+        if unsettled:  # catch_up posts nothing once the grace window is over
+            scheduler.add_job(
+                run,
+                "date",
+                run_date=dt.datetime.now(dt.UTC) + RETRY_AFTER,
+                id="weekly-summary-retry",
+                replace_existing=True,
+            )
 
     scheduler = BackgroundScheduler(timezone=schedule.timezone)
     scheduler.add_job(

@@ -18,18 +18,20 @@ from concurrent.futures import ThreadPoolExecutor
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
 from sts_queries.errors import CohortDataError
 
 from .app import build_app
 from .gateway import open_gateway
+from .http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
+from .logs import configure_logging
 from .settings import (
     HTTP_REQUIRED,
     SOCKET_REQUIRED,
     Settings,
     SettingsError,
+    env_file_warning,
     load_settings,
     read_env,
 )
@@ -37,21 +39,12 @@ from .settings import (
 __all__ = ["run", "serve", "wsgi_app"]
 
 log = logging.getLogger("sts.server")
-EVENTS_PATH = "/slack/events"
+SOCKET_PING_INTERVAL = 2.0  # seconds
 
 
 def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """Bolt's WSGI adapter on /slack/events, plus /healthz for readiness probes."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            # The server listens only once the cohort is loaded and the token checked.
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
-        return slack(environ, start_response)
-
-    return application
+    """/slack/events (bounded and checked before Bolt sees it), plus /healthz for probes."""
+    return slack_wsgi(app)
 
 
 def _stop_on(signals: Iterable[int]) -> None:
@@ -71,7 +64,14 @@ def _fail(problems: list[str]) -> int:
 
 def _serve_http(app: App, settings: Settings, host: str, port: int) -> None:
     server = waitress.create_server(
-        wsgi_app(app), host=host, port=port, threads=settings.http_threads, ident="sts"
+        wsgi_app(app),
+        host=host,
+        port=port,
+        threads=settings.http_threads,
+        ident="sts",
+        # waitress answers 413 itself while reading, so a huge body never reaches memory
+        # (it refuses a body of max_request_body_size bytes or more, hence the + 1).
+        max_request_body_size=MAX_BODY + 1,
     )
     # The real port (for --port 0) on stdout, for whoever started us: a test, a bench, a person.
     print(
@@ -83,7 +83,9 @@ def _serve_http(app: App, settings: Settings, host: str, port: int) -> None:
 
 
 def _serve_socket(app: App, settings: Settings) -> None:
-    handler = SocketModeHandler(app, settings.app_token)
+    # A ping every 2 s: a connection that broke without a close frame (a proxy, a network blip)
+    # is noticed after four unanswered pings, 8 s, instead of slack_sdk's default 40 s deaf.
+    handler = SocketModeHandler(app, settings.app_token, ping_interval=SOCKET_PING_INTERVAL)
     try:
         handler.connect()
     except SlackApiError as exc:
@@ -105,17 +107,21 @@ def _serve_socket(app: App, settings: Settings) -> None:
 
 def serve(*, http: bool = False, host: str | None = None, port: int | None = None) -> int:
     """Serve Slack until stopped; 2 when a setting or the cohort stops start-up."""
+    if warning := env_file_warning():
+        print(f"sts: {warning}", file=sys.stderr)
     try:
         settings = load_settings(require=HTTP_REQUIRED if http else SOCKET_REQUIRED)
     except SettingsError as exc:
         return _fail(exc.problems)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     try:
         gateway = open_gateway(settings)
     except CohortDataError as exc:
         return _fail([f"STS_DATA: the cohort does not load: {exc.message} {exc.hint}".strip()])
+    except SettingsError as exc:  # the audit log cannot be written
+        return _fail(exc.problems)
+    except OSError as exc:  # a cohort file that cannot be read at all (a folder, no permission)
+        return _fail([f"STS_DATA: the cohort cannot be read: {exc}."])
     # Lazy listeners (the answers) run here; acks never wait for this pool.
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
     _stop_on((signal.SIGTERM, signal.SIGINT))
@@ -150,7 +156,8 @@ def _start_weekly(settings: Settings, app: App):
     from .scheduler import start_scheduler
     from .weekly import poster, schedule_of
 
-    return start_scheduler(schedule_of(settings), poster(settings, app.client))
+    # Its own client, not app.client: the weekly post is never retried on a dropped connection.
+    return start_scheduler(schedule_of(settings), poster(settings))
 
 
 def run() -> int:

@@ -22,8 +22,10 @@ __all__ = [
     "SOCKET_REQUIRED",
     "Settings",
     "SettingsError",
+    "env_file_warning",
     "load_settings",
     "read_env",
+    "redact_url",
 ]
 
 SOCKET_REQUIRED = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
@@ -69,7 +71,7 @@ class Settings:
     patient_channels: frozenset[str] = frozenset()
     patient_dms: bool = False
     audit_log: Path | None = None
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # this machine only, unless told (the container sets 0.0.0.0)
     port: int = 3000
     http_threads: int = 8
     workers: int = 8
@@ -100,6 +102,26 @@ def read_env(environ: Mapping[str, str] | None = None, env_file: Path | None = N
     values.update(os.environ if environ is None else environ)
     # An empty value means "not set": `.env.example` copies start out with empty lines.
     return {k: v.strip() for k, v in values.items() if v.strip()}
+
+
+def redact_url(url: str) -> str:
+    """`url` with any password in it replaced by ***, for messages and logs."""
+    return re.sub(r"(?<=://)([^/@\s:]*):[^/@\s]*@", r"\1:***@", url)
+
+
+def env_file_warning(env_file: Path | None = None) -> str | None:
+    """A warning when `.env` (it holds the Slack tokens) can be read by other users."""
+    env_file = env_file if env_file is not None else Path.cwd() / ".env"
+    try:
+        mode = env_file.stat().st_mode
+    except OSError:
+        return None  # no .env: nothing to protect
+    if mode & 0o044 == 0:
+        return None
+    return (
+        f"warning: {env_file} is readable by other users (mode {mode & 0o777:o}) and holds the "
+        f"Slack tokens; make it yours alone: chmod 600 {env_file}"
+    )
 
 
 class _Reader:
@@ -144,7 +166,7 @@ class _Reader:
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             self.fail(
                 name,
-                f"`{value}` is not an http(s) URL.",
+                f"`{redact_url(value)}` is not an http(s) URL.",
                 f"Leave it unset for Slack ({default}), or give a full URL.",
             )
             return default
@@ -248,7 +270,7 @@ def load_settings(
         patient_channels=read.ids("STS_PATIENT_CHANNELS", "channel"),
         patient_dms=read.flag("STS_PATIENT_DMS", False),
         audit_log=read.path("STS_AUDIT_LOG"),
-        host=env.get("STS_HOST", "0.0.0.0"),
+        host=env.get("STS_HOST", "127.0.0.1"),
         port=read.integer("STS_PORT", 3000, 0, 65535),
         http_threads=read.integer("STS_HTTP_THREADS", 8, 1, 256),
         workers=read.integer("STS_WORKERS", 8, 1, 256),

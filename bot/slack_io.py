@@ -42,9 +42,12 @@ log = logging.getLogger("sts.slack")
 _READY_WAITS = (0.0, 0.1, 0.2, 0.4, 0.8, 1.6)
 
 
-def retry_handlers() -> list:
+def retry_handlers(*, connections: bool = True) -> list:
     """slack_sdk's own retries: HTTP 429 (honouring Retry-After) and dropped connections."""
-    return [RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler()]
+    handlers: list = [RateLimitErrorRetryHandler(max_retry_count=2)]
+    if connections:
+        handlers.append(ConnectionErrorRetryHandler())
+    return handlers
 
 
 @dataclass(frozen=True, kw_only=True)

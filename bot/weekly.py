@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from http.client import HTTPException
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -18,10 +22,18 @@ from slack_sdk.errors import SlackApiError
 from sts_queries.cohort import Cohort
 from sts_queries.summary import period_of
 
-from .ledger import Ledger
+from .ledger import Held, Ledger
 from .service import Service
 
-__all__ = ["METADATA_EVENT", "PostResult", "Schedule", "due_as_of", "post_weekly"]
+__all__ = [
+    "METADATA_EVENT",
+    "PostResult",
+    "Schedule",
+    "due_as_of",
+    "post_settled",
+    "post_weekly",
+    "poster",
+]
 
 log = logging.getLogger("sts.weekly")
 
@@ -66,11 +78,41 @@ def due_as_of(schedule: Schedule, now: dt.datetime) -> dt.date | None:
 
 @dataclass(frozen=True, kw_only=True)
 class PostResult:
-    status: str  # posted | already-sent | claimed-elsewhere | recovered | not-posted
+    # posted | recovered | already-sent: the week is out (exit 0).
+    # not-posted: nothing went out (a week the cohort cannot say, or Slack refused the post).
+    # unknown: it may have gone out; the next run reads the channel's history before posting.
+    # claimed-elsewhere: another process holds a live claim (until `retry_at`).
+    status: str
     period: str
     channel: str
     ts: str | None = None
-    detail: str = ""  # why not, for not-posted
+    detail: str = ""  # why not, for not-posted and unknown
+    retry_at: dt.datetime | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.status in ("posted", "recovered", "already-sent")
+
+
+# Everything a Web API call can end in besides an answer: Slack's refusal (SlackApiError), and
+# the connection failing on the way there or back (OSError: refused, reset, timed out).
+_FAILURES = (SlackApiError, OSError, HTTPException)
+
+
+def _not_posted(exc: BaseException) -> bool:
+    """True when the failure proves chat.postMessage posted nothing; False when it may have."""
+    if isinstance(exc, SlackApiError):
+        # Slack answered with a refusal (ok: false, 4xx, 429): nothing was posted. A 5xx may
+        # come after the message was stored.
+        return exc.response.status_code < 500
+    reason = getattr(exc, "reason", None)  # urllib wraps the socket error in URLError
+    return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return f"HTTP {exc.response.status_code}, {exc.response.get('error', 'no error code')}"
+    return f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc}"
 
 
 def _already_posted(client: WebClient, channel: str, period: str) -> str | None:
@@ -85,50 +127,103 @@ def _already_posted(client: WebClient, channel: str, period: str) -> str | None:
     return None
 
 
+def summary_outcome(as_of: dt.date, cohort: Cohort):
+    """The weekly summary of the week holding `as_of`: what the post says."""
+    return Service().respond(f"summary as_of={as_of.isoformat()}", cohort)
+
+
 def post_weekly(
-    *, client: WebClient, channel: str, cohort: Cohort, ledger: Ledger, as_of: dt.date
+    *,
+    client: WebClient,
+    channel: str,
+    cohort: Cohort,
+    ledger: Ledger,
+    as_of: dt.date,
+    now: dt.datetime | None = None,
 ) -> PostResult:
-    """Post the summary for the week holding `as_of` to `channel`, unless it went out already."""
+    """Post the summary for the week holding `as_of` to `channel`, unless it went out already.
+
+    Never raises for Slack or the network: an outcome it cannot be sure of is `unknown`, and
+    the ledger keeps the claim until a later run has read the channel's history.
+    """
     from .blocks import to_blocks  # the same Block Kit renderer as every reply
 
     period = period_of(as_of).key
-    claim = ledger.claim(period, channel)
-    if claim is None:
-        state = ledger.status(period, channel)
-        status = "already-sent" if state and state[0] == "sent" else "claimed-elsewhere"
+    result = partial(PostResult, period=period, channel=channel)
+    claim = ledger.claim(period, channel, now=now)
+    if isinstance(claim, Held):
+        status = "already-sent" if claim.status == "sent" else "claimed-elsewhere"
         log.info("weekly %s to %s: %s", period, channel, status)
-        return PostResult(status=status, period=period, channel=channel)
+        return result(status=status, ts=claim.ts, retry_at=claim.stale_at)
+    if claim.verify:  # a post may be out already: look before posting again
+        try:
+            ts = _already_posted(client, channel, period)
+        except _FAILURES as exc:
+            ledger.mark_unknown(claim)
+            detail = f"could not read the channel to see whether it went out ({_describe(exc)})"
+            log.warning("weekly %s: %s", period, detail)
+            return result(status="unknown", detail=detail)
+        if ts:
+            ledger.mark_sent(claim, ts, now=now)
+            log.info("weekly %s was out already (ts=%s); recorded as sent", period, ts)
+            return result(status="recovered", ts=ts)
+    outcome = summary_outcome(as_of, cohort)
+    if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
+        ledger.release(claim)
+        error = outcome.json["error"]
+        detail = f"{error['message']} {error['hint']}".strip()
+        log.warning("weekly %s not posted: %s", period, detail)
+        return result(status="not-posted", detail=detail)
+    message = to_blocks(outcome.reply)
+    if not ledger.start_posting(claim, now=now):  # taken over while we prepared: theirs now
+        return result(status="claimed-elsewhere")
     try:
-        if claim.taken_over and (ts := _already_posted(client, channel, period)):
-            ledger.mark_sent(claim, ts)
-            return PostResult(status="recovered", period=period, channel=channel, ts=ts)
-        outcome = Service().respond(f"summary as_of={as_of.isoformat()}", cohort)
-        if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
-            ledger.release(claim)
-            error = outcome.json["error"]
-            detail = f"{error['message']} {error['hint']}".strip()
-            log.warning("weekly %s not posted: %s", period, detail)
-            return PostResult(status="not-posted", period=period, channel=channel, detail=detail)
-        message = to_blocks(outcome.reply)
+        # The client must not retry this call on a dropped connection (weekly_client): the
+        # first attempt may have posted, and only the history can tell.
         response = client.chat_postMessage(
             channel=channel,
             text=message.text,
             blocks=list(message.blocks),
             metadata={"event_type": METADATA_EVENT, "event_payload": {"period": period}},
         )
-        ts = response["ts"]
-        ledger.mark_sent(claim, ts)
-    except SlackApiError:
-        ledger.release(claim)
-        raise
+    except _FAILURES as exc:
+        if _not_posted(exc):
+            ledger.release(claim)
+            detail = f"Slack refused the post ({_describe(exc)})"
+            log.warning("weekly %s not posted: %s", period, detail)
+            return result(status="not-posted", detail=detail)
+        ledger.mark_unknown(claim)
+        detail = f"the post may or may not have gone out ({_describe(exc)})"
+        log.warning("weekly %s: %s; the next run reads the channel first", period, detail)
+        return result(status="unknown", detail=detail)
+    ts = response["ts"]
+    ledger.mark_sent(claim, ts, now=now)
     if outcome.plots:
         uploads = [{"file": p.png, "filename": p.filename, "title": p.title} for p in outcome.plots]
         try:
             client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=ts)
-        except SlackApiError as exc:  # the post is out; a missing plot must not repost it
-            log.warning("weekly %s: plot upload failed: %s", period, exc.response.get("error"))
+        except _FAILURES as exc:  # the post is out; a missing plot must not repost it
+            log.warning("weekly %s: plot upload failed: %s", period, _describe(exc))
     log.info("weekly %s posted to %s ts=%s", period, channel, ts)
-    return PostResult(status="posted", period=period, channel=channel, ts=ts)
+    return result(status="posted", ts=ts)
+
+
+def post_settled(
+    attempt: Callable[[], PostResult],
+    *,
+    patience: dt.timedelta,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    sleep: Callable[[float], None] = time.sleep,
+) -> PostResult:
+    """`attempt()`, and again while another process holds the claim: until it is sent, or
+    goes stale (its owner died) and this process takes it over, or `patience` runs out."""
+    deadline = clock() + patience
+    result = attempt()
+    while result.status == "claimed-elsewhere" and clock() < deadline:
+        until = min(result.retry_at or deadline, deadline) - clock()
+        sleep(min(5.0, max(0.5, until.total_seconds())))
+        result = attempt()
+    return result
 
 
 def post_summary_now(
@@ -166,27 +261,26 @@ def post_summary_now(
         )
         print(outcome.text)
         return 2 if outcome.is_error else 0
-    from .app import web_client
-
     ledger = Ledger(settings.state_dir / "weekly.sqlite3")
     day = as_of or dt.date.today() - dt.timedelta(days=1)
-    try:
-        result = post_weekly(
-            client=web_client(settings),
+    client = weekly_client(settings)
+    result = post_settled(
+        lambda: post_weekly(
+            client=client,
             channel=settings.summary_channel,
             cohort=cohort,
             ledger=ledger,
             as_of=day,
-        )
-    except SlackApiError as exc:
-        print(f"sts: Slack refused the post: {exc.response.get('error')}", file=sys.stderr)
-        return 1
+        ),
+        patience=ledger.stale_after + _PATIENCE_MARGIN,
+    )
     print(
         f"{result.period} → {result.channel}: {result.status}"
         + (f" (ts {result.ts})" if result.ts else "")
         + (f": {result.detail}" if result.detail else "")
     )
-    return 1 if result.status == "not-posted" else 0
+    # Non-zero for anything unsettled, so that a scheduler (a CronJob's backoff) runs it again.
+    return 0 if result.settled else 1
 
 
 def schedule_of(settings) -> Schedule:
@@ -199,18 +293,33 @@ def schedule_of(settings) -> Schedule:
     )
 
 
-def poster(settings, client: WebClient):
+def weekly_client(settings) -> WebClient:
+    """A client that retries 429s (nothing was posted) but never a dropped connection."""
+    from .app import web_client
+
+    return web_client(settings, retry_connections=False)
+
+
+# How long past a live claim's staleness a run waits before giving up on it.
+_PATIENCE_MARGIN = dt.timedelta(minutes=1)
+
+
+def poster(settings, client: WebClient | None = None):
     """The function the scheduler calls: post the week of `as_of` to the configured channel."""
     ledger = Ledger(settings.state_dir / "weekly.sqlite3")
     service = Service.from_settings(settings, plot_processes=0)
+    client = client or weekly_client(settings)
 
     def post(as_of: dt.date) -> PostResult:
-        return post_weekly(
-            client=client,
-            channel=settings.summary_channel,
-            cohort=service.cohort(),
-            ledger=ledger,
-            as_of=as_of,
+        return post_settled(
+            lambda: post_weekly(
+                client=client,
+                channel=settings.summary_channel,
+                cohort=service.cohort(),
+                ledger=ledger,
+                as_of=as_of,
+            ),
+            patience=ledger.stale_after + _PATIENCE_MARGIN,
         )
 
     return post

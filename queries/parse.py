@@ -6,12 +6,12 @@ The parser only splits and classifies; whether a field or value exists is the sp
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from .errors import UsageError
+from .lexer import LexError, glue_operators, split
 
-__all__ = ["USAGE", "Command", "Condition", "parse"]
+__all__ = ["MAX_COMMAND", "USAGE", "Command", "Condition", "parse"]
 
 USAGE = "/sts <metric> [field=value …] [by=field] [options]   e.g. /sts orr histology=LPS"
 
@@ -22,6 +22,10 @@ _CONDITION = re.compile(
     r"^(?P<field>[^\s=!<>≠≥≤:]+)\s*(?P<op>!=|≠|>=|≥|<=|≤|==|=|>|<|:)(?P<value>.*)$"
 )
 _OPTION_WORDS = {"share"}
+# The longest command read. The longest useful one (every field filtered, by=, options) is a
+# few hundred characters; anything far past that is a paste or an attack, and is refused
+# before any work is done on it.
+MAX_COMMAND = 3000
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -44,12 +48,17 @@ class Command:
 
 
 def _tokens(text: str) -> list[str]:
-    text = text.translate(_QUOTES).strip()
+    if len(text) > MAX_COMMAND:
+        raise UsageError(
+            f"That command is {len(text):,} characters long; I read commands of up to "
+            f"{MAX_COMMAND:,}.",
+            hint=f"Ask one question at a time. Usage: {USAGE}",
+        )
     # People put spaces around operators ("age >= 60"); glue them back to one token.
-    text = re.sub(r"\s*(!=|≠|>=|≥|<=|≤|==|=|>|<)\s*", r"\1", text)
+    text = glue_operators(text.translate(_QUOTES).strip())
     try:
-        return shlex.split(text)
-    except ValueError as exc:
+        return split(text)
+    except LexError as exc:
         raise UsageError(f"Could not read the command: {exc}.", hint=f"Usage: {USAGE}") from None
 
 
@@ -65,7 +74,9 @@ def parse(text: str) -> Command:
             hint=f"Usage: {USAGE}",
         )
     args: list[str] = []
-    conditions: list[Condition] = []
+    # (condition, its value words, its text words): an unquoted value with spaces
+    # (`histology=synovial sarcoma`) grows word by word and is joined once at the end.
+    conditions: list[tuple[Condition, list[str], list[str]]] = []
     flags: list[str] = []
     for token in rest:
         match = _CONDITION.match(token)
@@ -76,24 +87,19 @@ def parse(text: str) -> Command:
                     f"`{token}` has no value after `{match['op']}`.",
                     hint=f"Write it as {match['field']}{match['op']}<value>, e.g. histology=LPS.",
                 )
-            conditions.append(
-                Condition(field=match["field"], op=_OPERATORS[match["op"]], value=value, text=token)
+            condition = Condition(
+                field=match["field"], op=_OPERATORS[match["op"]], value=value, text=token
             )
+            conditions.append((condition, [value], [token]))
         elif token.lower() in _OPTION_WORDS:
             flags.append(token.lower())
-        elif conditions and conditions[-1].op in ("=", "!="):
-            # An unquoted value with spaces: `histology=synovial sarcoma`.
-            last = conditions.pop()
-            conditions.append(
-                Condition(
-                    field=last.field,
-                    op=last.op,
-                    value=f"{last.value} {token}",
-                    text=f"{last.text} {token}",
-                )
-            )
+        elif conditions and conditions[-1][0].op in ("=", "!="):
+            conditions[-1][1].append(token)
+            conditions[-1][2].append(token)
         else:
             args.append(token)
-    return Command(
-        metric=metric, args=tuple(args), conditions=tuple(conditions), flags=tuple(flags)
+    joined = tuple(
+        Condition(field=c.field, op=c.op, value=" ".join(value), text=" ".join(text))
+        for c, value, text in conditions
     )
+    return Command(metric=metric, args=tuple(args), conditions=joined, flags=tuple(flags))

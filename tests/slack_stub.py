@@ -24,6 +24,7 @@ __all__ = [
     "BOT_USER",
     "SECRET",
     "Call",
+    "Failure",
     "SlackStub",
     "action_body",
     "sign",
@@ -33,6 +34,20 @@ __all__ = [
 SECRET = "0123456789abcdef0123456789abcdef"
 BOT_USER = "U0BOT0001"
 TEAM = "T0TEAM001"
+# Slack gives every command and button click its own trigger_id; the bot keys repeats on it.
+_TRIGGERS = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    return f"{next(_TRIGGERS)}.1700000000.stub"
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int  # 0: drop the connection without answering
+    error: str
+    after: bool = False  # do what was asked first (Slack stored the message), then fail
+    delay: float = 0.0  # seconds before answering: past a client's timeout, a hang
 
 
 @dataclass(frozen=True)
@@ -71,8 +86,10 @@ class SlackStub:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: list[dict] = []  # what chat.postMessage posted, for conversations.history
+        # Socket Mode: what apps.connections.open hands out (tests/socket_stub.py's new_url).
+        self.socket_urls: Callable[[], str] | None = None
         self._lock = threading.Condition()
-        self._failures: dict[str, list[tuple[int, str]]] = {}
+        self._failures: dict[str, list[Failure]] = {}
         self._ids = itertools.count(1)
         stub = self
 
@@ -88,6 +105,12 @@ class SlackStub:
                     at=time.perf_counter(),
                 )
                 status, headers, body = stub._answer(call)
+                if status == 0:  # the connection drops without an answer
+                    self.close_connection = True
+                    with stub._lock:
+                        stub.calls.append(call)
+                        stub._lock.notify_all()
+                    return
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -120,10 +143,22 @@ class SlackStub:
     def response_url(self, name: str) -> str:
         return f"{self.url}respond/{name}"
 
-    def fail(self, method: str, error: str, *, status: int = 200, times: int = 1) -> None:
-        """The next `times` calls of `method` fail with `error` (status 429: rate limited)."""
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        times: int = 1,
+        after: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """The next `times` calls of `method` fail with `error` (status 429: rate limited;
+        0: the connection drops). `after`: the call takes effect first, then fails; `delay`:
+        the answer comes that many seconds late."""
+        failure = Failure(status=status, error=error, after=after, delay=delay)
         with self._lock:
-            self._failures.setdefault(method, []).extend([(status, error)] * times)
+            self._failures.setdefault(method, []).extend([failure] * times)
 
     def find(self, prefix: str) -> list[Call]:
         """Calls whose method (or path) starts with `prefix`, in order of arrival."""
@@ -163,11 +198,14 @@ class SlackStub:
             queued = self._failures.get(method)
             failure = queued.pop(0) if queued else None
         if failure is not None:
-            status, error = failure
+            if failure.after:
+                self._method(method, call.data)
+            time.sleep(failure.delay)
             headers = {"content-type": "application/json"}
-            if status == 429:
+            if failure.status == 429:
                 headers["retry-after"] = "0"
-            return status, headers, json.dumps({"ok": False, "error": error}).encode()
+            body = json.dumps({"ok": False, "error": failure.error}).encode()
+            return failure.status, headers, body
         result = self._method(method, call.data)
         return 200, {"content-type": "application/json"}, json.dumps(result).encode()
 
@@ -207,6 +245,8 @@ class SlackStub:
             }
         if method == "files.info":
             return {"ok": True, "file": {"id": data.get("file"), "mimetype": "image/png"}}
+        if method == "apps.connections.open" and self.socket_urls is not None:
+            return {"ok": True, "url": self.socket_urls()}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D0DM00001"}}
         return {"ok": False, "error": "unknown_method"}
@@ -232,6 +272,7 @@ def slash_body(
     channel_name: str = "cohort",
     user: str = "U0ASKER01",
     team: str = TEAM,
+    trigger_id: str | None = None,
 ) -> str:
     """A slash command's form body, field for field as Slack posts it."""
     return urlencode(
@@ -248,7 +289,7 @@ def slash_body(
             "api_app_id": "A0APP0001",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id or new_trigger_id(),
         }
     )
 
@@ -261,6 +302,7 @@ def action_body(
     user: str = "U0ASKER01",
     team: str = TEAM,
     action_id: str = "sts_share",
+    trigger_id: str | None = None,
 ) -> str:
     """A block_actions payload for a button on an ephemeral message, as Slack posts it."""
     payload = {
@@ -274,7 +316,7 @@ def action_body(
             "channel_id": channel,
             "is_ephemeral": True,
         },
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id or new_trigger_id(),
         "team": {"id": team, "domain": "stub"},
         "enterprise": None,
         "is_enterprise_install": False,

@@ -135,13 +135,15 @@ def slack():
         yield stub, WebClient(token="xoxb-test", base_url=stub.api_url)
 
 
-def test_a_failed_post_releases_the_claim_so_the_next_run_posts(slack, demo, tmp_path):
+def test_a_refused_post_releases_the_claim_so_the_next_run_posts(slack, demo, tmp_path):
     stub, client = slack
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    stub.fail("chat.postMessage", "internal_error", status=500)
-    with pytest.raises(Exception, match="internal_error"):
-        post_weekly(client=client, channel=CHANNEL, cohort=demo, ledger=ledger,
-                    as_of=dt.date(2019, 10, 14))  # fmt: skip
+    stub.fail("chat.postMessage", "not_in_channel")  # Slack answered: nothing was posted
+    first = post_weekly(
+        client=client, channel=CHANNEL, cohort=demo, ledger=ledger, as_of=dt.date(2019, 10, 14)
+    )
+    assert first.status == "not-posted" and "not_in_channel" in first.detail
+    assert ledger.status("2019-W42", CHANNEL) is None
     result = post_weekly(
         client=client, channel=CHANNEL, cohort=demo, ledger=ledger, as_of=dt.date(2019, 10, 14)
     )
@@ -149,12 +151,30 @@ def test_a_failed_post_releases_the_claim_so_the_next_run_posts(slack, demo, tmp
     assert result.status == "posted" and len(delivered) == 1
 
 
+def test_a_500_keeps_the_claim_and_the_next_run_looks_before_posting(slack, demo, tmp_path):
+    stub, client = slack
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    stub.fail("chat.postMessage", "internal_error", status=500)
+    first = post_weekly(
+        client=client, channel=CHANNEL, cohort=demo, ledger=ledger, as_of=dt.date(2019, 10, 14)
+    )
+    assert first.status == "unknown" and "HTTP 500" in first.detail
+    assert ledger.status("2019-W42", CHANNEL)[0] == "unknown"  # never released
+    result = post_weekly(
+        client=client, channel=CHANNEL, cohort=demo, ledger=ledger, as_of=dt.date(2019, 10, 14)
+    )
+    delivered = [m for m in stub.messages if m["channel"] == CHANNEL]
+    assert result.status == "posted" and len(delivered) == 1
+    assert stub.find("conversations.history")  # it looked first
+
+
 def test_a_stale_claim_is_taken_over_without_posting_twice(slack, demo, tmp_path):
     """The owner died after posting but before marking it sent: the post is found, not redone."""
     stub, client = slack
     ledger = Ledger(tmp_path / "ledger.sqlite3", stale_after=dt.timedelta(minutes=10))
     long_ago = dt.datetime.now(UTC) - dt.timedelta(hours=1)
-    assert ledger.claim("2019-W42", CHANNEL, now=long_ago) is not None
+    claim = ledger.claim("2019-W42", CHANNEL, now=long_ago)
+    assert ledger.start_posting(claim, now=long_ago)
     client.chat_postMessage(
         channel=CHANNEL,
         text="the dead owner's post",

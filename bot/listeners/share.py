@@ -7,6 +7,7 @@ be kept anywhere between the two.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt import Ack, BoltContext
@@ -18,6 +19,19 @@ from .common import asker, report_failure
 
 __all__ = ["ack_share", "share_answer"]
 
+log = logging.getLogger("sts.slack")
+
+
+def _clicked(body: dict) -> tuple[str, str, str, str]:
+    """The command the button carries, and where and by whom it was pressed."""
+    text = str(body["actions"][0].get("value", ""))
+    channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    user = body["user"]["id"]
+    team = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+    if not all(isinstance(v, str) and v for v in (channel, user)):
+        raise TypeError("channel and user must be IDs")
+    return text, channel, user, str(team)
+
 
 def ack_share(ack: Ack) -> None:
     ack()
@@ -27,10 +41,12 @@ def share_answer(gateway: Gateway) -> Callable[..., None]:
     """The lazy listener that posts a shared answer with `gateway`."""
 
     def share_sts_answer(body: dict, client: WebClient, context: BoltContext) -> None:
-        text = str(body["actions"][0].get("value", ""))
-        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
-        user = body["user"]["id"]
-        team = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+        try:
+            text, channel, user, team = _clicked(body)
+        except (KeyError, IndexError, TypeError, AttributeError):
+            # Not a click Slack would send (a signed request was crafted): nothing to answer.
+            log.warning("a share click without its action, user or channel was ignored")
+            return
         place = Place(
             channel=channel,
             user=user,
