@@ -1,5 +1,6 @@
-"""The audit log: one JSON line per command — who, where, when, what was asked, what kind of
-answer — and never the answer itself, so no patient data lands in it.
+"""The audit log: one JSON line per command — who, where, when, the shape of what was asked,
+what was decided — and never the answer, a filter value or a patient id (the gateway records
+the command with its values replaced by keyed hashes, see `redact.py`).
 
 Lines go to the `sts.audit` logger (a deployment's log collector picks them up) and, when
 STS_AUDIT_LOG names a file, to that file too.
@@ -26,8 +27,10 @@ class AuditRecord:
     user: str
     team: str
     channel: str
-    command: str  # the text typed after /sts: the question, not the answer
+    command: str  # the command's shape: metric, field names, values as keyed hashes
     outcome: str  # answer | error | refused
+    fields: tuple[str, ...] = ()  # the fields the command filtered or grouped on
+    suppressed: bool = False  # small cells were shown as <5
     metric: str | None = None
     kind: str | None = None  # the error kind for errors and refusals
     shared: bool = False
