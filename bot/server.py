@@ -25,6 +25,7 @@ from sts_queries.errors import CohortDataError
 
 from .app import build_app
 from .gateway import open_gateway
+from .log_filters import install_log_filters
 from .settings import (
     HTTP_REQUIRED,
     SOCKET_REQUIRED,
@@ -112,10 +113,13 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_log_filters()  # no bodies, response_urls, tokens or typed commands in any line
     try:
         gateway = open_gateway(settings)
     except CohortDataError as exc:
         return _fail([f"STS_DATA: the cohort does not load: {exc.message} {exc.hint}".strip()])
+    except SettingsError as exc:  # a patient channel that is public, or that the bot cannot see
+        return _fail(exc.problems)
     # Lazy listeners (the answers) run here; acks never wait for this pool.
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
     _stop_on((signal.SIGTERM, signal.SIGINT))
