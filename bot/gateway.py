@@ -11,9 +11,10 @@ is sent. Nothing here knows Slack: whether a channel is private is asked of `pla
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sts_queries.answer import metric_of, understand
 from sts_queries.cohort import Cohort
@@ -28,6 +29,14 @@ from .service import Outcome, Service, unexpected
 from .settings import Settings, SettingsError
 
 __all__ = ["Gateway", "Handled", "open_gateway"]
+
+
+class Places(Protocol):
+    """Asks the chat platform whether a conversation is private (bot/places.py for Slack)."""
+
+    def is_private(self, channel: str) -> bool: ...
+
+    def problems(self, channels: Iterable[str]) -> list[str]: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,14 +55,21 @@ class Gateway:
     audit: AuditLog
     out_dir: Path | None = None  # where the console writes plots; Slack uploads them instead
     # Whether a channel is private (Slack's conversations.info); None where there is no Slack.
-    places: Callable[[str], bool] | None = None
+    places: Places | None = None
     redactor: Redactor = field(default_factory=Redactor)
 
     def _private_place(self, asker: Asker) -> bool:
         """A place where patient-level answers may go: configured, and private if a channel."""
         if not self.policy.allows_patient_level(asker):
             return False
-        return asker.is_dm or self.places is None or self.places(asker.channel)
+        return asker.is_dm or self.places is None or self.places.is_private(asker.channel)
+
+    def check_patient_channels(self) -> None:
+        """At start-up: a SettingsError naming each patient channel that is not private."""
+        if self.places is not None:
+            problems = self.places.problems(self.policy.patient_channels)
+            if problems:
+                raise SettingsError(problems)
 
     def handle(
         self,
@@ -159,26 +175,21 @@ def open_gateway(
 ) -> Gateway:
     """The gateway a process serves: its service (cohort loaded now), policy and audit log.
 
-    Serving Slack (a bot token and the deployment's own policy), every channel configured for patient-level answers must be private
-    (asked of Slack); a public one stops start-up with a SettingsError that names it.
+    Serving Slack (a bot token and the deployment's own policy), it asks Slack whether a
+    channel is private; `check_patient_channels` then checks every configured one at start-up.
     """
     serving_slack = policy is None and settings.bot_token is not None  # not the console
     service = service if service is not None else Service.from_settings(settings, plot_processes=0)
     service.cohort()  # a folder that does not load stops start-up
-    policy = policy if policy is not None else Policy.from_settings(settings)
     places = None
     if serving_slack:
         from .app import web_client  # the Slack edge, only when serving Slack
         from .places import ChannelPrivacy
 
-        privacy = ChannelPrivacy(web_client(settings))
-        problems = privacy.problems(policy.patient_channels)
-        if problems:
-            raise SettingsError(problems)
-        places = privacy.is_private
+        places = ChannelPrivacy(web_client(settings))
     return Gateway(
         service=service,
-        policy=policy,
+        policy=policy if policy is not None else Policy.from_settings(settings),
         audit=AuditLog(settings.audit_log),
         out_dir=None,
         places=places,

@@ -118,14 +118,13 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         gateway = open_gateway(settings)
     except CohortDataError as exc:
         return _fail([f"STS_DATA: the cohort does not load: {exc.message} {exc.hint}".strip()])
-    except SettingsError as exc:  # a patient channel that is public, or that the bot cannot see
-        return _fail(exc.problems)
     # Lazy listeners (the answers) run here; acks never wait for this pool.
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
     _stop_on((signal.SIGTERM, signal.SIGINT))
     scheduler = None
     try:
         app = build_app(settings, gateway, socket_mode=not http, executor=executor)
+        gateway.check_patient_channels()  # each must be private: asked of Slack
         gateway.service.use_plot_processes(settings.plot_processes)
         scheduler = _start_weekly(settings, app)
         if http:
