@@ -19,14 +19,14 @@ from typing import Protocol
 from sts_queries.answer import metric_of, understand
 from sts_queries.cohort import Cohort
 from sts_queries.errors import StsError
-from sts_queries.privacy import identifier_fields, mask_text, public_json, reveals_patients, shield
+from sts_queries.privacy import identifier_fields, mask_text, reveals_patients
 
 from .access import Asker, NotAllowed, Policy
 from .audit import AuditLog, AuditRecord
 from .redact import Redactor
-from .render import compose
 from .service import Outcome, Service, unexpected
 from .settings import Settings, SettingsError
+from .shielding import shielded_outcome
 
 __all__ = ["Gateway", "Handled", "open_gateway"]
 
@@ -139,22 +139,15 @@ class Gateway:
         outcome = self.service.answer(spec, cohort, out_dir=self.out_dir, with_plots=with_plots)
         if private or outcome.is_error or outcome.answer is None:
             return outcome, False, False
-        shielded = shield(outcome.answer, self.policy.min_cell, dms=self.policy.patient_dms)
-        if shielded is None:  # a body no small-cell rule covers yet: not shown publicly
+        shown = shielded_outcome(outcome, self.policy.min_cell, dms=self.policy.patient_dms)
+        if shown is None:  # a body no small-cell rule covers yet: not shown publicly
             refusal = NotAllowed(
                 f"Sorry, `{metric.name}` answers are not yet checked for small cells, so they "
                 "are given only where patient-level answers are.",
                 hint=self.policy.where_hint(),
             )
             return Outcome.from_error(refusal), True, False
-        answer = shielded.answer
-        outcome = Outcome(
-            reply=compose(answer),
-            json=public_json(answer),
-            plots=() if shielded.suppressed else outcome.plots,
-            answer=answer,
-        )
-        return outcome, False, shielded.suppressed
+        return shown[0], False, shown[1]
 
     def _reveals(self, spec, metric, cohort: Cohort) -> str | None:
         return reveals_patients(spec, metric, cohort, self.policy.min_cell)

@@ -20,6 +20,7 @@ from sts_queries.summary import period_of
 
 from .ledger import Ledger
 from .service import Service
+from .shielding import shielded_outcome
 
 __all__ = ["METADATA_EVENT", "PostResult", "Schedule", "due_as_of", "post_weekly"]
 
@@ -86,9 +87,19 @@ def _already_posted(client: WebClient, channel: str, period: str) -> str | None:
 
 
 def post_weekly(
-    *, client: WebClient, channel: str, cohort: Cohort, ledger: Ledger, as_of: dt.date
+    *,
+    client: WebClient,
+    channel: str,
+    cohort: Cohort,
+    ledger: Ledger,
+    as_of: dt.date,
+    min_cell: int | None = 5,
 ) -> PostResult:
-    """Post the summary for the week holding `as_of` to `channel`, unless it went out already."""
+    """Post the summary for the week holding `as_of` to `channel`, unless it went out already.
+
+    `min_cell`: small cells shown as <5 and no case named (a channel that is not a patient
+    channel); None posts the full summary, case ids and all.
+    """
     from .blocks import to_blocks  # the same Block Kit renderer as every reply
 
     period = period_of(as_of).key
@@ -103,6 +114,8 @@ def post_weekly(
             ledger.mark_sent(claim, ts)
             return PostResult(status="recovered", period=period, channel=channel, ts=ts)
         outcome = Service().respond(f"summary as_of={as_of.isoformat()}", cohort)
+        if min_cell is not None:
+            outcome = shielded_outcome(outcome, min_cell)[0]
         if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
             ledger.release(claim)
             error = outcome.json["error"]
@@ -177,6 +190,7 @@ def post_summary_now(
             cohort=cohort,
             ledger=ledger,
             as_of=day,
+            min_cell=summary_min_cell(settings),
         )
     except SlackApiError as exc:
         print(f"sts: Slack refused the post: {exc.response.get('error')}", file=sys.stderr)
@@ -187,6 +201,11 @@ def post_summary_now(
         + (f": {result.detail}" if result.detail else "")
     )
     return 1 if result.status == "not-posted" else 0
+
+
+def summary_min_cell(settings) -> int | None:
+    """None (the full post, case ids and all) only for a channel set up for patient answers."""
+    return None if settings.summary_channel in settings.patient_channels else settings.min_cell
 
 
 def schedule_of(settings) -> Schedule:
@@ -211,6 +230,7 @@ def poster(settings, client: WebClient):
             cohort=service.cohort(),
             ledger=ledger,
             as_of=as_of,
+            min_cell=summary_min_cell(settings),
         )
 
     return post
