@@ -204,7 +204,14 @@ def _survival(d: Mapping, n: int, k: int) -> tuple[dict, bool]:
 
 
 def _tox_row(row: Mapping, n: int, k: int) -> tuple[dict, bool]:
-    row = dict(row)
+    row, hid = _tox_cells(dict(row), n, k)
+    for key in [key for key in row if key.endswith("_pct")]:  # a share gives its count back
+        if is_hidden(row.get(key.removesuffix("_pct"))):
+            row[key] = Hidden(k)
+    return row, hid
+
+
+def _tox_cells(row: dict, n: int, k: int) -> tuple[dict, bool]:
     grades = dict(row["grades"])
     any_ = row["any"]
     if _small(any_, k) or _small(n - any_, k):
@@ -413,16 +420,21 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
         return None
     body, groups, hid = ruled
     suppressed = hid or bool(hidden_groups)
-    test = answer.test
+    test, method = answer.test, answer.method
     notes = [mask_text(note, k) for note in answer.notes]
     if hidden_groups:  # notes that name a hidden group (its size, its events) go
         labels = [re.escape(str(label)) for label in hidden_groups]
         named = re.compile(rf"\b({'|'.join(labels)})\b")
         notes = [note for note in notes if not named.search(note)]
-    if hidden_groups and test is not None:
+    cells_hidden = bool(hidden_groups) or any(_holds_hidden(g) for g in groups)
+    if test is not None and cells_hidden:
+        # A test over a table with a hidden cell (Fisher's p and the margins) can give it back.
         test = None
+        notes = [note for note in notes if "test" not in note]  # what it said of the test
+        if method:
+            method = "; ".join(p for p in method.split("; ") if " test" not in p)
         notes.append("No test: it would rest on groups too small to show here.")
-    if hidden_groups:  # hazard ratios lean on every group, the reference too
+    if cells_hidden:  # hazard ratios lean on every group, the reference too
         groups = [
             {
                 key: Hidden(k) if key.startswith("hr") and v is not None else v
@@ -437,10 +449,19 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
         body=body,
         groups=tuple(groups),
         test=test,
+        method=method,
         notes=tuple(notes),
         chart=None if suppressed else answer.chart,
     )
     return Shielded(answer=shielded, suppressed=suppressed)
+
+
+def _holds_hidden(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(_holds_hidden(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_hidden(v) for v in value)
+    return is_hidden(value)
 
 
 _OF = re.compile(r"\b(\d+) of (\d+)\b")
