@@ -53,19 +53,24 @@ def server_env(stub: SlackStub, tmp: Path, **extra: str) -> dict[str, str]:
 
 
 def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
-    """`sts serve --http` on a free port; returns the process and its base URL."""
+    """`sts serve --http` on a free port; returns the process and its base URL.
+
+    Its log (stderr) goes to `server.log` in `cwd`, where tests/test_zz_logs.py reads it.
+    """
+    log = (cwd / "server.log").open("a", encoding="utf-8")
     proc = subprocess.Popen(
         [*STS, "serve", "--http", "--host", "127.0.0.1", "--port", "0"],
         env=env,
         cwd=cwd,  # no stray .env from the repository
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
+    log.close()  # the server holds its own copy
     line = proc.stdout.readline()  # the "serving … on http://127.0.0.1:PORT/slack/events" line
     if "http://" not in line:
         proc.kill()
-        raise AssertionError(f"server did not start: {line}{proc.stderr.read()}")
+        raise AssertionError(f"server did not start: {line}{(cwd / 'server.log').read_text()}")
     return proc, line.split("http://", 1)[1].split("/", 1)[0]
 
 
