@@ -10,6 +10,7 @@ is sent. Nothing here knows Slack: whether a channel is private is asked of `pla
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -180,6 +181,10 @@ def open_gateway(
         from .places import ChannelPrivacy
 
         places = ChannelPrivacy(web_client(settings))
+        if settings.audit_key is None:
+            logging.getLogger("sts.audit").warning(
+                "STS_AUDIT_KEY is not set: the audit log's hashes match only within this run"
+            )
     return Gateway(
         service=service,
         policy=policy if policy is not None else Policy.from_settings(settings),
