@@ -28,7 +28,8 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/cold_ask.py
+	$(PY) bench/km.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

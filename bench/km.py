@@ -18,16 +18,19 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sts_bot.service import clear_cache, respond
+from sts_bot.service import Service
 from sts_queries.cohort import CohortMeta, assemble, demo_path, load_cohort
 from sts_queries.survival import kaplan_meier, logrank
+
+SERVICE = Service()
+respond = SERVICE.respond
 
 
 def timed(fn, repeat: int) -> list[float]:
     """Seconds per call, each computed afresh: the answer cache is emptied before every call."""
     out = []
     for _ in range(repeat):
-        clear_cache()
+        SERVICE.cache.clear()
         start = time.perf_counter()
         fn()
         out.append(time.perf_counter() - start)

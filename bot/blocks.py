@@ -38,6 +38,7 @@ __all__ = [
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
+MAX_TABLE_WIDTH = 60  # characters: wider tables wrap on a tumor-board screen; they go as CSV
 MAX_HEADER = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BUTTON_VALUE = 2000
@@ -142,10 +143,12 @@ def to_blocks(
 
     # Slack rejects a section with no visible text, so blank pieces are dropped.
     body = [c for s in reply.sections for c in _chunks(escape(s), MAX_SECTION) if c.strip()]
-    table_fits = reply.table is None or len(_code(reply.table)) <= MAX_SECTION
+    table = reply.table
+    wide = table is not None and table.width > MAX_TABLE_WIDTH
+    table_fits = table is None or (not wide and len(_code(table.text)) <= MAX_SECTION)
     after: list[Block] = []
-    if reply.table is not None and table_fits:
-        after.append(SectionBlock(text=_code(reply.table)))
+    if table is not None and table_fits:
+        after.append(SectionBlock(text=_code(table.text)))
     after.extend(
         ImageBlock(
             slack_file=SlackFile(id=i.file_id), alt_text=i.title[:2000], title=i.title[:2000]
@@ -160,7 +163,12 @@ def to_blocks(
     context = _context(context_lines)
     if context is not None:
         after.append(context)
-    if share_command and not reply.error and len(share_command) <= MAX_BUTTON_VALUE:
+    if (
+        share_command
+        and reply.shareable
+        and not reply.error
+        and len(share_command) <= MAX_BUTTON_VALUE
+    ):
         after.append(
             ActionsBlock(
                 elements=[
@@ -177,11 +185,18 @@ def to_blocks(
     attachment = None
     room = MAX_BLOCKS - len(top) - len(after)
     overflow = len(body) > room or not table_fits
-    if overflow:
+    name = f"sts-{slug(reply.header, limit=60, empty='answer')}"
+    if overflow and wide and len(body) <= room - 1:
+        # Too wide for a tumor-board screen: the table as a CSV file, as `sts ask --csv` writes.
         attachment = TextFile(
-            filename=f"sts-{slug(reply.header, limit=60, empty='answer')}.txt",
-            title=reply.header[:MAX_HEADER],
-            content=to_text(reply) + "\n",
+            filename=f"{name}.csv", title=reply.header[:MAX_HEADER], content=table.csv()
+        )
+        body.append(
+            f"_The table ({len(table.rows)} rows) is in the attached file `{attachment.filename}`._"
+        )
+    elif overflow:
+        attachment = TextFile(
+            filename=f"{name}.txt", title=reply.header[:MAX_HEADER], content=to_text(reply) + "\n"
         )
         what = "table" if len(body) <= room - 1 else "rest of this answer"
         body = body[: room - 1]

@@ -24,7 +24,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         )
     except StsError as exc:
         outcome = Outcome.from_error(exc)
-    if args.json:
+    if args.csv and not outcome.is_error:
+        if outcome.reply.table is None:
+            print(f"sts: `{args.command}` answers without a table; nothing to write as CSV.")
+            return 2
+        sys.stdout.write(outcome.reply.table.csv())
+    elif args.json:
         print(json.dumps(outcome.json, indent=2, ensure_ascii=False))
     else:
         print(outcome.text)
@@ -90,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="the --json answer contract")
     ask.add_argument("--data", help="cohort folder (default: the demo cohort)")
     ask.add_argument("--out", help="write plots to this folder")
+    ask.add_argument("--csv", action="store_true", help="print the answer's table as CSV")
     ask.set_defaults(func=_ask)
     check = sub.add_parser("check", help="validate a cohort folder")
     check.add_argument("dir")

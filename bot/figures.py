@@ -34,6 +34,16 @@ def slug(text: str, *, limit: int = 80, empty: str = "plot") -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or empty
 
 
+def _stamp(chart: Chart, answer: Answer) -> str:
+    """'Reconstructed demo data · data as of 2021-06-30', or what of it applies."""
+    from .plot_style import provenance_stamp
+
+    # The answer's notes are where an answer says it rests on reconstructed values
+    # (queries.common.provenance_notes); the plot repeats it because it travels alone.
+    reconstructed = any("reconstructed" in note.lower() for note in answer.notes)
+    return provenance_stamp(reconstructed=reconstructed, data_as_of=chart.data_as_of)
+
+
 @singledispatch
 def render_chart(chart: Chart, answer: Answer) -> bytes:
     """PNG bytes of one chart (one drawer per chart type)."""
@@ -49,8 +59,12 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
         chart.curves,
         title=answer.understood,
         unit=chart.unit,
+        # The weekly summary carries the PFS curve under its own metric name.
+        endpoint=chart.endpoint or ("pfs" if answer.metric == "summary" else answer.metric),
         test_label=f"log-rank {fmt_p(chart.test['p'])}" if chart.test else None,
         method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+        marked=chart.marked,
     )
 
 
@@ -58,7 +72,14 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
 def _tox(chart: ToxicityChart, answer: Answer) -> bytes:
     from .plots_tox import tox_plot
 
-    return tox_plot(chart.rows, n=chart.n, title=answer.understood)
+    return tox_plot(
+        chart.rows,
+        n=chart.n,
+        title=answer.understood,
+        groups=chart.groups,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
 
 
 @render_chart.register
@@ -66,14 +87,22 @@ def _swimmer(chart: SwimmerChart, answer: Answer) -> bytes:
     from .plots_swimmer import SwimmerLane, swimmer_plot
 
     lanes = [SwimmerLane(**lane) for lane in chart.lanes]
-    return swimmer_plot(lanes, title=answer.understood, unit=chart.unit)
+    return swimmer_plot(
+        lanes,
+        title=answer.understood,
+        unit=chart.unit,
+        data_as_of=chart.data_as_of,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
 
 
 @render_chart.register
 def _timeline(chart: TimelineChart, answer: Answer) -> bytes:
     from .plots_timeline import patient_timeline_plot
 
-    return patient_timeline_plot(**chart.course)
+    # The timeline says its data cut in its subtitle; the stamp says what the data are.
+    return patient_timeline_plot(**chart.course, stamp=_stamp(chart, answer))
 
 
 def draw(answer: Answer) -> tuple[Plot, ...]:

@@ -1,4 +1,4 @@
-"""What every plot shares: figure size and fonts, colour-blind-safe palettes, time ticks, PNG.
+"""What every plot shares: the figure, its footer and stamp, PNG output (the look: plot_style).
 
 Only matplotlib's object API is used (``Figure`` + ``FigureCanvasAgg``), never ``pyplot``,
 and rcParams are never touched: every size and colour is passed explicitly, so renders in
@@ -8,74 +8,36 @@ concurrent threads do not share state.
 from __future__ import annotations
 
 import io
-import math
 import textwrap
 
-import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+from sts_bot.plot_style import (  # noqa: F401  (re-exported: the drawers import from here)
+    DAYS_PER_UNIT,
+    FONT_FOOTER,
+    FONT_LABEL,
+    FONT_SMALL,
+    FONT_TICK,
+    FONT_TITLE,
+    FOOTER_COLOR,
+    GRADE_COLORS,
+    GRID_COLOR,
+    GROUP_COLORS,
+    NOTE_COLOR,
+    PROGRESSION_COLOR,
+    REFERENCE_COLOR,
+    RESPONSE_COLORS,
+    RESPONSE_NAMES,
+    STAMP_COLOR,
+    SURGERY_COLOR,
+    group_style,
+    time_ticks,
+)
 
 WIDTH_IN = 8.0
 HEIGHT_IN = 5.5
 DPI = 150
-
-FONT_TITLE = 13
-FONT_LABEL = 11
-FONT_TICK = 10
-FONT_SMALL = 9
-NOTE_COLOR = "#555555"
-GRID_COLOR = "#e3e3e3"
-
-# Okabe & Ito (2008), the colour-blind-safe qualitative palette; yellow last (weak on white).
-GROUP_COLORS = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow
-)
-
-# RECIST 1.1 best response, fixed so that a colour means the same thing on every plot.
-RESPONSE_COLORS = {
-    "CR": "#0072B2",
-    "PR": "#56B4E9",
-    "SD": "#E69F00",
-    "PD": "#D55E00",
-    "NE": "#9a9a9a",
-}
-RESPONSE_NAMES = {
-    "CR": "Complete response",
-    "PR": "Partial response",
-    "SD": "Stable disease",
-    "PD": "Progressive disease",
-    "NE": "Not evaluable",
-}
-
-# CTCAE grade 1-5, sequential light -> dark (ColorBrewer YlOrRd), grade 5 darkest.
-GRADE_COLORS = {
-    1: "#fee391",
-    2: "#fdae61",
-    3: "#f46d43",
-    4: "#c2182b",
-    5: "#5c0718",
-}
-
-SURGERY_COLOR = "#CC79A7"
-PROGRESSION_COLOR = "#D55E00"
-
-DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
-
-# Tick steps a clinician expects for each unit (3-monthly visits, weekly cycles, ...).
-_TICK_STEPS = {
-    "days": (1, 2, 5, 7, 10, 14, 20, 28, 30, 60, 90, 120, 180, 365, 730),
-    "weeks": (1, 2, 4, 8, 12, 13, 26, 52, 104),
-    "months": (1, 2, 3, 6, 12, 24, 36, 60, 120),
-    "years": (1, 2, 5, 10, 20),
-}
 
 
 def new_figure(height: float = HEIGHT_IN) -> Figure:
@@ -113,21 +75,6 @@ def fmt_number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def time_ticks(tmax: float, unit: str, max_intervals: int = 10) -> np.ndarray:
-    """Ticks from 0 that cover ``tmax`` in steps natural for the unit."""
-    tmax = float(tmax) if tmax and tmax > 0 else 1.0
-    for step in _TICK_STEPS.get(unit, ()):
-        if tmax / step <= max_intervals:
-            if tmax / step >= 3:
-                return np.arange(math.ceil(tmax / step - 1e-9) + 1) * float(step)
-            break
-    ticks = MaxNLocator(nbins=max_intervals, steps=[1, 2, 2.5, 5, 10]).tick_values(0, tmax)
-    ticks = ticks[ticks >= 0]
-    if ticks[-1] < tmax:
-        ticks = np.append(ticks, ticks[-1] + (ticks[1] - ticks[0]))
-    return ticks
-
-
 def style_axes(ax, *, grid_axis: str = "both") -> None:
     """Quiet frame, light grid behind the data, readable tick labels."""
     ax.spines[["top", "right"]].set_visible(False)
@@ -142,3 +89,36 @@ def text_color_on(hex_color: str) -> str:
     r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "black" if luminance > 0.45 else "white"
+
+
+def add_footer(fig: Figure, method: str = "", stamp: str = "") -> None:
+    """The method (dark, 11 pt) and the provenance stamp under the plot, space reserved for both.
+
+    A plot is often forwarded without its message, so what it rests on travels with the image.
+    """
+    # Characters per line at the footer's size (an average glyph is ~0.6 em wide), with margin.
+    width = int((fig.get_figwidth() - 0.3) * 72 / (0.6 * FONT_FOOTER))
+    lines = []
+    if method:
+        lines.append((wrap_title(method, width=width), FOOTER_COLOR, "normal", "plot-method"))
+    if stamp:
+        lines.append((stamp, STAMP_COLOR, "bold", "plot-stamp"))
+    if not lines:
+        return
+    line_in = FONT_FOOTER * 1.35 / 72
+    y_in = 0.06
+    for text, color, weight, gid in reversed(lines):
+        fig.text(
+            0.01,
+            y_in / fig.get_figheight(),
+            text,
+            fontsize=FONT_FOOTER,
+            color=color,
+            fontweight=weight,
+            ha="left",
+            va="bottom",
+            gid=gid,
+        )
+        y_in += line_in * (text.count("\n") + 1)
+    reserved = (y_in + 0.04) / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, reserved, 1, 1 - reserved))

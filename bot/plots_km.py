@@ -7,18 +7,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
+from sts_bot.plot_style import endpoint_name
 from sts_bot.plots_common import (
     FONT_LABEL,
     FONT_SMALL,
     FONT_TICK,
     FONT_TITLE,
-    GROUP_COLORS,
     HEIGHT_IN,
-    NOTE_COLOR,
+    add_footer,
     fmt_number,
+    group_style,
     new_figure,
     shorten,
     style_axes,
@@ -36,7 +39,8 @@ AT_RISK_LABEL = "Number at risk"
 _ROW_IN = 0.24  # height of one at-risk row
 _LEGEND_ROW_IN = 0.2  # one legend line
 _MAX_BANDS = 2
-_LINESTYLES = ("-", "--", "-.", ":")
+_BAND_ALPHA = 0.15
+_CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain", "symmetric": "log-log"}
 
 
 def km_plot(
@@ -44,15 +48,32 @@ def km_plot(
     *,
     title: str,
     unit: str = "months",
+    endpoint: str = "",
     test_label: str | None = None,
     method_note: str = "",
+    stamp: str = "",
+    marked: Sequence[Sequence[float]] = (),
+    marked_label: str = "New this week",
 ) -> bytes:
     """PNG of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
 
     Confidence bands are drawn for one or two curves; with more they would hide each other.
+    ``endpoint`` ("pfs", "os", …) names the y-axis; ``stamp`` says what the data are (e.g.
+    reconstructed, as of a date) under the method line. ``marked`` holds, per curve, the
+    times of events to ring (the weekly post's new progressions), named ``marked_label``.
     """
     return to_png(
-        _km_figure(curves, title=title, unit=unit, test_label=test_label, method_note=method_note)
+        _km_figure(
+            curves,
+            title=title,
+            unit=unit,
+            endpoint=endpoint,
+            test_label=test_label,
+            method_note=method_note,
+            stamp=stamp,
+            marked=marked,
+            marked_label=marked_label,
+        )
     )
 
 
@@ -66,8 +87,12 @@ def _km_figure(
     *,
     title: str,
     unit: str = "months",
+    endpoint: str = "",
     test_label: str | None = None,
     method_note: str = "",
+    stamp: str = "",
+    marked: Sequence[Sequence[float]] = (),
+    marked_label: str = "New this week",
 ) -> Figure:
     if not curves:
         raise ValueError("km_plot needs at least one curve")
@@ -87,57 +112,122 @@ def _km_figure(
     bands = len(curves) <= _MAX_BANDS
     handles = []
     for i, (label, fit) in enumerate(curves):
-        style = {
-            "color": GROUP_COLORS[i % len(GROUP_COLORS)],
-            "linestyle": _LINESTYLES[(i // len(GROUP_COLORS)) % len(_LINESTYLES)],
-        }
-        handles.append(_draw_curve(ax, label, fit, unit=unit, band=bands, **style))
-    handles.append(
-        Line2D(
-            [], [], color="#333333", marker="+", linestyle="none", markersize=8, label="Censored"
+        handles.append(_draw_curve(ax, label, fit, unit=unit, band=bands, **group_style(i)))
+    labels = [h.get_label() for h in handles]
+    if bands:
+        conf = _CI_NAMES.get(curves[0][1].conf_type, curves[0][1].conf_type)
+        level = round(100 * curves[0][1].conf_level)
+        # The swatch in the bands' own colours (one per curve), as light as the bands.
+        swatch = tuple(
+            Patch(facecolor=group_style(i)["color"], alpha=_BAND_ALPHA, linewidth=0)
+            for i in range(len(curves))
         )
+        handles.append(swatch)
+        labels.append(f"{level}% CI ({conf})")
+    rings = sum(
+        _ring_events(ax, fit, times, group_style(i)["color"])
+        for i, ((_, fit), times) in enumerate(zip(curves, marked, strict=False))
     )
+    if rings:
+        handles.append(Line2D([], [], **{**_RING, "markersize": 9}, color="#333333"))
+        labels.append(f"{marked_label} ({rings})")
+    if any(int(np.sum(fit.n_censor)) > 0 for _, fit in curves):
+        handles.append(Line2D([], [], color="#333333", marker="+", linestyle="none", markersize=8))
+        labels.append("Censored")
 
     ax.set_xlim(0, ticks[-1])
     ax.set_xticks(ticks)
-    ax.set_ylim(0, 1.03)
+    ax.set_ylim(0, 1.04)
     ax.set_yticks(np.linspace(0, 1, 5))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
-    ax.set_ylabel("Survival probability", fontsize=FONT_LABEL)
+    ax.set_ylabel(endpoint_name(endpoint) if endpoint else "Survival", fontsize=FONT_LABEL)
     ax.tick_params(axis="x", labelbottom=True)
     ax.set_xlabel(f"Time ({unit})", fontsize=FONT_LABEL)
-    # Above the axes, never over the curves, whatever shape they take.
+    # Above the axes, never over the curves, whatever shape they take; the test heads it.
     legend = ax.legend(
         handles=handles,
+        labels=labels,
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
         loc="lower left",
         bbox_to_anchor=(0, 1.01),
         fontsize=FONT_SMALL,
         frameon=False,
         borderaxespad=0,
         handlelength=2.2,
+        title=test_label or None,
+        title_fontsize=FONT_TICK,
+        alignment="left",
     )
     legend.set_gid("km-legend")
-    fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
     if test_label:
-        ax.text(
-            0.015,
-            0.03,
-            test_label,
-            transform=ax.transAxes,
-            fontsize=FONT_TICK,
-            ha="left",
-            va="bottom",
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#cccccc"},
-            gid="km-test",
-        )
+        legend.get_title().set_gid("km-test")
+        legend.get_title().set_fontweight("bold")
+    fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
 
     _draw_at_risk(ax_risk, curves, ticks)
-    if method_note:
-        note = wrap_title(method_note, width=140)
-        fig.text(0.01, 0.008, note, fontsize=FONT_SMALL - 1, color=NOTE_COLOR, ha="left")
-        reserved = (0.06 + 0.16 * (note.count("\n") + 1)) / fig.get_figheight()
-        fig.get_layout_engine().set(rect=(0, reserved, 1, 1 - reserved))
+    add_footer(fig, method_note, stamp)
     return fig
+
+
+_RING = {
+    "marker": "o",
+    "markersize": 13,
+    "markerfacecolor": "none",
+    "markeredgewidth": 2,
+    "linestyle": "none",
+}
+
+
+def _ring_events(ax, fit: KMFit, times: Sequence[float], color: str) -> int:
+    """Ring the curve's drops at ``times`` (only times where the curve has an event)."""
+    event_times = np.asarray(fit.time, float)[np.asarray(fit.n_event) > 0]
+    at = [t for t in times if np.isclose(event_times, t).any()]
+    if not at:
+        return 0
+    index = [int(np.flatnonzero(np.isclose(fit.time, t))[0]) for t in at]
+    before = [float(fit.surv[i - 1]) if i else 1.0 for i in index]
+    after = [float(fit.surv[i]) for i in index]
+    # At the middle of the drop: the step is what happened.
+    ax.plot(
+        at,
+        [(b + a) / 2 for b, a in zip(before, after, strict=True)],
+        color=color,
+        clip_on=False,
+        zorder=4,
+        gid="km-marked",
+        **_RING,
+    )
+    return len(at)
+
+
+def median_text(fit: KMFit, unit: str) -> str:
+    """'7.65 months (95% CI 1.41–NR)', or 'not reached' when the curve stays above 0.5.
+
+    A missing limit is NR (not reached) when its band stays above 0.5, NE (not estimable)
+    when the band itself is undefined at the end (log-log where S reaches 0 or 1).
+    """
+    if fit.median is None:
+        return "not reached"
+
+    def limit(value: float | None, band) -> str:
+        if value is not None and np.isfinite(value):
+            return fmt_number(value)
+        band = np.asarray(band, float)
+        return "NE" if band.size == 0 or not np.isfinite(band[-1]) else "NR"
+
+    level = round(100 * fit.conf_level)
+    low, high = limit(fit.median_low, fit.lower), limit(fit.median_high, fit.upper)
+    return f"{fmt_number(fit.median)} {unit} ({level}% CI {low}–{high})"
+
+
+def _steps_through_median(fit: KMFit) -> bool:
+    """True when the curve drops across 0.5 at the median (R's midpoint rule gives a median
+    inside a flat stretch at exactly 0.5, where a vertical line would show a step that is not
+    there)."""
+    if fit.median is None:
+        return False
+    at = np.flatnonzero(np.isclose(np.asarray(fit.time, float), fit.median))
+    return at.size > 0 and float(fit.surv[at[0]]) < 0.5
 
 
 def _draw_curve(
@@ -159,7 +249,7 @@ def _draw_curve(
             np.repeat(lower, 2),
             np.repeat(upper, 2),
             color=color,
-            alpha=0.15,
+            alpha=_BAND_ALPHA,
             linewidth=0,
             gid="km-band",
         )
@@ -169,26 +259,48 @@ def _draw_curve(
     line.set_gid("km-curve")
 
     censored = np.asarray(fit.n_censor) > 0
-    (marks,) = ax.plot(
-        np.asarray(fit.time, float)[censored],
-        np.asarray(fit.surv, float)[censored],
-        linestyle="none",
-        marker="+",
-        markersize=9,
-        markeredgewidth=1.5,
-        color=color,
-        label="_nolegend_",
-        clip_on=False,
-    )
-    marks.set_gid("km-censor")
-    marks.set_in_layout(False)  # an unclipped empty line would drag the layout to (0, 0)
+    if censored.any():
+        # Unclipped: a censoring at the last time or at 100% sits on the axis edge.
+        (marks,) = ax.plot(
+            np.asarray(fit.time, float)[censored],
+            np.asarray(fit.surv, float)[censored],
+            linestyle="none",
+            marker="+",
+            markersize=9,
+            markeredgewidth=1.5,
+            color=color,
+            label="_nolegend_",
+            clip_on=False,
+        )
+        marks.set_gid("km-censor")
 
     if fit.median is not None:
-        dash = {"color": color, "linestyle": (0, (4, 3)), "linewidth": 1.1, "alpha": 0.8}
-        ax.plot([0, fit.median], [0.5, 0.5], gid="km-median", **dash)
-        ax.plot([fit.median, fit.median], [0, 0.5], gid="km-median", **dash)
+        # The 50% gridline is the horizontal guide (one for all curves, so none overlap); each
+        # curve marks its median on it and, where it steps across 0.5, drops to the axis.
+        ax.plot(
+            [fit.median],
+            [0.5],
+            marker="o",
+            markersize=5,
+            markerfacecolor="white",
+            markeredgecolor=color,
+            markeredgewidth=1.5,
+            linestyle="none",
+            zorder=3,
+            gid="km-median-point",
+        )
+        if _steps_through_median(fit):
+            below = float(np.asarray(fit.surv)[np.isclose(fit.time, fit.median)][0])
+            ax.plot(
+                [fit.median, fit.median],
+                [0, below],
+                color=color,
+                linestyle=(0, (4, 3)),
+                linewidth=1.1,
+                alpha=0.8,
+                gid="km-median",
+            )
 
-    median = f"{fmt_number(fit.median)} {unit}" if fit.median is not None else "NR"
     events = "event" if fit.events == 1 else "events"
     return Line2D(
         [],
@@ -196,7 +308,8 @@ def _draw_curve(
         color=color,
         linestyle=linestyle,
         lw=2,
-        label=f"{shorten(label, 30)}: n = {fit.n}, {fit.events} {events}, median {median}",
+        label=f"{shorten(label, 30)}: n = {fit.n}, {fit.events} {events}, "
+        f"median {median_text(fit, unit)}",
     )
 
 
@@ -207,7 +320,7 @@ def _draw_at_risk(ax, curves: Sequence[tuple[str, KMFit]], ticks: np.ndarray) ->
     ax.set_ylim(len(curves) - 0.5, -0.6)
     ax.set_yticks(list(rows), [shorten(label, 22) for label, _ in curves])
     for row, (_, fit) in enumerate(curves):
-        color = GROUP_COLORS[row % len(GROUP_COLORS)]
+        color = group_style(row)["color"]
         ax.get_yticklabels()[row].set_color(color)
         for t in ticks:
             ax.text(

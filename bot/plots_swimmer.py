@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
-from matplotlib.legend_handler import HandlerPatch
+from matplotlib.legend_handler import HandlerPatch, HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch
+from matplotlib.transforms import offset_copy
 
 from sts_bot.plots_common import (
     FONT_LABEL,
@@ -16,9 +18,11 @@ from sts_bot.plots_common import (
     FONT_TICK,
     FONT_TITLE,
     HEIGHT_IN,
+    REFERENCE_COLOR,
     RESPONSE_COLORS,
     RESPONSE_NAMES,
     SURGERY_COLOR,
+    add_footer,
     new_figure,
     shorten,
     style_axes,
@@ -50,13 +54,26 @@ PROGRESSION = {
     "markersize": 10,
     "linestyle": "none",
 }
+# Just right of the lane's end (follow-up stops at surgery): centred on the day it would hide
+# the pre-op assessment, which comes a few days before.
 SURGERY = {
     "marker": "D",
     "markerfacecolor": SURGERY_COLOR,
     "markeredgecolor": "black",
+    "markeredgewidth": 0.8,
     "markersize": 7,
     "linestyle": "none",
 }
+_SURGERY_OFFSET_PT = 5.5  # about half the diamond's width
+# The same mark as a censoring on the KM plot.
+CENSORED = {
+    "marker": "+",
+    "color": "black",
+    "markersize": 10,
+    "markeredgewidth": 2,
+    "linestyle": "none",
+}
+DATA_CUT = {"color": REFERENCE_COLOR, "linewidth": 1.4, "linestyle": "-"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,9 @@ class SwimmerLane:
     """One patient's lane; times are from the start of treatment, in the plot's unit.
 
     ``responses`` are the RECIST assessments as ``(time, code)``; ``ongoing`` means still
-    followed without progression (drawn as an arrow); ``best_response`` None is drawn as NE.
+    followed without progression at the data cut (drawn as an arrow), ``censored`` last seen
+    without progression long before it (a "+" at the lane's end); ``data_cut`` is the cut's
+    time from this patient's start; ``best_response`` None is drawn as NE.
     """
 
     label: str
@@ -76,15 +95,34 @@ class SwimmerLane:
     progression: float | None = None
     surgery: float | None = None
     group: str | None = None
+    censored: bool = False
+    data_cut: float | None = None
 
     def __post_init__(self) -> None:
         if self.duration < 0 or self.on_treatment < 0:
             raise ValueError(f"{self.label}: duration and on_treatment must be >= 0")
 
 
-def swimmer_plot(lanes: Sequence[SwimmerLane], *, title: str, unit: str = "months") -> bytes:
+def swimmer_plot(
+    lanes: Sequence[SwimmerLane],
+    *,
+    title: str,
+    unit: str = "months",
+    data_as_of: dt.date | None = None,
+    method_note: str = "",
+    stamp: str = "",
+) -> bytes:
     """PNG of one bar per patient, coloured by best response, longest follow-up on top."""
-    return to_png(_swimmer_figure(lanes, title=title, unit=unit))
+    return to_png(
+        _swimmer_figure(
+            lanes,
+            title=title,
+            unit=unit,
+            data_as_of=data_as_of,
+            method_note=method_note,
+            stamp=stamp,
+        )
+    )
 
 
 def swimmer_figure_height(n_rows: int) -> float:
@@ -108,7 +146,15 @@ def _response_code(code: str | None) -> str:
     return code if code in RESPONSE_COLORS else "NE"
 
 
-def _swimmer_figure(lanes: Sequence[SwimmerLane], *, title: str, unit: str = "months") -> Figure:
+def _swimmer_figure(
+    lanes: Sequence[SwimmerLane],
+    *,
+    title: str,
+    unit: str = "months",
+    data_as_of: dt.date | None = None,
+    method_note: str = "",
+    stamp: str = "",
+) -> Figure:
     if not lanes:
         raise ValueError("swimmer_plot needs at least one patient")
     grouped = _ordered(lanes)
@@ -121,7 +167,8 @@ def _swimmer_figure(lanes: Sequence[SwimmerLane], *, title: str, unit: str = "mo
     fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
 
     xmax = max(lane.duration for lane in lanes) or 1.0
-    ticks = time_ticks(xmax * (1 + 2 * _ONGOING_ARROW), unit)
+    cut_max = max((lane.data_cut for lane in lanes if lane.data_cut is not None), default=0.0)
+    ticks = time_ticks(max(xmax * (1 + 2 * _ONGOING_ARROW), cut_max), unit)
     arrow_len = _ONGOING_ARROW * ticks[-1]
 
     ypos, labels, seen = [], [], set()
@@ -145,7 +192,8 @@ def _swimmer_figure(lanes: Sequence[SwimmerLane], *, title: str, unit: str = "mo
     ax.set_xticks(ticks)
     ax.set_xlabel(f"Time from start of treatment ({unit})", fontsize=FONT_LABEL)
     ax.spines["left"].set_visible(False)
-    _legend(ax, seen)
+    _legend(ax, seen, data_as_of)
+    add_footer(fig, method_note, stamp)
     return fig
 
 
@@ -177,8 +225,15 @@ def _draw_lane(ax, lane: SwimmerLane, y: float, color: str, arrow_len: float, se
         ax.plot([first_response], [y], gid="swimmer-first-response", **FIRST_RESPONSE)
         seen.add("first-response")
     if lane.surgery is not None:
-        ax.plot([lane.surgery], [y], gid="swimmer-surgery", **SURGERY)
+        shifted = offset_copy(ax.transData, fig=ax.figure, x=_SURGERY_OFFSET_PT, units="points")
+        ax.plot([lane.surgery], [y], gid="swimmer-surgery", transform=shifted, **SURGERY)
         seen.add("surgery")
+    if lane.censored:
+        ax.plot([lane.duration], [y], gid="swimmer-censored", clip_on=False, **CENSORED)
+        seen.add("censored")
+    if lane.data_cut is not None:
+        ax.plot([lane.data_cut] * 2, [y - 0.36, y + 0.36], gid="swimmer-data-cut", **DATA_CUT)
+        seen.add("data-cut")
     if lane.progression is not None:
         ax.plot([lane.progression], [y], gid="swimmer-progression", **PROGRESSION)
         seen.add("progression")
@@ -215,20 +270,39 @@ def _arrow_handle(legend, orig_handle, xdescent, ydescent, width, height, fontsi
     )
 
 
-def _legend(ax, seen: set) -> None:
+def _cut_handle() -> Line2D:
+    return Line2D(
+        [],
+        [],
+        marker="|",
+        markersize=12,
+        markeredgewidth=DATA_CUT["linewidth"],
+        color=DATA_CUT["color"],
+        linestyle="none",
+    )
+
+
+def _legend(ax, seen: set, data_as_of: dt.date | None = None) -> None:
     handles, labels = [], []
-    for code in RESPONSE_COLORS:
-        if code in seen:
-            handles.append(Patch(facecolor=RESPONSE_COLORS[code]))
-            labels.append(f"{code}  {RESPONSE_NAMES[code]}")
-    handles += [Patch(facecolor="#666666"), Patch(facecolor="#666666", alpha=_OFF_TREATMENT_ALPHA)]
-    labels += ["On treatment", "Off treatment"]
+    codes = [code for code in RESPONSE_COLORS if code in seen]
+    for code in codes:
+        handles.append(Patch(facecolor=RESPONSE_COLORS[code]))
+        labels.append(f"{code}  {RESPONSE_NAMES[code]}")
+    # The treatment swatches in the bars' own colours, full and faded.
+    handles.append(tuple(Patch(facecolor=RESPONSE_COLORS[c]) for c in codes))
+    handles.append(
+        tuple(Patch(facecolor=RESPONSE_COLORS[c], alpha=_OFF_TREATMENT_ALPHA) for c in codes)
+    )
+    labels += ["On treatment", "Off treatment, followed"]
+    cut = f"Data cut ({data_as_of.isoformat()})" if data_as_of else "Data cut"
     markers = [
         ("first-response", Line2D([], [], **FIRST_RESPONSE), "First response (PR/CR)"),
         ("assessment", Line2D([], [], **ASSESSMENT), "Response assessment"),
         ("progression", Line2D([], [], **PROGRESSION), "Progression"),
         ("surgery", Line2D([], [], **SURGERY), "Surgery"),
-        ("ongoing", FancyArrow(0, 0, 1, 0), "Ongoing, no progression"),
+        ("ongoing", FancyArrow(0, 0, 1, 0), "Followed at the data cut,\nno progression"),
+        ("censored", Line2D([], [], **CENSORED), "Censored: last seen long\nbefore the data cut"),
+        ("data-cut", _cut_handle(), cut),
     ]
     for key, handle, label in markers:
         if key in seen:
@@ -242,5 +316,8 @@ def _legend(ax, seen: set) -> None:
         borderaxespad=0,
         fontsize=FONT_SMALL,
         frameon=False,
-        handler_map={FancyArrow: HandlerPatch(patch_func=_arrow_handle)},
+        handler_map={
+            FancyArrow: HandlerPatch(patch_func=_arrow_handle),
+            tuple: HandlerTuple(ndivide=None, pad=0),
+        },
     ).set_gid("swimmer-legend")

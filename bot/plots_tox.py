@@ -1,4 +1,9 @@
-"""Toxicity plot: patients by worst CTCAE grade per term, as stacked horizontal bars."""
+"""Toxicity plot: patients by worst CTCAE grade per term, as stacked horizontal bars.
+
+Terms keep the order of the table (the cohort's declared order), the axis runs 0–100% of N
+with ticks, and the "n (%)" of each bar sits in a column right of the axis. With ``by=`` there
+is one panel per group, each in % of its own N, terms in the same rows across panels.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from sts_bot.plots_common import (
     FONT_TITLE,
     GRADE_COLORS,
     HEIGHT_IN,
+    add_footer,
     new_figure,
     shorten,
     style_axes,
@@ -29,16 +35,36 @@ __all__ = ["tox_plot"]
 GRADES = (1, 2, 3, 4, 5)
 _TERM_IN = 0.42  # height of one bar row
 _MIN_LABEL_PCT = 4.5  # a segment narrower than this (in % of N) gets no count inside
+_MAX_COLUMNS = 3
+_LEGEND_IN = 0.45  # height of the legend row, in inches
 
 
-def tox_plot(rows: Sequence[Mapping], *, n: int, title: str) -> bytes:
-    """PNG of stacked bars per term, ``{"term", "grades": {"1": k, ...}}``, as % of ``n``."""
-    return to_png(_tox_figure(rows, n=n, title=title))
+def tox_plot(
+    rows: Sequence[Mapping],
+    *,
+    n: int,
+    title: str,
+    groups: Sequence[Mapping] = (),
+    method_note: str = "",
+    stamp: str = "",
+) -> bytes:
+    """PNG of stacked bars per term, ``{"term", "grades": {"1": k, ...}}``, as % of ``n``.
+
+    ``groups`` (``{label, n, rows}`` each) draws one panel per group instead of the pooled bars.
+    """
+    return to_png(
+        _tox_figure(rows, n=n, title=title, groups=groups, method_note=method_note, stamp=stamp)
+    )
 
 
-def tox_figure_height(n_terms: int) -> float:
-    """8 in wide; short for one or two terms, 5.5 in from six to nine, then a row per term."""
-    return max(3.0, min(HEIGHT_IN, 1.9 + 0.6 * n_terms), 1.7 + _TERM_IN * n_terms)
+def tox_figure_height(n_terms: int, n_panel_rows: int = 1) -> float:
+    """8 in wide; short for one or two terms, 5.5 in from six to nine, then a row per term.
+
+    Faceted: each row of panels gets the bars' height again, plus its panel titles."""
+    one = max(3.0, min(HEIGHT_IN, 1.9 + 0.6 * n_terms), 1.7 + _TERM_IN * n_terms)
+    if n_panel_rows <= 1:
+        return one
+    return 1.9 + n_panel_rows * (0.55 + _TERM_IN * max(n_terms, 1))
 
 
 def _counts(row: Mapping) -> dict[int, int]:
@@ -46,43 +72,90 @@ def _counts(row: Mapping) -> dict[int, int]:
     return {g: int(grades.get(str(g), grades.get(g, 0)) or 0) for g in GRADES}
 
 
-def _tox_figure(rows: Sequence[Mapping], *, n: int, title: str) -> Figure:
+def _columns(n_groups: int) -> int:
+    return n_groups if n_groups <= _MAX_COLUMNS else 2 if n_groups == 4 else _MAX_COLUMNS
+
+
+def _tox_figure(
+    rows: Sequence[Mapping],
+    *,
+    n: int,
+    title: str,
+    groups: Sequence[Mapping] = (),
+    method_note: str = "",
+    stamp: str = "",
+) -> Figure:
     if n <= 0:
         raise ValueError("tox_plot needs the number of patients selected, n > 0")
-    counted = [(str(row["term"]), _counts(row)) for row in rows]
-    # Most frequent at the top; ties by severity, then alphabetically, so the order is stable.
-    counted.sort(key=lambda tc: (-sum(tc[1].values()), -sum(tc[1][g] for g in (3, 4, 5)), tc[0]))
+    # The table's order (declared in cohort.toml, then by frequency), kept as given.
+    terms = [str(row["term"]) for row in rows]
+    for group in groups:
+        terms += [str(r["term"]) for r in group["rows"] if str(r["term"]) not in terms]
+    panels = (
+        [(f"{g['label']} · n = {g['n']}", int(g["n"]), g["rows"]) for g in groups]
+        if groups
+        else [(None, n, rows)]
+    )
+    ncols = _columns(len(panels))
+    nrows = -(-len(panels) // ncols)
 
-    fig = new_figure(tox_figure_height(len(counted)))
-    ax = fig.subplots()
-    style_axes(ax, grid_axis="x")
+    fig = new_figure(tox_figure_height(len(terms), nrows if groups else 1))
+    # A thin first row holds the legend: under the title and above every panel, placed by the
+    # layout engine (a legend anchored to one panel would collide with that panel's title).
+    panel_in = max(1.0, fig.get_figheight() - 1.6 - _LEGEND_IN) / nrows
+    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[_LEGEND_IN, *[panel_in] * nrows])
+    axes = []
+    for i in range(nrows * ncols):
+        share = {"sharey": axes[0]} if axes else {}
+        axes.append(fig.add_subplot(grid[1 + i // ncols, i % ncols], **share))
+    legend_ax = fig.add_subplot(grid[0, :], label="tox-legend-row")  # after the panels
+    legend_ax.set_axis_off()
     fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
-    ax.set_xlabel(f"Patients, % of N = {n}", fontsize=FONT_LABEL)
-    ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+    present: set[int] = set()
+    for ax, (label, size, panel_rows) in zip(axes, panels, strict=False):
+        present |= _draw_panel(ax, terms, panel_rows, size, facet=bool(groups))
+        if label is not None:
+            ax.set_title(shorten(label, 40), loc="left", fontsize=FONT_TICK, fontweight="bold")
+            ax.set_gid("tox-panel")
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for i, ax in enumerate(axes[: len(panels)]):
+        if i % ncols:
+            ax.tick_params(axis="y", labelleft=False)
+        if i + ncols >= len(panels):  # the lowest panel of its column
+            ax.set_xlabel(
+                "% of the group's N" if groups else f"Patients, % of N = {n}", fontsize=FONT_LABEL
+            )
 
-    if not counted:
-        ax.text(
+    if not terms:
+        axes[0].text(
             0.5,
             0.5,
             f"No adverse events recorded among N = {n} patients",
-            transform=ax.transAxes,
+            transform=axes[0].transAxes,
             ha="center",
             va="center",
             fontsize=FONT_LABEL,
-            bbox={"facecolor": "white", "edgecolor": "none"},
         )
-        ax.set_xlim(0, 100)
-        ax.set_yticks([])
-        return fig
+        axes[0].set_yticks([])
+    else:
+        _legend(legend_ax, sorted(present), facet=bool(groups))
+    add_footer(fig, method_note, stamp)
+    return fig
 
+
+def _draw_panel(ax, terms: list[str], rows: Sequence[Mapping], n: int, *, facet: bool) -> set:
+    style_axes(ax, grid_axis="x")
+    by_term = {str(row["term"]): _counts(row) for row in rows}
+    counted = [(term, by_term.get(term, dict.fromkeys(GRADES, 0))) for term in terms]
     y = np.arange(len(counted))
     left = np.zeros(len(counted))
-    present = []
+    present = set()
     for grade in GRADES:
-        pct = np.array([100 * counts[grade] / n for _, counts in counted])
+        pct = np.array([100 * counts[grade] / n for _, counts in counted]) if n else left * 0
         if not pct.any():
             continue
-        present.append(grade)
+        present.add(grade)
         color = GRADE_COLORS[grade]
         bars = ax.barh(
             y,
@@ -95,9 +168,10 @@ def _tox_figure(rows: Sequence[Mapping], *, n: int, title: str) -> Figure:
             label=f"Grade {grade}",
             gid=f"tox-grade-{grade}",
         )
+        min_pct = _MIN_LABEL_PCT * (2 if facet else 1)
         for bar, (_, counts) in zip(bars, counted, strict=True):
             k = counts[grade]
-            if k and bar.get_width() >= _MIN_LABEL_PCT:
+            if k and bar.get_width() >= min_pct:
                 ax.text(
                     bar.get_x() + bar.get_width() / 2,
                     bar.get_y() + bar.get_height() / 2,
@@ -109,38 +183,48 @@ def _tox_figure(rows: Sequence[Mapping], *, n: int, title: str) -> Figure:
                 )
         left += pct
 
-    for yi, (_, counts), total_pct in zip(y, counted, left, strict=True):
-        any_grade = sum(counts.values())
+    # "n (%)" in a column right of the axis (not past the bars, which would stretch the axis
+    # beyond 100%). Faceted panels are narrow: there the count alone.
+    for yi, (_, counts) in zip(y, counted, strict=True):
+        k = sum(counts.values())
         ax.text(
-            total_pct + 1.2,
+            1.02,
             yi,
-            f"{any_grade} ({100 * any_grade / n:.1f}%)",
+            f"{k}" if facet else f"{k} ({100 * k / n:.1f}%)",
+            transform=ax.get_yaxis_transform(),
             ha="left",
             va="center",
             fontsize=FONT_TICK,
+            clip_on=False,
             gid="tox-any-grade",
         )
-
-    ax.set_yticks(y, [shorten(term, 28) for term, _ in counted], fontsize=FONT_TICK)
-    ax.tick_params(axis="y", length=0)
+    ax.set_yticks(y, [shorten(term, 24 if facet else 28) for term, _ in counted])
+    ax.tick_params(axis="y", length=0, labelsize=FONT_TICK)
     ax.set_ylim(len(counted) - 0.5, -0.6)
-    # Room to the right of the longest bar for its "n (%)" label.
-    ax.set_xlim(0, max(float(left.max()) * 1.22 + 6, 25))
-    ax.set_xticks([t for t in range(0, 101, 10 if left.max() > 40 else 5) if t <= left.max() + 5])
+    ax.set_xlim(0, 100)
+    ax.set_xticks(range(0, 101, 50 if facet else 20))
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+    return present
+
+
+def _legend(ax, present: list[int], *, facet: bool) -> None:
     handles = [
-        Patch(facecolor=GRADE_COLORS[g], edgecolor="#999999", linewidth=0.5) for g in present
+        Patch(facecolor=GRADE_COLORS[g], edgecolor="#333333", linewidth=0.5) for g in present
     ]
+    labels = [f"Grade {g}" for g in present]
+    title = "Worst CTCAE grade (bar: n per grade; right: patients with the term)"
+    if facet:
+        title = "Worst CTCAE grade (right of each panel: patients with the term)"
     ax.legend(
         handles,
-        [f"Grade {g}" for g in present],
-        title="Worst CTCAE grade:",
+        labels,
+        title=title,
         title_fontsize=FONT_SMALL,
         alignment="left",
         loc="lower left",
-        bbox_to_anchor=(0, 1.01),
+        bbox_to_anchor=(0, 0),
         borderaxespad=0,
         ncol=len(present),
         fontsize=FONT_SMALL,
         frameon=False,
-    )
-    return fig
+    ).set_gid("tox-legend")

@@ -7,6 +7,8 @@ an optional monospace table, and a context line with the method and caveats. `to
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import singledispatch
@@ -23,14 +25,15 @@ from sts_queries.toxicity import Toxicity
 
 from .card import card_sections
 
-__all__ = ["Reply", "compose", "fmt_p", "sections", "to_text"]
+__all__ = ["Reply", "Table", "compose", "fmt_p", "sections", "to_text"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Reply:
     header: str
     sections: tuple[str, ...] = ()
-    table: str | None = None  # monospace; becomes a file in Slack when too long
+    table: Table | None = None  # monospace; a file in Slack when too wide or too long
+    shareable: bool = True  # offer "Share in channel" (never for a patient's card)
     context: tuple[str, ...] = ()
     error: bool = False
 
@@ -67,13 +70,38 @@ def _breakdown(d: dict) -> str:
     return " · ".join(f"{code} {k}" for code, k in d["breakdown"].items())
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
-    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    """A table as monospace text and as CSV (what Slack attaches when it is too wide)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def text(self) -> str:
+        cells = [self.header, *self.rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(self.header))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells
+        ]
+        return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+    @property
+    def width(self) -> int:
+        return max(len(line) for line in self.text.splitlines())
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def _table(header: list[str], rows: list[list[str]]) -> Table:
+    return Table(
+        header=tuple(str(c) for c in header), rows=tuple(tuple(str(c) for c in r) for r in rows)
+    )
 
 
 @singledispatch
@@ -152,42 +180,52 @@ def _tox(body: Toxicity, a: Answer) -> tuple[list[str], str | None]:
         return [f"No adverse events{where} among {n} patients."], None
 
     def cell(k: int) -> str:
-        if is_hidden(k):
+        if is_hidden(k):  # a suppressed cell (queries/privacy.py)
             return str(k)
-        return f"{k} ({100 * k / n:.1f})" if k else "0"
+        return f"{k} ({100 * k / n:.0f}%)" if k else "0"
 
     grades = [g for g in ("1", "2", "3", "4", "5") if any(r["grades"][g] for r in rows)] or ["1"]
+    # Under a grade filter "any grade" would only repeat the filtered grades: leave it out.
+    graded = any(f.field == "worst_grade" for f in a.spec.ae_filters)
     table_rows = [
-        [r["term"], *(cell(r["grades"][g]) for g in grades), cell(r["any"]), cell(r["grade3plus"])]
+        [
+            r["term"],
+            *(str(r["grades"][g]) for g in grades),
+            *([] if graded else [cell(r["any"])]),
+            cell(r["grade3plus"]),
+        ]
         for r in rows
     ]
-    header = ["Toxicity", *(f"Grade {g}" for g in grades), "Any grade", "Grade ≥3"]
+    header = [
+        "Toxicity",
+        *(f"G{g}" for g in grades),
+        *([] if graded else ["Any"]),
+        "G≥3",
+    ]
+    terms = [t for f in a.spec.ae_filters if f.field == "term" for t in f.values]
+    grade = " and ".join(f.describe() for f in a.spec.ae_filters if f.field != "term")
+    what = " or ".join(terms) if terms else "an adverse event"
     summary = (
-        f"*{body.patients_with_event} of {n} patients had an adverse event* · "
-        f"n (%) of N = {n}, worst grade per patient per term"
+        f"*{body.patients_with_event} of {n} patients had {what}"
+        f"{f' of {grade}' if grade else ''}* · "
+        f"patients by worst grade per term; % of all N = {n}"
     )
-    table = _table(header, table_rows)
-    if a.groups:
-        table += "\n\n" + _tox_by_group(body, a)
-    return [summary], table
+    if a.groups:  # the table per group; the pooled one is the ungrouped question's answer
+        return [summary], _tox_by_group(body, a)
+    return [summary], _table(header, table_rows)
 
 
-def _tox_by_group(body: Toxicity, a: Answer) -> str:
-    """Any grade and grade ≥3 per term in each group, as n (% of that group's N)."""
+def _tox_by_group(body: Toxicity, a: Answer) -> Table:
+    """Any grade / grade ≥3 per term in each group, as counts of that group's N."""
     terms = [r["term"] for r in body.rows]
 
     def cell(group: dict, term: str) -> str:
         if group.get("suppressed"):
             return str(group["n"])
         row = next((r for r in group["rows"] if r["term"] == term), None)
-        if row is None:
-            return "0"
-        if is_hidden(row["any"]):
-            return f"{row['any']} / {row['grade3plus']}"
-        any_pct = 100 * row["any"] / group["n"]
-        return f"{row['any']} ({any_pct:.1f}) / {row['grade3plus']}"
+        return "0" if row is None else f"{row['any']}/{row['grade3plus']}"
 
-    header = [f"{a.spec.by}: any (%) / ≥3", *(f"{g['label']} (n = {g['n']})" for g in a.groups)]
+    header = [f"any/≥3 by {a.spec.by}", *(f"{g['label']} ({g['n']})" for g in a.groups)]
     return _table(header, [[t, *(cell(g, t) for g in a.groups)] for t in terms])
 
 
@@ -316,14 +354,21 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
 def compose(a: Answer) -> Reply:
     """The reply to an answer, the same on every surface."""
     parts, table = sections(a.body, a)
-    context = []
-    if a.test:
-        context.append(f"{a.test['name']}: {fmt_p(a.test['p'])}")
+    if a.test:  # the answer to "do the groups differ?" is part of the answer, not fine print
+        parts = [*parts, f"*{a.test['name']}: {fmt_p(a.test['p'])}*"]
+    context = list(a.spec.readings)
     if a.method:
         context.append(f"Method: {a.method}.")
     context.extend(a.notes)
-    header = a.understood if a.metric not in ("help", "fields") else a.title
-    return Reply(header=header, sections=tuple(parts), table=table, context=tuple(context))
+    card = isinstance(a.body, PatientCard)
+    header = a.title if card or isinstance(a.body, (Help, Fields)) else a.understood
+    return Reply(
+        header=header,
+        sections=tuple(parts),
+        table=table,
+        context=tuple(context),
+        shareable=not card,
+    )
 
 
 def error_reply(kind: str, message: str, hint: str = "") -> Reply:
@@ -338,6 +383,6 @@ def to_text(reply: Reply) -> str:
     parts = [reply.header]
     parts.extend(_BOLD.sub(r"\1", s) for s in reply.sections if s)
     if reply.table:
-        parts.append(reply.table)
+        parts.append(reply.table.text)
     parts.extend(reply.context)
     return "\n".join(parts)

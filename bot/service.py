@@ -8,6 +8,7 @@ state. Errors become replies here, once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -19,12 +20,12 @@ from sts_queries.answer import answer as compute
 from sts_queries.answer import understand
 from sts_queries.cohort import Cohort, demo_path, load_cohort
 from sts_queries.errors import InternalError, StsError
-from sts_queries.result import Answer
+from sts_queries.result import Answer, jsonable
 from sts_queries.spec import QuerySpec
 
 from .figures import Plot, draw
 from .render import Reply, compose, error_reply, to_text
-from .source import CohortSource
+from .source import SETTLE_SECONDS, CohortSource
 
 __all__ = ["Outcome", "Service", "unexpected"]
 
@@ -128,8 +129,15 @@ class Service:
         *,
         plot_processes: int = 0,
         cache_mb: int = 64,
+        settle: float = SETTLE_SECONDS,
+        background: bool = True,
     ) -> None:
-        self.source = CohortSource(Path(data_dir or demo_path()).resolve(), load_cohort)
+        self.source = CohortSource(
+            Path(data_dir or demo_path()).resolve(),
+            load_cohort,
+            settle=settle,
+            background=background,
+        )
         self.cache = AnswerCache(cache_mb * 2**20)
         self._pool = None
         self.use_plot_processes(plot_processes)
@@ -187,11 +195,15 @@ class Service:
             return unexpected(exc, f"answering {spec.metric}")
         written = _write(plots, out_dir)
         data = answer.as_json()
+        data["data_version"] = cohort.version
+        data["data_as_of"] = jsonable(cohort.meta.data_as_of)
         if written:
             data["plots"] = [str(p) for p in written]
-        return Outcome(
-            reply=compose(answer), json=data, plots=plots, answer=answer, written=written
-        )
+        reply = compose(answer)
+        as_of = cohort.meta.data_as_of or "an undeclared date"
+        stamp = f"Data as of {as_of} · version {cohort.version[:8]}"
+        reply = dataclasses.replace(reply, context=(*reply.context, stamp))
+        return Outcome(reply=reply, json=data, plots=plots, answer=answer, written=written)
 
     def respond(
         self,

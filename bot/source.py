@@ -1,66 +1,181 @@
 """Where a served cohort comes from: a folder, loaded once and again when its files change.
 
-New data that fails validation is logged and ignored: the cohort already served stays in
-place, nothing is lost.
+A change is taken only when the folder's files have stayed the same for `settle` seconds (a
+copy in progress keeps changing sizes and times), and only if they did not change while they
+were being read. The new version is loaded in the background while the old one keeps
+answering, then swapped in whole. New data that fails validation, or a loader that fails in
+any other way, leaves the old version serving and is logged for the admins; nothing already
+loaded is ever lost.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sts_queries.cohort import Cohort
 from sts_queries.errors import CohortDataError
 
-__all__ = ["CohortSource"]
+__all__ = ["SETTLE_SECONDS", "CohortSource", "content_hash", "load_versioned"]
 
-log = logging.getLogger("sts.service")
+log = logging.getLogger("sts.data")
+
+SETTLE_SECONDS = 2.0
 
 
 def _signature(folder: Path) -> tuple:
     """Cheap fingerprint of a folder's files: names, sizes and modification times."""
+    if not folder.is_dir():
+        return ()
     return tuple(
-        sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder))
+        sorted(
+            (e.name, e.stat().st_size, e.stat().st_mtime_ns)
+            for e in os.scandir(folder)
+            if e.is_file() and not e.name.startswith(("~$", "."))
+        )
     )
 
 
+def content_hash(folder: Path) -> str:
+    """The data version: a hash of every file's name and bytes (what `--json` calls it)."""
+    digest = hashlib.sha256()
+    for name, *_ in _signature(folder):
+        digest.update(name.encode() + b"\0")
+        with open(folder / name, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def load_versioned(folder: Path, load: Callable[[Path], Cohort]) -> Cohort:
+    """`load(folder)` stamped with its content hash (a one-off read: the CLI, a test)."""
+    return dataclasses.replace(load(folder), version=content_hash(folder))
+
+
 class CohortSource:
-    def __init__(self, folder: Path, load: Callable[[Path], Cohort]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        load: Callable[[Path], Cohort],
+        *,
+        settle: float = SETTLE_SECONDS,
+        background: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.folder = folder
         self._load = load
+        self._settle = settle
+        self._background = background
+        self._clock = clock
         self._lock = threading.Lock()
         self._cohort: Cohort | None = None
         self._signature: tuple | None = None
-        self._rejected: tuple | None = None  # the signature of new data that failed validation
+        self._fixed = False
+        self._seen: tuple | None = None  # a new signature, and since when it has held
+        self._seen_since = 0.0
+        self._rejected: tuple | None = None  # the signature of new data that failed
+        self._loading: threading.Thread | None = None
+        self.problem: str | None = None  # why the newest files are not served, for admins
 
     @classmethod
     def fixed(cls, cohort: Cohort) -> CohortSource:
         """A source that always gives `cohort` (already loaded: a test, a snapshot)."""
         source = cls(cohort.path, lambda _folder: cohort)
-        source._cohort = cohort
-        source._signature = source._rejected = None
+        source._cohort, source._fixed = cohort, True
         return source
 
+    def _read(self, signature: tuple) -> Cohort | None:
+        """Load the folder as it is; None when its files changed while they were read."""
+        version = content_hash(self.folder)
+        cohort = self._load(self.folder)
+        if _signature(self.folder) != signature or content_hash(self.folder) != version:
+            return None
+        return dataclasses.replace(cohort, version=version)
+
     def current(self) -> Cohort:
-        """The cohort to answer from; the first call raises if the folder does not load."""
+        """The cohort to answer from; the first call loads it (and raises if it cannot)."""
         with self._lock:
-            signature = _signature(self.folder) if self.folder.is_dir() else ()
-            if self._cohort is not None and self._signature is None:
-                return self._cohort  # fixed
+            if self._fixed:
+                return self._cohort
             if self._cohort is None:
-                self._cohort = self._load(self.folder)
-                self._signature = signature
-            elif signature not in (self._signature, self._rejected):
-                try:
-                    self._cohort = self._load(self.folder)
-                    self._signature = signature
-                    log.info("reloaded cohort from %s", self.folder)
-                except CohortDataError as exc:
-                    self._rejected = signature
-                    log.warning(
-                        "new data in %s rejected, still serving the old: %s", self.folder, exc
-                    )
+                signature = _signature(self.folder)
+                cohort = self._read(signature)
+                if cohort is None:  # changing under our feet at start-up: read what is there
+                    cohort = self._load(self.folder)
+                self._cohort, self._signature = cohort, signature
+                return cohort
+            self._maybe_reload()
             return self._cohort
+
+    def _maybe_reload(self) -> None:
+        signature = _signature(self.folder)
+        if signature in (self._signature, self._rejected) or self._loading is not None:
+            return
+        now = self._clock()
+        if signature != self._seen:
+            self._seen, self._seen_since = signature, now
+        if now - self._seen_since < self._settle:
+            return
+        if self._background:
+            self._loading = threading.Thread(
+                target=self._reload, args=(signature,), name="sts-reload", daemon=True
+            )
+            self._loading.start()
+        else:
+            self._lock.release()
+            try:
+                self._reload(signature)
+            finally:
+                self._lock.acquire()
+
+    def _reload(self, signature: tuple) -> None:
+        try:
+            cohort = self._read(signature)
+        except CohortDataError as exc:
+            self._finish(rejected=signature, problem=f"{exc.message} {exc.hint}".strip())
+            log.warning("new data in %s rejected, still serving the old: %s", self.folder, exc)
+            return
+        except Exception as exc:  # a loader bug or an unreadable file: keep serving the old
+            self._finish(rejected=signature, problem=f"the new files could not be read ({exc})")
+            log.error("loading %s failed, still serving the old", self.folder, exc_info=exc)
+            return
+        if cohort is None:  # still being written: try again once it has settled
+            self._finish()
+            return
+        with self._lock:
+            self._cohort, self._signature = cohort, signature
+            self._loading, self.problem = None, None
+        log.info("now serving %s version %s", self.folder, cohort.version)
+
+    def _finish(self, *, rejected: tuple | None = None, problem: str | None = None) -> None:
+        with self._lock:
+            self._loading = None
+            self._seen = None
+            if rejected is not None:
+                self._rejected, self.problem = rejected, problem
+
+    def reload_now(self) -> Cohort:
+        """Load the folder now (an admin's `reload`), waiting for it; raises on bad data."""
+        signature = _signature(self.folder)
+        cohort = self._read(signature)
+        if cohort is None:
+            raise CohortDataError(
+                "The files changed while they were being read.",
+                hint="Wait until the copy has finished, then reload again.",
+            )
+        with self._lock:
+            self._cohort, self._signature, self.problem = cohort, signature, None
+        return cohort
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait for a background load to finish (tests, shutdown)."""
+        thread = self._loading
+        if thread is not None:
+            thread.join(timeout)

@@ -19,7 +19,9 @@ __all__ = ["answer", "ask", "metric_of", "understand"]
 def understand(text: str, cohort: Cohort) -> QuerySpec:
     """Text → a validated spec, or a StsError saying what was wrong."""
     command = parse(text)
-    return build_spec(command, resolve(command.metric, cohort.endpoints), cohort.catalog)
+    metric = resolve(command.metric, cohort.endpoints)
+    terms = cohort.ae_terms if "grade" in metric.options else ()
+    return build_spec(command, metric, cohort.catalog, terms)
 
 
 def metric_of(spec: QuerySpec, cohort: Cohort) -> Metric:

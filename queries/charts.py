@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,13 @@ __all__ = ["Chart", "KaplanMeierChart", "SwimmerChart", "TimelineChart", "Toxici
 
 @dataclass(frozen=True, kw_only=True)
 class Chart:
-    """Base of every plot an answer can carry."""
+    """Base of every plot an answer can carry.
+
+    `data_as_of` is the cohort's data cut, stamped on the image: plots travel without their
+    message.
+    """
+
+    data_as_of: dt.date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,12 +29,17 @@ class KaplanMeierChart(Chart):
     curves: Sequence[tuple[str, Any]]  # (label, survival.KMFit)
     unit: str
     test: Mapping[str, Any] | None = None
+    endpoint: str = ""  # "pfs", "os", …: names the y-axis (the answer's metric when empty)
+    # Per curve, event times to ring (the weekly post: this week's progressions or deaths).
+    marked: Sequence[Sequence[float]] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class ToxicityChart(Chart):
     rows: Sequence[Mapping[str, Any]]
     n: int
+    # by=: one panel per group, each {label, n, rows}; rows in the table's (declared) order.
+    groups: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ Nothing is served until the whole folder has passed its checks.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import tomllib
 import uuid
@@ -72,6 +73,15 @@ class Cohort:
             return cursor.execute(sql, list(params)).df()
         finally:
             cursor.close()
+
+    @functools.cached_property
+    def ae_terms(self) -> tuple[str, ...]:
+        """The adverse-event terms recorded, in the cohort's declared order then by name."""
+        if "adverse_events" not in self.tables:
+            return ()
+        found = list(self.query("SELECT DISTINCT term FROM adverse_events ORDER BY term")["term"])
+        declared = [t for t in self.meta.term_order if t in found]
+        return tuple(declared + [t for t in found if t not in declared])
 
     def has_table(self, name: str) -> bool:
         return name in self.tables

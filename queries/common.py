@@ -73,10 +73,7 @@ def provenance_notes(
     if not cols and not tabs:
         return ()
     what = ", ".join([*cols, *(f"{t} table" for t in tabs)])
-    return (
-        f"Uses reconstructed values ({what}): the source publishes these only in aggregate; "
-        f"see {cohort.path.name}/README.md.",
-    )
+    return (f"Uses reconstructed values ({what}); the source publishes them only in aggregate.",)
 
 
 # Group tests (Fisher, log-rank): withheld when a group has fewer than MIN_GROUP patients (one

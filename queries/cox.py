@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from .cox_fit import DURATION, EVENT, effect, fit_quietly, schoenfeld_tests
 from .errors import UsageError
@@ -188,7 +188,7 @@ def hazard_ratios(
             stat = max(2.0 * float(model.log_likelihood_ - reduced.log_likelihood_), 0.0)
             df = len(group_columns)
             group_test = ModelTest(
-                name="likelihood ratio", chi2=stat, df=df, p=float(chi2.sf(stat, df))
+                name="likelihood ratio", chi2=stat, df=df, p=float(chdtrc(df, stat))
             )
 
     ph, ph_terms = schoenfeld_tests(model, data)

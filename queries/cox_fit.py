@@ -14,7 +14,7 @@ import pandas as pd
 from lifelines import CoxPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
 from lifelines.statistics import TimeTransformers, proportional_hazard_test
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 __all__ = ["DURATION", "EVENT", "effect", "fit_quietly", "schoenfeld_tests"]
 
@@ -107,4 +107,4 @@ def schoenfeld_tests(
     stat = float(u @ np.linalg.solve(var, u)) / float(observed.sum() * spread)
     names = [n[0] if isinstance(n, tuple) else n for n in per_term.name]
     terms = [(str(n), float(p)) for n, p in zip(names, per_term.p_value, strict=True)]
-    return (stat, len(columns), float(chi2.sf(stat, len(columns)))), terms
+    return (stat, len(columns), float(chdtrc(len(columns), stat))), terms

@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import gammaln
-from scipy.stats import beta, hypergeom
+from scipy.special import betaincinv, gammaln
 
 __all__ = ["MAX_TABLES", "TooLargeForExact", "clopper_pearson", "fisher_exact"]
 
@@ -42,8 +41,8 @@ def clopper_pearson(k: int, n: int, conf_level: float = 0.95) -> tuple[float, fl
     if not 0.0 < conf_level < 1.0:
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
     alpha = (1 - conf_level) / 2
-    lower = 0.0 if k == 0 else float(beta.ppf(alpha, k, n - k + 1))
-    upper = 1.0 if k == n else float(beta.ppf(1 - alpha, k + 1, n - k))
+    lower = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha))
+    upper = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha))
     return lower, upper
 
 
@@ -74,10 +73,13 @@ def _count(value, name: str) -> int:
 
 def _fisher_2x2(x: np.ndarray) -> float:
     """R's 2 x 2 branch: hypergeometric over the support, scaled by its largest term."""
+    from scipy.stats import hypergeom  # only here: scipy.stats costs half a second to import
+
     m, n = int(x[:, 0].sum()), int(x[:, 1].sum())
     k = int(x[0].sum())
     lo, hi = max(0, k - n), min(k, m)
     support = np.arange(lo, hi + 1)
+
     log_d = hypergeom.logpmf(support, m + n, m, k)
     d = np.exp(log_d - log_d.max())
     d /= d.sum()

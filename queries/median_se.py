@@ -9,7 +9,7 @@ earliest with Ŝ ≤ 0.45. R has no such interval; the bot's default stays R's l
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from .survival import KMFit
 
@@ -32,5 +32,5 @@ def symmetric_median_ci(fit: KMFit) -> tuple[float | None, float | None]:
     at = int(np.searchsorted(times, fit.median, side="right")) - 1
     se_surv = float(surv[at] * err[at])
     se = se_surv / density
-    z = norm.ppf(0.5 + fit.conf_level / 2)
+    z = ndtri(0.5 + fit.conf_level / 2)
     return fit.median - z * se, fit.median + z * se

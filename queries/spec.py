@@ -32,6 +32,7 @@ CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
 _OPTIONS = ("by", "ci", "unit", "grade", "as_of")
+_PATIENT_WORDS = {"case", "patient", "pt", "id", "no", "no."}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +47,7 @@ class QuerySpec:
     patient_id: str | None = None
     topic: str | None = None
     as_of: dt.date | None = None  # summary: the week to replay
+    readings: tuple[str, ...] = ()  # how bare words were read: "`LPS` → histology = LPS"
 
     def describe_filters(self) -> list[str]:
         return [f.describe() for f in (*self.filters, *self.ae_filters)]
@@ -74,8 +76,20 @@ def _date(text: str, field: Field) -> dt.date:
 
 def _ordered_filter(cond: Condition, field: Field, read) -> Filter:
     if cond.op == "=" and ".." in cond.value:
-        low, _, high = cond.value.partition("..")
-        lo, hi = read(low.strip(), field), read(high.strip(), field)
+        low, _, high = (part.strip() for part in cond.value.partition(".."))
+        if not low and not high:
+            raise UsageError(
+                f"`{cond.text}` has no ends.", hint=f"e.g. {field.name}=40..60, {field.name}=60.."
+            )
+        if not high:  # `age=60..`: from 60 up
+            return Compare(
+                field=field.name, label=field.name, text=cond.text, op=">=", value=read(low, field)
+            )
+        if not low:  # `age=..40`: up to 40
+            return Compare(
+                field=field.name, label=field.name, text=cond.text, op="<=", value=read(high, field)
+            )
+        lo, hi = read(low, field), read(high, field)
         if lo > hi:
             lo, hi = hi, lo
         return Between(field=field.name, label=field.name, text=cond.text, low=lo, high=hi)
@@ -149,13 +163,87 @@ def _grade_filter(cond: Condition) -> Filter:
     return spec
 
 
-def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
-    """Resolve a parsed command, whose metric is `metric`, against the cohort's catalog."""
+def _term_filter(text: str, cond_text: str, terms: tuple[str, ...]) -> Filter | None:
+    """An adverse-event term (any case), or None when `text` names none."""
+    by_lower = {t.lower(): t for t in terms}
+    if text.lower() not in by_lower:
+        return None
+    return InValues(field="term", label="term", text=cond_text, members=(by_lower[text.lower()],))
+
+
+def _bare_value(word: str, catalog: Catalog, terms: tuple[str, ...]) -> Filter:
+    """A value typed without its field: read as the one field it belongs to, else say which."""
+    matches = [
+        (f, resolved)
+        for f in catalog.fields
+        if f.kind == CATEGORICAL and f.name != "patient_id" and (resolved := f.resolve(word))
+    ]
+    term = _term_filter(word, word, terms)
+    choices = [f"{f.name}={word}" for f, _ in matches] + ([f"term={word}"] if term else [])
+    if len(choices) > 1:
+        raise UsageError(
+            f"`{word}` could mean {' or '.join(f'`{c}`' for c in choices)}.",
+            hint="Say which, e.g. /sts orr " + choices[0],
+        )
+    if term is not None:
+        return term
+    if matches:
+        ((field, _),) = matches
+        return _categorical_filter(
+            Condition(field=field.name, op="=", value=word, text=word), field
+        )
+    values = {
+        v.lower(): (f.name, v)
+        for f in catalog.fields
+        if f.kind == CATEGORICAL and f.name != "patient_id"
+        for v in f.values
+    }
+    close = difflib.get_close_matches(word.lower(), list(values), n=1, cutoff=0.6)
+    near = f"Did you mean `{values[close[0]][0]}={values[close[0]][1]}`? " if close else ""
+    raise UsageError(
+        f"`{word}` is neither a filter nor an option, nor a value of any field.",
+        hint=f"{near}Filters look like field=value (histology=LPS, age>=60). Usage: {USAGE}",
+    )
+
+
+def _no_repeats(conditions: tuple[Condition, ...]) -> None:
+    """`by=` once; a field once per kind of condition (`age>=40 age<60` is a range, fine)."""
+    seen: dict[tuple[str, str], str] = {}
+    for cond in conditions:
+        kind = cond.op if cond.op in ("=", "!=") else cond.op[0]  # >= and > are one kind
+        key = (cond.field.lower(), kind)
+        if key in seen:
+            what = "`by=`" if key[0] == "by" else f"`{cond.field}`"
+            raise UsageError(
+                f"{what} is given twice (`{seen[key]}` and `{cond.text}`).",
+                hint="Give it once; several values go in one filter, e.g. histology=LPS,UPS.",
+            )
+        seen[key] = cond.text
+
+
+def build_spec(
+    command: Command, metric: Metric, catalog: Catalog, terms: tuple[str, ...] = ()
+) -> QuerySpec:
+    """Resolve a parsed command, whose metric is `metric`, against the cohort's catalog.
+
+    `terms` are the cohort's adverse-event terms, which `tox` may filter on.
+    """
     options: dict[str, object] = {}
     filters: list[Filter] = []
     ae_filters: list[Filter] = []
+    readings: list[str] = []
+    _no_repeats(command.conditions)
     for cond in command.conditions:
         key = cond.field.lower()
+        if key == "term" and "term" not in catalog and "grade" in metric.options:
+            found = _term_filter(cond.value, cond.text, terms)
+            if found is None or cond.op != "=":
+                raise UnknownValue(
+                    f"No adverse event is recorded as `{cond.value}`.",
+                    hint=f"Known terms: {', '.join(terms) or 'none'}.",
+                )
+            ae_filters.append(found)
+            continue
         if key in _OPTIONS and key not in catalog:
             if key == "grade":
                 if "grade" not in metric.options:
@@ -199,10 +287,6 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
                 options["unit"] = unit
             continue
         filters.append(_filter(cond, catalog))
-    if filters and not metric.filterable:
-        raise UsageError(
-            f"`{metric.name}` takes no filters.", hint=f"e.g. /sts {metric.examples[0]}"
-        )
     if options.get("by") and not metric.groupable:
         raise UsageError(
             f"`by=` does not apply to `{metric.name}`.",
@@ -211,15 +295,28 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
         )
     patient_id = topic = None
     if metric.args == "patient":
-        if len(command.args) != 1:
+        # `patient 8`, `patient case 8`, `patient #8`: the id is the one word that is not a label.
+        words = [a.lstrip("#") for a in command.args if a.lower() not in _PATIENT_WORDS]
+        if len(words) != 1 or not words[0]:
             raise UsageError("Which patient?", hint="e.g. /sts patient 8")
-        patient_id = command.args[0]
+        patient_id = words[0]
     elif metric.args == "topic":
         topic = command.args[0].lower() if command.args else None
     elif command.args:
+        named = {f.field for f in (*filters, *ae_filters) if isinstance(f, InValues)}
+        for word in command.args:
+            found = _bare_value(word, catalog, terms if "grade" in metric.options else ())
+            if found.field in named:
+                raise UsageError(
+                    f"`{word}` names {found.field} again; give it once.",
+                    hint=f"Several values go in one filter, e.g. {found.field}=a,b.",
+                )
+            named.add(found.field)
+            (ae_filters if found.field == "term" else filters).append(found)
+            readings.append(f"Read `{word}` as {found.describe()}.")
+    if filters and not metric.filterable:
         raise UsageError(
-            f"`{command.args[0]}` is neither a filter nor an option.",
-            hint=f"Filters look like field=value (histology=LPS, age>=60). Usage: {USAGE}",
+            f"`{metric.name}` takes no filters.", hint=f"e.g. /sts {metric.examples[0]}"
         )
     return QuerySpec(
         metric=metric.name,
@@ -232,4 +329,5 @@ def build_spec(command: Command, metric: Metric, catalog: Catalog) -> QuerySpec:
         patient_id=patient_id,
         topic=topic,
         as_of=options.get("as_of"),
+        readings=tuple(readings),
     )

@@ -149,8 +149,11 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
 SUMMARY = Metric(
     name="summary",
     title="Weekly summary",
-    summary="What the weekly post would say now.",
-    examples=("summary",),
+    summary=(
+        "What the weekly post says for the week holding as_of=YYYY-MM-DD (default: this week), "
+        "with what changed since the week before."
+    ),
+    examples=("summary", "summary as_of=2019-10-14"),
     aliases=("weekly",),
     handler=summary_answer,
     body=Summary,

@@ -57,6 +57,26 @@ def _since(start: dt.date | None, when, days_per_unit: float) -> float | None:
     return (when - start).days / days_per_unit
 
 
+# A patient still followed at the data cut has been seen within one scan interval of it; one
+# whose last contact is older was lost to follow-up as far as the data know: censored, not
+# ongoing. 13 weeks is the usual 3-monthly scan interval of sarcoma follow-up.
+FOLLOWED_WITHIN_DAYS = 91
+
+
+def _status(
+    end: float, *, progressed: bool, surgery: float | None, cut: float | None, per_unit: float
+) -> str:
+    """'progressed', 'surgery', 'ongoing' (seen within a scan interval of the data cut) or
+    'censored' (last seen long before the cut, or no cut date to judge by)."""
+    if progressed:
+        return "progressed"
+    if surgery is not None:
+        return "surgery"
+    if cut is not None and (cut - end) * per_unit <= FOLLOWED_WITHIN_DAYS:
+        return "ongoing"
+    return "censored"
+
+
 def _cycle_days(cohort: Cohort) -> int:
     return int(cohort.meta.fields.get("cycles", {}).get("cycle_days", 21))
 
@@ -73,7 +93,9 @@ def _assessments(cohort: Cohort, ids: list[str]) -> pd.DataFrame:
 
 
 def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
-    """Per patient: on treatment, followed, responses, progression, surgery."""
+    """Per patient: on treatment, followed, responses, progression, surgery, and whether a
+    patient without progression is still followed at the data cut (`ongoing`) or was last
+    seen long before it (`censored`)."""
     if "pfs_time" not in cohort.catalog.names() and "cycles" not in cohort.catalog.names():
         raise UsageError(
             "A swimmer plot needs time on treatment (`cycles`) or follow-up (`pfs_time`).",
@@ -101,12 +123,15 @@ def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             if t is not None
         ]
         surgery = _since(start, r.get("surgery_date"), per_unit)
+        cut = _since(start, cohort.meta.data_as_of, per_unit)
+        end = max(followed, on_treatment)
+        status = _status(end, progressed=progressed, surgery=surgery, cut=cut, per_unit=per_unit)
         lanes.append(
             {
                 "label": f"Case {r['patient_id']}",
-                "duration": max(followed, on_treatment),
-                "on_treatment": min(on_treatment, max(followed, on_treatment)),
-                "ongoing": not progressed and surgery is None,
+                "duration": end,
+                "on_treatment": min(on_treatment, end),
+                "ongoing": status == "ongoing",
                 "best_response": r.get("best_response")
                 if _present(r.get("best_response"))
                 else None,
@@ -114,6 +139,8 @@ def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
                 "progression": followed if progressed else None,
                 "surgery": surgery,
                 "group": group_name(r["group_key"]) if spec.by else None,
+                "censored": status == "censored",
+                "data_cut": cut,
             }
         )
     groups = []
@@ -131,22 +158,64 @@ def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         method=f"time from start of treatment; a cycle is {_cycle_days(cohort)} days",
         body=Swimmer(lanes=lanes, unit=spec.unit),
         notes=provenance_notes(spec, cohort, tuple(columns), ("assessments",)),
-        chart=SwimmerChart(lanes=lanes, unit=spec.unit),
+        chart=SwimmerChart(lanes=lanes, unit=spec.unit, data_as_of=cohort.meta.data_as_of),
     )
 
 
+# Tumour measurements an assessments table may carry (one per scan), and how to name them.
+_MEASUREMENTS = {
+    "size_cm": "Tumour size (cm)",
+    "size_mm": "Tumour size (mm)",
+    "sld_mm": "Sum of diameters (mm)",
+    "sum_diameters_mm": "Sum of diameters (mm)",
+    "tumour_size_cm": "Tumour size (cm)",
+    "tumor_size_cm": "Tumour size (cm)",
+}
+_CONTEXT = ("histology", "stage", "regimen")
+
+
+def _context(record: dict) -> str:
+    """'SS · stage IIIB · AIM + Endostar + Anlotinib': what the case is, for the plot's title."""
+    parts = []
+    for column in _CONTEXT:
+        if _present(record.get(column)):
+            value = str(record[column])
+            parts.append(f"stage {value}" if column == "stage" else value)
+    return " · ".join(parts)
+
+
+def _measurements(assessments: list[dict], start: dt.date) -> tuple[str, list]:
+    for column, name in _MEASUREMENTS.items():
+        values = [
+            ((d - start).days, float(a[column]))
+            for a in assessments
+            if _present(a.get(column)) and (d := _date(a.get("date"))) is not None
+        ]
+        if values:
+            return name, values
+    return "", []
+
+
 def patient_course(cohort: Cohort, record: dict, events: list[dict], assessments: list[dict]):
-    """The arguments of one patient's timeline plot, or None without a start date."""
+    """The arguments of one patient's timeline plot, or None without a start date.
+
+    Times are in days from the start of treatment (the plot shows them as dates); the data cut
+    and the patient's status at it come along, so the image says how current it is.
+    """
     start = _date(record.get("start_date"))
     if start is None:
         return None
-    per_unit = TIME_UNITS["months"]
+    per_unit = TIME_UNITS["days"]
     time_col = record.get("pfs_time")
     progression = None
     if _present(record.get("pfs_event")) and int(record["pfs_event"]) == 1 and _present(time_col):
         progression = time_col * TIME_UNITS[cohort.meta.time_unit] / per_unit
+    measure_label, measurements = _measurements(assessments, start)
+    best = record.get("best_response")
     return {
         "label": f"Case {record['patient_id']}",
+        "context": _context(record),
+        "best_response": str(best) if _present(best) else None,
         "start": start.isoformat(),
         "cycles": int(record["cycles"]) if _present(record.get("cycles")) else 0,
         "cycle_days": _cycle_days(cohort),
@@ -162,7 +231,10 @@ def patient_course(cohort: Cohort, record: dict, events: list[dict], assessments
         ],
         "progression": progression,
         "surgery": _since(start, record.get("surgery_date"), per_unit),
-        "unit": "months",
+        "measurements": measurements,
+        "measure_label": measure_label,
+        "data_as_of": cohort.meta.data_as_of.isoformat() if cohort.meta.data_as_of else None,
+        "unit": "days",
     }
 
 

@@ -192,9 +192,7 @@ def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
 
 def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """One patient's card for a tumor board: characteristics, treatment, response, PFS, AEs."""
-    frame = cohort.query(
-        "SELECT * FROM patients WHERE lower(patient_id) = lower(?)", [spec.patient_id]
-    )
+    frame = cohort.query(metric_sql("patient"), [spec.patient_id] * 3)
     if frame.empty:
         ids = cohort.query(metric_sql("patient_ids"))
         known = ", ".join(ids["patient_id"].astype(str).head(30))

@@ -81,7 +81,9 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         body=Toxicity(rows=rows, patients_with_event=with_any),
         groups=tuple(groups),
         notes=provenance_notes(spec, cohort, (), ("adverse_events",)),
-        chart=ToxicityChart(rows=rows, n=n),
+        chart=ToxicityChart(
+            rows=rows, n=n, groups=tuple(groups), data_as_of=cohort.meta.data_as_of
+        ),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from sts_bot.source import load_versioned
 from sts_queries.cohort import demo_path, load_cohort
 
 REPO = Path(__file__).resolve().parent.parent
@@ -17,7 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def demo():
-    return load_cohort(demo_path())
+    """The demo cohort as a server loads it (stamped with its content hash)."""
+    return load_versioned(demo_path(), load_cohort)
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ ERRORS = [
     ("orr age>=old", UsageError, ["age", "numbers"], ["age>=60"]),
     ("orr histology>=LPS", UsageError, ["category"], ["histology=LPS"]),
     ("orr histology=", UsageError, ["no value"], ["histology="]),
-    ("orr LPS", UsageError, ["LPS"], ["field=value"]),
+    ("orr XYZZY", UsageError, ["XYZZY"], ["field=value"]),
     ("orr by=histolgy", UnknownField, ["histolgy"], ["histology"]),
     ("orr by=age", UsageError, ["category"], ["by=histology"]),
     ("pfs ci=wide", UsageError, ["wide"], ["ci=log-log"]),

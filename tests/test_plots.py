@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +159,8 @@ def test_km_censor_marks_one_per_censored_time(waltons, waltons_curves):
     ax = _km_figure(waltons_curves, title="OS", unit="days").axes[0]
     marks = _by_gid(ax, "km-censor")
     assert all(m.get_marker() == "+" for m in marks)
-    for mark, (t, e) in zip(marks, waltons.values(), strict=True):
+    censoring = [(t, e) for t, e in waltons.values() if (e == 0).any()]
+    for mark, (t, e) in zip(marks, censoring, strict=True):
         censored_times = np.unique(t[e == 0])  # straight from the data, not from the fit
         np.testing.assert_allclose(mark.get_xdata(), censored_times)
     assert sum(len(m.get_xdata()) for m in marks) == sum(
@@ -187,36 +189,89 @@ def test_km_at_risk_table_matches_fit_and_data(waltons, waltons_curves):
 
 def test_km_labels_legend_and_test(waltons_curves):
     fig = _km_figure(
-        waltons_curves, title="OS · by = group", unit="days", test_label="log-rank p < 0.001"
+        waltons_curves,
+        title="OS · by = group",
+        unit="days",
+        endpoint="os",
+        test_label="log-rank p < 0.001",
     )
     ax = fig.axes[0]
-    assert ax.get_ylabel() == "Survival probability"
+    assert ax.get_ylabel() == "Overall survival"
     assert ax.get_xlabel() == "Time (days)"
     assert fig.get_suptitle() == "OS · by = group"
     assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 1
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert len(legend) == len(waltons_curves) + 1 and legend[-1] == "Censored"
-    for text, (label, fit) in zip(legend[:-1], waltons_curves, strict=True):
-        median = f"{fmt_number(fit.median)} days"
-        assert text == f"{label}: n = {fit.n}, {fit.events} events, median {median}"
-    assert [t.get_text() for t in _by_gid(ax, "km-test", "texts")] == ["log-rank p < 0.001"]
-    # Dashed median guide per curve: horizontal at 0.5, then down to the axis at the median.
-    guides = _by_gid(ax, "km-median")
-    assert len(guides) == 2 * len(waltons_curves)
-    assert [tuple(g.get_xdata()) for g in guides[1::2]] == [
-        (fit.median, fit.median) for _, fit in waltons_curves
-    ]
+    # one entry per curve, then the band (two curves: bands drawn), then Censored if any
+    censored = any(fit.n_censor.sum() > 0 for _, fit in waltons_curves)
+    assert legend[len(waltons_curves)] == "95% CI (log-log)"
+    assert (legend[-1] == "Censored") == censored
+    for text, (label, fit) in zip(legend, waltons_curves, strict=False):
+        assert text.startswith(f"{label}: n = {fit.n}, {fit.events} events, median ")
+        assert f"median {fmt_number(fit.median)} days (95% CI " in text
+    assert ax.get_legend().get_title().get_text() == "log-rank p < 0.001"
+    # Each median is marked on the 50% line; a dashed drop only where the curve steps there.
+    points = _by_gid(ax, "km-median-point")
+    assert [p.get_xdata()[0] for p in points] == [fit.median for _, fit in waltons_curves]
+
+
+def test_km_y_axis_names_the_endpoint():
+    fit = kaplan_meier(SMALL_TIME, SMALL_EVENT)
+    for endpoint, name in [
+        ("pfs", "Progression-free survival"),
+        ("os", "Overall survival"),
+        ("dfs", "Disease-free survival"),
+        ("ttf", "TTF"),
+    ]:
+        ax = _km_figure([("All", fit)], title="t", endpoint=endpoint).axes[0]
+        assert ax.get_ylabel() == name
 
 
 def test_km_not_reached_median(small_fit):
     assert small_fit.median is None
-    fig = _km_figure([("All patients", small_fit)], title="PFS")
+    fig = _km_figure([("All patients", small_fit)], title="PFS", endpoint="pfs")
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[0] == "All patients: n = 6, 2 events, median NR"
-    assert _by_gid(ax, "km-median") == []
+    assert legend == [
+        "All patients: n = 6, 2 events, median not reached",
+        "95% CI (log-log)",
+        "Censored",
+    ]
+    assert _by_gid(ax, "km-median") == [] and _by_gid(ax, "km-median-point") == []
     assert list(_by_gid(ax, "km-censor")[0].get_xdata()) == [2, 3, 5, 8]
     assert ax.get_xlabel() == "Time (months)"
+
+
+def test_km_no_censored_entry_when_nothing_is_censored():
+    fit = kaplan_meier([1, 2, 3, 4], [1, 1, 1, 1])
+    ax = _km_figure([("All", fit)], title="PFS").axes[0]
+    assert "Censored" not in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert _by_gid(ax, "km-censor") == []
+
+
+def test_km_midpoint_median_has_no_vertical_line():
+    # S = 0.5 exactly from 2 to 4: R's median is the midpoint 3, where the curve has no step.
+    midpoint = kaplan_meier([1, 2, 4, 5], [1, 1, 1, 1])
+    stepping = kaplan_meier([1, 2, 3, 4, 5], [1, 1, 1, 1, 1])
+    assert midpoint.median == 3 and stepping.median == 3
+    ax = _km_figure([("mid", midpoint), ("step", stepping)], title="t").axes[0]
+    drops = _by_gid(ax, "km-median")
+    assert len(drops) == 1 and drops[0].get_color() == _hex(1)
+    assert len(_by_gid(ax, "km-median-point")) == 2
+
+
+def test_km_ticks_at_the_units_natural_step():
+    for tmax in (7.0, 9.5, 21.6, 23.9):
+        fit = kaplan_meier([1, tmax], [1, 0])
+        ticks = _km_figure([("All", fit)], title="t").axes[0].get_xticks()
+        assert np.allclose(np.diff(ticks), 3) and ticks[-1] > tmax
+
+
+def test_km_palette_has_no_yellow():
+    from sts_bot.plot_style import GROUP_COLORS
+
+    assert "#F0E442" not in GROUP_COLORS
+    for color in GROUP_COLORS:  # every line colour reads on white (WCAG 3:1 for graphics)
+        assert _contrast_on_white(color) >= 2.2, color
 
 
 def test_km_three_or_more_groups_drop_bands_keep_rows(small_fit):
@@ -236,27 +291,17 @@ def test_km_needs_a_curve():
 # --- toxicity -------------------------------------------------------------------------------
 
 
-def test_tox_bars_one_row_per_term_most_frequent_on_top():
+def test_tox_bars_one_row_per_term_in_the_tables_order():
     ax = _tox_figure(TOX_ROWS, n=14, title="AEs · N = 14").axes[0]
     terms = [t.get_text() for t in ax.get_yticklabels()]
-    assert terms == [
-        "Neutropenia",
-        "Anemia",
-        "Nausea/vomiting",
-        "Thrombocytopenia",
-        "ALT elevation",
-        "Hypertension",
-    ]
+    assert terms == [row["term"] for row in TOX_ROWS]
     assert len({round(p.get_y(), 6) for p in ax.patches}) == len(TOX_ROWS)
     assert ax.get_xlabel() == "Patients, % of N = 14"
     assert [t.get_text() for t in _by_gid(ax, "tox-any-grade", "texts")] == [
-        "14 (100.0%)",
-        "9 (64.3%)",
-        "8 (57.1%)",
-        "5 (35.7%)",
-        "3 (21.4%)",
-        "2 (14.3%)",
+        f"{sum(counts)} ({100 * sum(counts) / 14:.1f}%)" for counts in TABLE_2.values()
     ]
+    # The axis runs to 100% of N, with ticks; the counts sit right of it.
+    assert ax.get_xlim() == (0, 100) and list(ax.get_xticks()) == [0, 20, 40, 60, 80, 100]
 
 
 def test_tox_segments_are_percent_of_n_coloured_by_grade():
@@ -270,16 +315,44 @@ def test_tox_segments_are_percent_of_n_coloured_by_grade():
 
 
 def test_tox_legend_shows_only_grades_present():
-    ax = _tox_figure(TOX_ROWS, n=14, title="AEs").axes[0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "Grade 1",
-        "Grade 2",
-        "Grade 3",
-        "Grade 4",
-    ]
+    fig = _tox_figure(TOX_ROWS, n=14, title="AEs")
+    assert _legend_texts(fig) == ["Grade 1", "Grade 2", "Grade 3", "Grade 4"]
     grade3 = [{"term": "Neutropenia", "grades": {"3": 2, "4": 3}}]
-    ax = _tox_figure(grade3, n=14, title="AEs grade ≥ 3").axes[0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Grade 3", "Grade 4"]
+    fig = _tox_figure(grade3, n=14, title="AEs grade ≥ 3")
+    assert _legend_texts(fig) == ["Grade 3", "Grade 4"]
+
+
+def test_tox_grade_1_reads_on_white():
+    assert GRADE_COLORS[1].upper() != "#FEE391"
+    assert _contrast_on_white(GRADE_COLORS[1]) >= 1.8
+    # light to dark with the grade
+    lum = [_luminance(GRADE_COLORS[g]) for g in range(1, 6)]
+    assert lum == sorted(lum, reverse=True)
+
+
+def test_tox_by_group_draws_one_panel_per_group():
+    groups = [
+        {"label": "AIM + Anlotinib", "n": 10, "rows": TOX_ROWS[:3]},
+        {"label": "A + Anlotinib", "n": 2, "rows": [TOX_ROWS[0]]},
+        {"label": "Paclitaxel + Anlotinib", "n": 2, "rows": []},
+    ]
+    fig = _tox_figure(TOX_ROWS, n=14, title="AEs by regimen", groups=groups)
+    panels = [ax for ax in fig.axes if ax.get_gid() == "tox-panel"]
+    assert [ax.get_title(loc="left") for ax in panels] == [
+        "AIM + Anlotinib · n = 10",
+        "A + Anlotinib · n = 2",
+        "Paclitaxel + Anlotinib · n = 2",
+    ]
+    for ax, group in zip(panels, groups, strict=True):
+        # every panel has every term's row (labelled on the left), bars in % of the group's N
+        assert len(ax.get_yticks()) == len(TOX_ROWS)
+        drawn = sum(p.get_width() for p in ax.patches)
+        expected = sum(100 * k / group["n"] for r in group["rows"] for k in r["grades"].values())
+        assert drawn == pytest.approx(expected)
+        assert ax.get_xlim() == (0, 100)
+    terms = [t.get_text() for t in panels[0].get_yticklabels()]
+    assert terms == [r["term"] for r in TOX_ROWS]
+    assert tox_figure_height(len(TOX_ROWS), 1) == tox_figure_height(len(TOX_ROWS))
 
 
 def test_tox_no_adverse_events():
@@ -317,7 +390,8 @@ def test_swimmer_markers():
     assert len(_by_gid(ax, "swimmer-ongoing", "texts")) == sum(ln.ongoing for ln in LANES)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert [entry.split()[0] for entry in legend[:3]] == ["PR", "SD", "PD"]  # present only
-    assert {"Progression", "Surgery", "Ongoing, no progression"} <= set(legend)
+    assert {"Progression", "Surgery", "Followed at the data cut,\nno progression"} <= set(legend)
+    assert "Censored: last seen long\nbefore the data cut" not in legend  # none censored here
 
 
 def test_swimmer_groups_get_headers():
@@ -350,10 +424,12 @@ def test_timeline_structure():
     assert len(_by_gid(ax, "timeline-assessment")) == 2
     assert len(_by_gid(ax, "timeline-ae")) == len(TIMELINE["adverse_events"])
     assert len(_by_gid(ax, "timeline-surgery")) == 1 and not _by_gid(ax, "timeline-progression")
-    # 4 cycles of 21 days end at 84 days = 2.76 months.
+    # 4 cycles of 21 days end at day 84 (the drawing is in days from the start).
     ends = [p.get_x() for p in _by_gid(ax, "timeline-cycle", "patches")]
-    np.testing.assert_allclose(ends[-1] + 21 / (365.25 / 12), 4 * 21 / (365.25 / 12))
-    assert ax.get_xlabel() == "Time from start of treatment (months)"
+    np.testing.assert_allclose(ends[-1] + 21, 4 * 21)
+    # The axis reads in dates: the first of each month from the start on 2019-09-17.
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Oct\n2019", "Nov"]
+    assert ax.get_xticks()[0] == (dt.date(2019, 10, 1) - dt.date(2019, 9, 17)).days
 
 
 def test_timeline_event_labels_do_not_overlap():
@@ -372,3 +448,54 @@ def test_timeline_event_labels_do_not_overlap():
 
 def _rgb(hex_color: str) -> tuple[float, float, float]:
     return tuple(int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+
+def _hex(i: int) -> str:
+    from sts_bot.plot_style import group_style
+
+    return group_style(i)["color"]
+
+
+def _luminance(hex_color: str) -> float:
+    """WCAG relative luminance."""
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(hex_color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast_on_white(hex_color: str) -> float:
+    return 1.05 / (_luminance(hex_color) + 0.05)
+
+
+def _legend_texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+
+def test_timeline_draws_tumour_sizes_when_the_data_hold_them():
+    sized = {
+        **TIMELINE,
+        "measurements": [(1.4, 3.5), (2.8, 2.8)],
+        "measure_label": "Tumour size (cm)",
+    }
+    ax = _timeline_figure(**sized).axes[0]
+    assert "Tumour size (cm)" in [t.get_text() for t in ax.get_yticklabels()]
+    assert len(_by_gid(ax, "timeline-measurement")) == 2
+    assert {"3.5", "2.8"} <= {t.get_text() for t in ax.texts}
+    # without them, no such row
+    ax = _timeline_figure(**TIMELINE).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Treatment",
+        "Response",
+        "Adverse events",
+    ]
+
+
+def test_km_rings_marked_events_and_names_them_in_the_legend():
+    fit = kaplan_meier([1, 2, 3, 4, 5], [1, 0, 1, 1, 0])
+    ax = _km_figure([("All", fit)], title="Weekly", marked=[[3.0, 4.0, 2.0]]).axes[0]
+    (rings,) = _by_gid(ax, "km-marked")
+    assert list(rings.get_xdata()) == [3.0, 4.0]  # 2.0 is a censoring, not an event
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "New this week (2)" in legend
+    ax = _km_figure([("All", fit)], title="PFS").axes[0]
+    assert _by_gid(ax, "km-marked") == []
+    assert not any(t.get_text().startswith("New") for t in ax.get_legend().get_texts())

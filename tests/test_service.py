@@ -16,7 +16,7 @@ def _touch_later(path):
 
 
 def test_bad_new_data_keeps_the_old_cohort(demo_copy):
-    served = Service(demo_copy)
+    served = Service(demo_copy, settle=0, background=False)
     first = served.cohort()
     assert served.respond("count").json["n"] == 14
     patients = demo_copy / "patients.csv"
@@ -76,7 +76,7 @@ def test_the_cache_is_bounded_by_bytes_and_drops_the_least_recent(demo):
 
 
 def test_an_answer_of_one_cohort_version_is_never_served_for_another(demo_copy):
-    served = Service(demo_copy)
+    served = Service(demo_copy, settle=0, background=False)
     assert served.respond("orr").json["count"] == 5
     patients = demo_copy / "patients.csv"
     patients.write_text(
@@ -95,7 +95,7 @@ def test_a_served_folder_is_reread_when_it_changes(demo_copy, tmp_path):
     from sts_bot.gateway import Gateway
 
     gateway = Gateway(
-        service=Service(demo_copy),
+        service=Service(demo_copy, settle=0, background=False),
         policy=Policy(),
         audit=AuditLog(tmp_path / "audit.jsonl"),
     )

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sts_bot.blocks import MAX_BLOCKS, MAX_SECTION, SHARE_ACTION, Image, to_blocks
-from sts_bot.render import Reply, compose
+from sts_bot.render import Reply, Table, compose
 from sts_queries.answer import ask
 
 
@@ -34,8 +34,9 @@ def test_a_short_answer_is_header_sections_table_context_and_button(demo):
     reply = compose(ask("pfs by=stage", demo))
     message = to_blocks(reply, share_command="pfs by=stage")
     kinds = [b["type"] for b in message.blocks]
-    assert kinds == ["header", "section", "section", "section", "context", "actions"]
+    assert kinds == ["header", "section", "section", "section", "section", "context", "actions"]
     assert message.blocks[0]["text"]["text"] == "PFS · by stage · n = 14"
+    assert section_texts(message.blocks)[2].startswith("*log-rank: p = ")  # not fine print
     table = section_texts(message.blocks)[-1]
     assert table.startswith("```\nstage") and table.endswith("```")
     assert message.attachment is None
@@ -44,8 +45,14 @@ def test_a_short_answer_is_header_sections_table_context_and_button(demo):
     assert message.text == "PFS · by stage · n = 14"  # the notification fallback
 
 
+def lines_table(text: str) -> Table:
+    """A one-column table whose lines are `text`'s lines."""
+    first, *rest = text.split("\n")
+    return Table(header=(first,), rows=tuple((line,) for line in rest))
+
+
 def test_a_long_answer_stays_within_limits_and_the_rest_becomes_a_file():
-    table = "\n".join(f"{i:>4}  {'x' * 60}" for i in range(200))  # ~13,000 characters
+    table = lines_table("\n".join(f"{i:>4}  {'x' * 60}" for i in range(200)))  # ~13,000 chars
     reply = Reply(
         header="List · " + " · ".join(f"field{i} = value{i}" for i in range(20)),  # > 150 chars
         sections=(*(f"Section {i}: " + "y" * 200 for i in range(80)), "z" * 7000),
@@ -58,17 +65,32 @@ def test_a_long_answer_stays_within_limits_and_the_rest_becomes_a_file():
     assert not any("```" in t for t in section_texts(message.blocks))  # no table in blocks
     attachment = message.attachment
     assert attachment is not None and attachment.filename.endswith(".txt")
-    assert table in attachment.content and "z" * 7000 in attachment.content
+    assert table.text in attachment.content and "z" * 7000 in attachment.content
     assert f"`{attachment.filename}`" in section_texts(message.blocks)[-1]
 
 
+def test_a_table_too_wide_for_a_tumor_board_screen_goes_as_csv():
+    table = Table(header=("term", "detail"), rows=tuple((f"t{i}", "x" * 70) for i in range(3)))
+    message = to_blocks(Reply(header="Toxicity · n = 14", sections=("*3 terms*",), table=table))
+    assert_within_limits(message)
+    assert not any("```" in t for t in section_texts(message.blocks))
+    assert message.attachment.filename.endswith(".csv")
+    assert message.attachment.content.splitlines()[0] == "term,detail"
+    assert "The table (3 rows) is in the attached file" in section_texts(message.blocks)[-1]
+
+
+def test_a_patient_card_has_no_share_button():
+    message = to_blocks(Reply(header="Patient 8", shareable=False), share_command="patient 8")
+    assert all(b["type"] != "actions" for b in message.blocks)
+
+
 def test_a_table_too_long_for_a_section_becomes_a_file_and_the_rest_stays():
-    table = "\n".join(f"{i:>4}  {'x' * 60}" for i in range(60))
+    table = lines_table("\n".join(f"{i:>4}  {'x' * 50}" for i in range(60)))
     message = to_blocks(Reply(header="List · n = 60", sections=("*60 patients*",), table=table))
     assert_within_limits(message)
     assert section_texts(message.blocks)[0] == "*60 patients*"
     assert "The table is in the attached file" in section_texts(message.blocks)[-1]
-    assert table in message.attachment.content
+    assert table.text in message.attachment.content
 
 
 def test_user_text_cannot_become_links_or_mentions():
@@ -121,7 +143,12 @@ def test_the_share_button_carries_the_command_while_slack_allows(length):
     images=st.integers(min_value=0, max_value=3),
 )
 def test_any_reply_fits_block_kit(header, sections, table, context, images):
-    reply = Reply(header=header, sections=tuple(sections), table=table, context=tuple(context))
+    reply = Reply(
+        header=header,
+        sections=tuple(sections),
+        table=None if table is None else lines_table(table),
+        context=tuple(context),
+    )
     pictures = tuple(Image(file_id=f"F{i:08d}", title="plot") for i in range(images))
     message = to_blocks(reply, share_command="orr", images=pictures)
     assert_within_limits(message)

@@ -98,8 +98,8 @@ class Served:
         body = slash_body(
             text, response_url=self.stub.response_url(user), user=user, channel=channel
         )
-        status, took = self.post(body, sign(body))
-        assert status == 200 and took < 3.0, (status, took)
+        status, _ = self.post(body, sign(body))
+        assert status == 200, status
         return json.loads(self.stub.wait_for(f"/respond/{user}")[0].body)
 
     def audit_lines(self, user: str) -> list[dict]:
@@ -184,7 +184,9 @@ def test_unsigned_and_stale_requests_get_401_and_no_reply(served):
     assert served.post(body, stale)[0] == 401
     forged = sign(body, secret="f" * 32)
     assert served.post(body, forged)[0] == 401
-    time.sleep(0.5)  # a reply, were one coming, would be here by now
+    # A 401 means Bolt scheduled nothing; a signed command sent after them is answered, and
+    # by then nothing has come for the rejected ones.
+    served.command("count", user="U0AFTER01")
     assert not served.stub.find(f"/respond/{user}")
     assert served.audit_lines(user) == []
 
@@ -208,8 +210,8 @@ def test_share_button_posts_in_the_channel_through_a_rate_limit(served):
         user=user,
         channel=PATIENT_CHANNEL,
     )
-    status, took = served.post(body, sign(body))
-    assert status == 200 and took < 3.0
+    status, _ = served.post(body, sign(body))
+    assert status == 200
     mine = stub.wait_for("chat.postMessage", count=2, where=lambda c: user in c.body.decode())
     assert mine[0].body == mine[1].body  # the same post again after the 429
     posted = mine[-1].data

@@ -1,0 +1,247 @@
+"""Every plot kind, drawn from the demo cohort's answers the way a user gets them, checked for
+what a reader would notice: text cut off at the edge, legend entries for things not drawn (or
+drawn things without one), the wrong axis name, a missing data stamp, a patient shown as
+followed who was last seen long before the data cut."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+from matplotlib.text import Text
+
+from sts_bot import plots_km, plots_swimmer, plots_timeline, plots_tox
+from sts_bot.figures import draw
+from sts_queries.answer import ask
+from sts_queries.cohort import demo_path, load_cohort
+
+PLOTS = [
+    "pfs",
+    "pfs by=histology",
+    "pfs by=sex",
+    "pfs stage=IV",
+    "pfs resection=no ci=spss",
+    "tox",
+    "tox by=regimen",
+    "tox by=sex",
+    "tox grade>=3",
+    "swimmer",
+    "swimmer by=histology",
+    "patient 1",
+    "patient 4",
+    "patient 8",
+    "summary",
+]
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return load_cohort(demo_path())
+
+
+@pytest.fixture
+def drawn(cohort, monkeypatch):
+    """command -> (answer, the matplotlib Figure behind its PNG, the PNG)."""
+
+    def render(command: str):
+        figures = []
+        for module in (plots_km, plots_tox, plots_swimmer, plots_timeline):
+            original = module.to_png
+
+            def keep(fig, original=original):
+                figures.append(fig)
+                return original(fig)
+
+            monkeypatch.setattr(module, "to_png", keep)
+        answer = ask(command, cohort)
+        (plot,) = draw(answer)
+        (fig,) = figures
+        return answer, fig, plot.png
+
+    return render
+
+
+def _visible_texts(fig) -> list[Text]:
+    return [
+        t
+        for t in fig.findobj(Text)
+        if t.get_text().strip() and t.get_visible() and (t.axes is None or t.axes.get_visible())
+    ]
+
+
+@pytest.mark.parametrize("command", PLOTS)
+def test_no_text_falls_outside_the_canvas(drawn, command):
+    _, fig, png = drawn(command)
+    image = imread(io.BytesIO(png))
+    assert image.shape[1] == 1200
+    assert image.shape[0] == round(fig.get_figheight() * 150)
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+    for text in _visible_texts(fig):
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= canvas.x0 - 1 and box.x1 <= canvas.x1 + 1, text.get_text()
+        assert box.y0 >= canvas.y0 - 1 and box.y1 <= canvas.y1 + 1, text.get_text()
+
+
+@pytest.mark.parametrize("command", PLOTS)
+def test_reconstructed_data_is_stamped_on_the_image(drawn, command):
+    answer, fig, _ = drawn(command)
+    stamps = [t.get_text() for t in fig.texts if t.get_gid() == "plot-stamp"]
+    uses_reconstructed = any("reconstructed" in note.lower() for note in answer.notes)
+    assert uses_reconstructed  # every demo plot rests on reconstructed values
+    assert len(stamps) == 1 and stamps[0].startswith("Reconstructed demo data")
+
+
+@pytest.mark.parametrize("command", ["tox", "tox by=regimen", "swimmer"])
+def test_data_as_of_is_stamped(drawn, command):
+    _, fig, _ = drawn(command)
+    (stamp,) = [t.get_text() for t in fig.texts if t.get_gid() == "plot-stamp"]
+    assert stamp.endswith("data as of 2021-06-30")
+
+
+# --- Kaplan–Meier ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["pfs", "pfs by=histology", "summary"])
+def test_km_names_the_endpoint_and_legend_matches_drawing(drawn, command):
+    _, fig, _ = drawn(command)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Progression-free survival"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    curves = [line for line in ax.lines if line.get_gid() == "km-curve"]
+    bands = [c for c in ax.collections if c.get_gid() == "km-band"]
+    censored = [line for line in ax.lines if line.get_gid() == "km-censor"]
+    assert len(legend) == len(curves) + (1 if bands else 0) + (1 if censored else 0)
+    assert ("Censored" in legend) == bool(censored)
+    assert any(text.startswith("95% CI") for text in legend) == bool(bands)
+    for text, line in zip(legend, curves, strict=False):
+        assert text.startswith(f"{line.get_label()}: n = ")
+    # the median with its CI: pfs median 8.25 (95% CI 4.5–NR, log-log over all 14)
+    if command == "pfs":
+        assert legend[0] == "All: n = 14, 7 events, median 8.25 months (95% CI 4.5–NR)"
+
+
+@pytest.mark.parametrize("command", ["pfs", "pfs by=histology", "pfs stage=IV"])
+def test_km_censor_marks_are_inside_the_axis(drawn, command):
+    _, fig, _ = drawn(command)
+    ax = fig.axes[0]
+    right = ax.get_xlim()[1]
+    for line in ax.lines:
+        if line.get_gid() == "km-censor":
+            assert max(line.get_xdata()) < right  # the last tick lies past the last time
+            assert not line.get_clip_on()  # a mark at 100% sits on the top edge, whole
+
+
+def test_km_ticks_every_3_months_plot_to_plot(drawn):
+    for command in ("pfs", "pfs stage=IV", "pfs by=histology"):
+        _, fig, _ = drawn(command)
+        assert np.allclose(np.diff(fig.axes[0].get_xticks()), 3), command
+
+
+def test_km_by_histology_medians_do_not_pile_up(drawn):
+    _, fig, _ = drawn("pfs by=histology")
+    ax = fig.axes[0]
+    # No horizontal median guides at all (the 50% gridline serves every curve) ...
+    for line in ax.lines:
+        if line.get_gid() == "km-median":
+            assert line.get_xdata()[0] == line.get_xdata()[1]  # vertical only
+    # ... and LPS's midpoint median (7.65, S = 0.5 from 5.78 to 9.53) gets no vertical line.
+    drops = {round(line.get_xdata()[0], 2) for line in ax.lines if line.get_gid() == "km-median"}
+    assert 7.65 not in drops
+    assert "#F0E442" not in {line.get_color() for line in ax.lines}
+
+
+# --- toxicity -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("command", "panels"), [("tox by=regimen", 4), ("tox by=sex", 2)])
+def test_tox_by_is_faceted_per_group(drawn, command, panels):
+    answer, fig, _ = drawn(command)
+    drawn_panels = [ax for ax in fig.axes if ax.get_gid() == "tox-panel"]
+    assert len(drawn_panels) == panels == len(answer.groups)
+    assert [ax.get_title(loc="left") for ax in drawn_panels] == [
+        f"{g['label']} · n = {g['n']}" for g in answer.groups
+    ]
+
+
+def test_tox_bars_in_the_tables_declared_order(drawn, cohort):
+    answer, fig, _ = drawn("tox")
+    terms = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert terms == [row["term"] for row in answer.body.rows]
+    assert terms == list(cohort.meta.term_order)
+
+
+# --- swimmer --------------------------------------------------------------------------------
+
+
+def test_swimmer_cases_6_and_14_are_censored_not_ongoing(cohort):
+    lanes = {lane["label"]: lane for lane in ask("swimmer", cohort).chart.lanes}
+    for case in ("Case 6", "Case 14"):  # last scans 2020-03-11 and 2020-10-29
+        assert lanes[case]["censored"] and not lanes[case]["ongoing"]
+    for case in ("Case 4", "Case 9", "Case 11"):  # scanned in June 2021, cut 2021-06-30
+        assert lanes[case]["ongoing"] and not lanes[case]["censored"]
+    for case in ("Case 8", "Case 12", "Case 1"):  # surgery, progression
+        assert not lanes[case]["ongoing"] and not lanes[case]["censored"]
+
+
+def test_swimmer_draws_censored_ongoing_and_the_data_cut(drawn):
+    answer, fig, _ = drawn("swimmer")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    y_of = dict(zip(labels, ax.get_yticks(), strict=True))
+    censored_y = sorted(
+        line.get_ydata()[0] for line in ax.lines if line.get_gid() == "swimmer-censored"
+    )
+    assert censored_y == sorted([y_of["Case 6"], y_of["Case 14"]])
+    arrows = [t for t in ax.texts if t.get_gid() == "swimmer-ongoing"]
+    assert sorted(a.xy[1] for a in arrows) == sorted(
+        y_of[c] for c in ("Case 4", "Case 9", "Case 11")
+    )
+    cuts = [line for line in ax.lines if line.get_gid() == "swimmer-data-cut"]
+    assert len(cuts) == len(answer.chart.lanes)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Data cut (2021-06-30)" in legend
+    assert "Censored: last seen long\nbefore the data cut" in legend
+    # the on/off-treatment swatches carry the bars' colours, not grey
+    handles = ax.get_legend().legend_handles
+    on = handles[legend.index("On treatment")]
+    assert on is not None
+
+
+def test_swimmer_surgery_does_not_cover_the_preop_assessment(drawn):
+    _, fig, _ = drawn("swimmer")
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    surgery = [line for line in ax.lines if line.get_gid() == "swimmer-surgery"]
+    assessments = [line for line in ax.lines if line.get_gid() == "swimmer-assessment"]
+    assert len(surgery) == 2
+    for mark in surgery:
+        box = mark.get_window_extent(renderer)
+        for other in assessments:
+            xy = other.get_transform().transform(np.column_stack(other.get_data()))
+            inside = (
+                (xy[:, 0] > box.x0)
+                & (xy[:, 0] < box.x1)
+                & (xy[:, 1] > box.y0)
+                & (xy[:, 1] < box.y1)
+            )
+            assert not inside.any()
+
+
+# --- patient timeline -----------------------------------------------------------------------
+
+
+def test_timeline_in_dates_with_context_and_first_marker_whole(drawn):
+    _, fig, _ = drawn("patient 4")
+    ax = fig.axes[0]
+    assert fig.get_suptitle().startswith("Case 4 · LPS · stage IIIA · AIM + Anlotinib")
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0] == "Oct\n2019" and "Jan\n2020" in ticks
+    renderer = fig.canvas.get_renderer()
+    axes_box = ax.get_window_extent(renderer)
+    for line in ax.lines:
+        if line.get_gid() == "timeline-ae":
+            box = line.get_window_extent(renderer)
+            assert box.x0 >= axes_box.x0 - 0.5, "an adverse-event marker is clipped"

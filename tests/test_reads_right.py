@@ -1,0 +1,45 @@
+"""What an answer says around its numbers (issue: answers that read right at a tumor board).
+
+One row per command: fragments the reply must have, and fragments it must not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sts_bot.service import Service
+
+ROWS = [
+    # bare values belonging to one field are read as that filter, and the reply says so
+    ("orr LPS", ["ORR · histology = LPS · n = 4", "Read `LPS` as histology = LPS."], []),
+    ("orr liposarcoma", ["histology = LPS", "25.0% (1/4)"], ["neither"]),
+    ("count female", ["5 of 14 patients"], []),
+    ("tox neutropenia", ["term = Neutropenia", "14 of 14 patients had Neutropenia"], []),
+    ("tox term=Neutropenia", ["14 of 14 patients had Neutropenia"], ["Unknown field"]),
+    # a word that fits several fields is answered with the choices
+    ("count yes", ["could mean", "`prior_surgery=yes`", "`resection=yes`"], []),
+    ("orr LPX", ["neither a filter", "Did you mean `histology=LPS`?"], []),
+    # repeats are errors that say which
+    ("orr by=histology by=stage", ["`by=` is given twice", "by=histology", "by=stage"], []),
+    ("orr " + "histology=LPS " * 200, ["`histology` is given twice"], []),
+    ("count age>=40 age<60", ["6 of 14 patients"], ["twice"]),
+    # tox under a grade filter says what it counts, without a meaningless any-grade column
+    ("tox grade>=3", ["5 of 14 patients had an adverse event of grade ≥ 3"], ["Any grade"]),
+    # patient ids as people type them; open-ended ranges
+    ("patient case 8", ["Case 8"], []),
+    ("patient 08", ["Case 8"], []),
+    ("patient #8", ["Case 8"], []),
+    ("orr age=60..", ["age ≥ 60 · n = 5"], ["takes numbers"]),
+    ("orr age=..40", ["age ≤ 40"], []),
+    ("help summary", ["as_of"], []),
+]
+
+
+@pytest.mark.parametrize(("command", "has", "has_not"), ROWS, ids=[r[0][:30] for r in ROWS])
+def test_the_reply_reads_right(demo, command, has, has_not):
+    text = Service.over(demo).respond(command, with_plots=False).text
+    for fragment in has:
+        assert fragment in text, text
+    for fragment in has_not:
+        assert fragment not in text, text
+    assert len(text.splitlines()[0]) < 300  # the echo never balloons
