@@ -281,6 +281,40 @@ def _groups(answer: Answer, k: int) -> tuple[list[dict], set[str]]:
     return out, hidden
 
 
+def _across(total: Any, cells: list, hide, k: int) -> bool:
+    """Across groups: while a total minus the groups' shown cells is a small number (the
+    hidden cells, together), hide the smallest shown cell too. `hide(i)` hides group i's."""
+    hid = False
+    while isinstance(total, int) and not is_hidden(total):
+        values = [cell() for cell in cells]
+        rest = total - sum(v for v in values if isinstance(v, int) and not is_hidden(v))
+        shown = [(v, i) for i, v in enumerate(values) if isinstance(v, int) and v > 0]
+        if not _small(rest, k) or not shown:
+            break
+        hide(min(shown)[1])
+        hid = True
+    return hid
+
+
+def _row_of(rows: Any, key: str, name: str) -> dict | None:
+    if not isinstance(rows, list):
+        return None
+    return next((r for r in rows if r.get(key) == name), None)
+
+
+def _hide_rate(d: dict, k: int) -> None:
+    for key in ("count", "rate", "ci_low", "ci_high"):
+        d[key] = Hidden(k)
+    d["breakdown"] = {c: Hidden(k) if v else 0 for c, v in (d.get("breakdown") or {}).items()}
+
+
+def _hide_tox_row(row: dict, k: int) -> None:
+    row["grades"] = {g: Hidden(k) if v else 0 for g, v in row["grades"].items()}
+    for key in [key for key in row if key != "term"]:
+        if key != "grades" and row[key] != 0:
+            row[key] = Hidden(k)
+
+
 def _register(body_type: type):
     def wrap(rule):
         _body.register(body_type)(rule)
@@ -310,6 +344,12 @@ def _rules() -> None:
             g, h = _rate(g, responders, g["n"], k)
             groups.append(g)
             hid |= h
+        hid |= _across(
+            d["count"],
+            [lambda g=g: g["count"] for g in groups],
+            lambda i: _hide_rate(groups[i], k),
+            k,
+        )
         return replace(body, **{f.name: d[f.name] for f in fields(body)}), groups, hid
 
     @_register(Count)
@@ -325,6 +365,12 @@ def _rules() -> None:
                 g, h = _survival(g, g["n"], k)
                 hid |= h
             groups.append(g)
+        hid |= _across(
+            d["events"],
+            [lambda g=g: g["events"] for g in groups],
+            lambda i: groups[i].update(events=Hidden(k)),
+            k,
+        )
         return replace(body, **{f.name: d[f.name] for f in fields(body)}), groups, hid
 
     @_register(Toxicity)
@@ -339,6 +385,22 @@ def _rules() -> None:
                 group_rows, h = _tox_rows(g["rows"], g["n"], k)
                 g, hid = {**g, "rows": group_rows}, hid | h
             groups.append(g)
+        for row in rows:  # each term's count, across the groups
+            term = row["term"]
+            for key in ("any", "grade3plus"):
+
+                def cell(g, key=key, term=term):
+                    found = _row_of(g["rows"], "term", term)
+                    return (
+                        0
+                        if found is None and isinstance(g["rows"], list)
+                        else (found[key] if found is not None else g["rows"])
+                    )
+
+                def hide(i, term=term):
+                    _hide_tox_row(_row_of(groups[i]["rows"], "term", term), k)
+
+                hid |= _across(row[key], [lambda g=g: cell(g) for g in groups], hide, k)
         return replace(body, rows=rows, patients_with_event=with_event), groups, hid
 
     @_register(Baseline)
@@ -350,6 +412,21 @@ def _rules() -> None:
                 group_rows, h = _baseline_rows(g["rows"], g["n"], k)
                 g, hid = {**g, "rows": group_rows}, hid | h
             groups.append(g)
+        for row in rows:  # each value's count, across the groups
+            for value in row.get("values", ()):
+
+                def cell(g, field=row["field"], v=value["value"]):
+                    found = _row_of(g["rows"], "field", field)
+                    if found is None:
+                        return g["rows"]  # a hidden group: all of it hidden
+                    item = _row_of(found["values"], "value", v)
+                    return 0 if item is None else item["n"]
+
+                def hide(i, field=row["field"], v=value["value"]):
+                    item = _row_of(_row_of(groups[i]["rows"], "field", field)["values"], "value", v)
+                    item.update(n=Hidden(k), pct=Hidden(k))
+
+                hid |= _across(value["n"], [lambda g=g: cell(g) for g in groups], hide, k)
         return replace(body, rows=rows), groups, hid
 
     @_register(Fields)

@@ -190,6 +190,40 @@ def check_public(data: dict) -> None:
                 raise AssertionError(f"a range (two patients' own values) shown: {row}")
         if part.get("events") is not None and part.get("median") is not None:
             assert not small(part["events"]), part
+    # Across groups: a total minus the groups' shown cells (the hidden ones together).
+    shown_groups = [g for g in groups if g.get("n") is not None or g.get("suppressed")]
+    for key in ("count", "events"):
+        if groups and isinstance(data.get(key), int):
+            assert not small(recovered(data[key], [g.get(key) for g in shown_groups])), key
+    for row in data.get("rows") or []:
+        if groups and "term" in row:
+            for key in ("any", "grade3plus"):
+                cells = []
+                for g in groups:
+                    found = next((r for r in g.get("rows") or [] if r["term"] == row["term"]), None)
+                    cells.append(
+                        0 if found is None and g.get("n") is not None else (found or {}).get(key)
+                    )
+                assert not small(recovered(row[key], cells)), (row["term"], key, cells)
+        if groups and "values" in row:
+            for value in row["values"]:
+                cells = []
+                for g in groups:
+                    found = next(
+                        (r for r in g.get("rows") or [] if r.get("field") == row["field"]), None
+                    )
+                    item = next(
+                        (
+                            v
+                            for v in (found or {}).get("values") or []
+                            if v["value"] == value["value"]
+                        ),
+                        None,
+                    )
+                    cells.append(
+                        0 if item is None and g.get("n") is not None else (item or {}).get("n")
+                    )
+                assert not small(recovered(value["n"], cells)), (row["field"], value, cells)
     for f in data.get("fields") or []:  # `fields`: values of each field, out of the cohort
         if f.get("values"):
             assert not small(recovered(n, [v["n"] for v in f["values"]])), f
