@@ -48,12 +48,14 @@ DEFAULT_MIN_CELL = 5  # OHDSI's and most registries'; CMS uses 11
 
 @dataclass(frozen=True)
 class Hidden:
-    """A suppressed cell: shown as `<5`, `null` (with `suppressed: true`) in JSON."""
+    """A suppressed cell: `null` (with `suppressed: true`) in JSON; shown as `<5` when it is a
+    small count, as `†` when it is hidden only so that a small one cannot be worked out."""
 
     below: int
+    small: bool = False
 
     def __str__(self) -> str:
-        return f"<{self.below}"
+        return f"<{self.below}" if self.small else "†"  # not *: Slack's bold
 
     def __format__(self, spec: str) -> str:
         return str(self)
@@ -61,6 +63,12 @@ class Hidden:
 
 def is_hidden(value: Any) -> bool:
     return isinstance(value, Hidden)
+
+
+def _h(value: Any, k: int) -> Hidden:
+    """A count hidden: `<5` if it is one of the small ones, `†` if hidden to protect them."""
+    small = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < k
+    return Hidden(k, small=small)
 
 
 def _small(value: Any, k: int) -> bool:
@@ -155,7 +163,9 @@ def _hide_all(value: Any, k: int) -> Any:
         }
     if isinstance(value, (list, tuple)):
         return [_hide_all(v, k) for v in value]
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _h(value, k)
+    if value is None or isinstance(value, float):
         return Hidden(k)  # "not reached" says something of a group too
     return value
 
@@ -167,13 +177,13 @@ def _rate(d: Mapping, responders: tuple[str, ...], n: int, k: int) -> tuple[dict
     breakdown = dict(d.get("breakdown") or {})
     if _small(count, k) or _small(n - count, k):
         for key in ("count", "rate", "ci_low", "ci_high"):
-            d[key] = Hidden(k)
-        d["breakdown"] = {c: Hidden(k) if v else 0 for c, v in breakdown.items()}
+            d[key] = _h(d[key], k)
+        d["breakdown"] = {c: _h(v, k) if v else 0 for c, v in breakdown.items()}
         return d, True
     yes = {c: v for c, v in breakdown.items() if c in responders}
     no = {c: v for c, v in breakdown.items() if c not in responders}
     hide = complementary(yes, k) | complementary(no, k)
-    d["breakdown"] = {c: Hidden(k) if c in hide else v for c, v in breakdown.items()}
+    d["breakdown"] = {c: _h(v, k) if c in hide else v for c, v in breakdown.items()}
     return d, bool(hide)
 
 
@@ -183,19 +193,19 @@ def _survival(d: Mapping, n: int, k: int) -> tuple[dict, bool]:
     hid = False
     if _small(events, k):  # a median of so few events is a patient's own time
         for key in ("events", "median", "ci_low", "ci_high"):
-            d[key] = Hidden(k)
+            d[key] = _h(d[key], k)
         d["landmarks"] = [
-            {**lm, **{key: Hidden(k) for key in ("surv", "ci_low", "ci_high", "n_risk")}}
+            {**lm, **{key: _h(lm[key], k) for key in ("surv", "ci_low", "ci_high", "n_risk")}}
             for lm in d.get("landmarks", ())
         ]
         return d, True
     if isinstance(events, int) and _small(n - events, k):
-        d["events"] = Hidden(k)  # events/N would give the few censored patients
+        d["events"] = _h(events, k)  # events/N would give the few censored patients
         hid = True
     landmarks = []
     for lm in d.get("landmarks", ()):
         if _small(lm.get("n_risk"), k):
-            lm = {**lm, "n_risk": Hidden(k)}
+            lm = {**lm, "n_risk": _h(lm["n_risk"], k)}
             hid = True
         landmarks.append(lm)
     if "landmarks" in d:
@@ -215,19 +225,19 @@ def _tox_cells(row: dict, n: int, k: int) -> tuple[dict, bool]:
     grades = dict(row["grades"])
     any_ = row["any"]
     if _small(any_, k) or _small(n - any_, k):
-        row["grades"] = {g: Hidden(k) if v else 0 for g, v in grades.items()}
-        row["any"] = Hidden(k)
-        row["grade3plus"] = Hidden(k) if row["grade3plus"] else 0
+        row["grades"] = {g: _h(v, k) if v else 0 for g, v in grades.items()}
+        row["any"] = _h(any_, k)
+        row["grade3plus"] = _h(row["grade3plus"], k) if row["grade3plus"] else 0
         return row, True
     severe = row["grade3plus"]
     if _small(severe, k) or _small(any_ - severe, k):
-        row["grades"] = {g: Hidden(k) if v else 0 for g, v in grades.items()}
-        row["grade3plus"] = Hidden(k)
+        row["grades"] = {g: _h(v, k) if v else 0 for g, v in grades.items()}
+        row["grade3plus"] = _h(severe, k)
         return row, True
     low = {g: v for g, v in grades.items() if g in ("1", "2")}
     high = {g: v for g, v in grades.items() if g not in ("1", "2")}
     hide = complementary(low, k) | complementary(high, k)
-    row["grades"] = {g: Hidden(k) if g in hide else v for g, v in grades.items()}
+    row["grades"] = {g: _h(v, k) if g in hide else v for g, v in grades.items()}
     return row, bool(hide)
 
 
@@ -249,12 +259,12 @@ def _baseline_rows(rows, n: int, k: int) -> tuple[list[dict], bool]:
             r["min"] = r["max"] = Hidden(k)
             hid = True
             if _small(r["n"], k) or _small(n - r["n"], k):
-                r["n"] = r["median"] = Hidden(k)
+                r["n"], r["median"] = _h(r["n"], k), Hidden(k)
         else:
             values = r["values"]
             hide = complementary({v["value"]: v["n"] for v in values}, k)
             r["values"] = [
-                {**v, "n": Hidden(k), "pct": Hidden(k)} if v["value"] in hide else dict(v)
+                {**v, "n": _h(v["n"], k), "pct": Hidden(k)} if v["value"] in hide else dict(v)
                 for v in values
             ]
             hid |= bool(hide)
@@ -304,15 +314,15 @@ def _row_of(rows: Any, key: str, name: str) -> dict | None:
 
 def _hide_rate(d: dict, k: int) -> None:
     for key in ("count", "rate", "ci_low", "ci_high"):
-        d[key] = Hidden(k)
-    d["breakdown"] = {c: Hidden(k) if v else 0 for c, v in (d.get("breakdown") or {}).items()}
+        d[key] = _h(d[key], k)
+    d["breakdown"] = {c: _h(v, k) if v else 0 for c, v in (d.get("breakdown") or {}).items()}
 
 
 def _hide_tox_row(row: dict, k: int) -> None:
-    row["grades"] = {g: Hidden(k) if v else 0 for g, v in row["grades"].items()}
+    row["grades"] = {g: _h(v, k) if v else 0 for g, v in row["grades"].items()}
     for key in [key for key in row if key != "term"]:
         if key != "grades" and row[key] != 0:
-            row[key] = Hidden(k)
+            row[key] = _h(row[key], k)
 
 
 def _register(body_type: type):
@@ -368,7 +378,7 @@ def _rules() -> None:
         hid |= _across(
             d["events"],
             [lambda g=g: g["events"] for g in groups],
-            lambda i: groups[i].update(events=Hidden(k)),
+            lambda i: groups[i].update(events=_h(groups[i]["events"], k)),
             k,
         )
         return replace(body, **{f.name: d[f.name] for f in fields(body)}), groups, hid
@@ -378,7 +388,7 @@ def _rules() -> None:
         rows, hid = _tox_rows(body.rows, answer.n, k)
         with_event = body.patients_with_event
         if _small(with_event, k) or _small(answer.n - with_event, k):
-            with_event, hid = Hidden(k), True
+            with_event, hid = _h(with_event, k), True
         groups = []
         for g in answer.groups:
             if not g.get("suppressed"):
@@ -424,7 +434,7 @@ def _rules() -> None:
 
                 def hide(i, field=row["field"], v=value["value"]):
                     item = _row_of(_row_of(groups[i]["rows"], "field", field)["values"], "value", v)
-                    item.update(n=Hidden(k), pct=Hidden(k))
+                    item.update(n=_h(item["n"], k), pct=Hidden(k))
 
                 hid |= _across(value["n"], [lambda g=g: cell(g) for g in groups], hide, k)
         return replace(body, rows=rows), groups, hid
@@ -435,12 +445,14 @@ def _rules() -> None:
         for row, line in zip(body.fields, body.lines, strict=True):
             row = dict(row)
             if "values" in row:
-                hide = complementary({v["value"]: v["n"] for v in row["values"]}, k)
+                counts = {v["value"]: v["n"] for v in row["values"]}
+                hide = complementary(counts, k)
                 row["values"] = [
-                    {**v, "n": Hidden(k)} if v["value"] in hide else v for v in row["values"]
+                    {**v, "n": _h(v["n"], k)} if v["value"] in hide else v for v in row["values"]
                 ]
                 for value in hide:
-                    line = re.sub(rf"(?<=[:,] ){re.escape(value)} \(\d+\)", f"{value} (<{k})", line)
+                    shown = f"{value} ({_h(counts[value], k)})"
+                    line = re.sub(rf"(?<=[:,] ){re.escape(value)} \(\d+\)", shown, line)
             if "min" in row:  # the youngest and oldest patients
                 row["min"] = row["max"] = Hidden(k)
                 line = re.sub(r":\s*[-\d.]+–[-\d.]+$", f": {row['kind']}", line)
@@ -472,7 +484,7 @@ def _rules() -> None:
         severe = []
         for e in body.new_grade3plus:
             if _small(e.get("events"), k) or _small(e.get("patients"), k):
-                e, hid = {**e, "events": Hidden(k), "patients": Hidden(k)}, True
+                e, hid = {**e, "events": _h(e["events"], k), "patients": _h(e["patients"], k)}, True
             severe.append(e)
         changes["new_grade3plus"] = severe
         return replace(body, **changes), [], hid
@@ -481,8 +493,8 @@ def _rules() -> None:
 _rules()
 
 _NOTE = (
-    "Cells of fewer than {k} patients are shown as <{k} (and those that would give one away "
-    "by subtraction), and plots are withheld: small numbers can identify a patient. The full "
+    "Counts of fewer than {k} patients are shown as <{k}, and those that would give one away "
+    "by subtraction as †; plots are withheld: small numbers can identify a patient. The full "
     "answer is given in the channels set up for patient-level questions{dm}."
 )
 

@@ -305,6 +305,7 @@ def test_a_small_group_is_shown_as_under_5_with_a_note_and_no_test_or_plot(demo)
     outcome = gateway.handle("orr by=stage", PUBLIC, surface="slash").outcome
     text = outcome.text
     assert "IIIA   <5/<5" in text and "IV     0/5" in text
+    assert "IIIB   <5/†" in text  # five patients, hidden so that IIIA's 4 cannot be worked out
     assert "Fisher" not in text and "No test: it would rest on groups too small" in text
     assert "shown as <5" in text and "channels set up for patient-level questions" in text
     groups = {g["label"]: g for g in outcome.json["groups"]}
@@ -319,4 +320,6 @@ def test_shield_hides_a_small_rate_and_the_cells_that_would_give_it_away(demo):
     shown = shield(ask("dcr", demo), K)  # 12/14 controlled: the 2 others are a small cell
     body = shown.answer.body
     assert isinstance(body.count, Hidden) and isinstance(body.rate, Hidden)
+    assert str(body.count) == "†"  # twelve is not "<5": hidden to protect the two
+    assert str(body.breakdown["PD"]) == "<5"
     assert shown.suppressed and shown.answer.chart is None
