@@ -71,14 +71,16 @@ class Policy:
         *,
         reveals: str | None = None,
         private: bool = True,
+        home: bool = True,
     ) -> NotAllowed | None:
         """None when `asker` may have a `metric` answer here, else the polite refusal.
 
         `reveals` says why the answer would show individual patients (see
         `sts_queries.privacy.reveals_patients`); `private` is False when a place configured for
-        patient-level answers turned out to be a public channel.
+        patient-level answers turned out to be a public channel; `home` is False when the asker
+        is not of the bot's own workspace (checked when no workspace list is set).
         """
-        if self.teams and asker.team not in self.teams:
+        if (self.teams and asker.team not in self.teams) or not home:
             return NotAllowed(
                 "Sorry, this bot answers only in the workspaces it was set up for.",
                 hint="Ask the team that runs it to add this workspace.",

@@ -37,6 +37,8 @@ class Places(Protocol):
 
     def is_private(self, channel: str) -> bool: ...
 
+    def home_team(self) -> str | None: ...
+
     def problems(self, channels: Iterable[str]) -> list[str]: ...
 
 
@@ -122,6 +124,10 @@ class Gateway:
     def _decide(self, spec, metric, cohort: Cohort, asker: Asker, with_plots: bool):
         """(outcome, refused, suppressed): refused, answered in full, or answered shielded."""
         allowed = self.policy.refusal(asker, None)
+        # No workspace list: the bot's own workspace only (not a Slack Connect guest's).
+        foreign = not self.policy.teams and self.places is not None
+        if allowed is None and foreign and asker.team != self.places.home_team():
+            allowed = self.policy.refusal(asker, None, home=False)
         if allowed is not None:  # the workspace, user and channel lists come first
             return Outcome.from_error(allowed), True, False
         private = self._private_place(asker)

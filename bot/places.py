@@ -28,6 +28,7 @@ class ChannelPrivacy:
         self.client = client
         self.ttl = ttl
         self._seen: dict[str, tuple[float, bool, str | None]] = {}
+        self._home: str | None = None
         self._lock = threading.Lock()
 
     def _ask(self, channel: str) -> tuple[bool, str | None]:
@@ -55,6 +56,16 @@ class ChannelPrivacy:
 
     def is_private(self, channel: str) -> bool:
         return self.status(channel)[0]
+
+    def home_team(self) -> str | None:
+        """The workspace the bot is installed in (auth.test), remembered once known."""
+        if self._home is None:
+            try:
+                self._home = str(self.client.auth_test()["team_id"])
+            except SlackApiError as exc:  # asked again next time; meanwhile nobody is answered
+                log.warning("auth.test failed: %s", exc.response.get("error"))
+                return None
+        return self._home
 
     def problems(self, channels: Iterable[str]) -> list[str]:
         """What is wrong with channels configured for patient-level answers, for start-up."""

@@ -95,6 +95,9 @@ class Flipping:
     def is_private(self, channel: str) -> bool:
         return channel not in self.public
 
+    def home_team(self) -> str:
+        return "T1"
+
     def problems(self, channels) -> list[str]:
         return [f"{c} is public" for c in channels if c in self.public]
 
@@ -144,3 +147,13 @@ def test_an_unknown_id_lists_no_ids_in_public_but_does_in_the_board(demo):
         "count id=99", Asker(user="U", team="T", channel="G0BOARD01"), surface="s"
     )
     assert "Known values: 1 (1)" in board.outcome.text
+
+
+def test_with_no_workspace_list_only_the_bots_own_workspace_is_answered(demo):
+    gateway = Gateway(
+        service=Service.over(demo), policy=Policy(), audit=AuditLog(None), places=Flipping()
+    )
+    home = gateway.handle("count", Asker(user="U1", team="T1", channel="C0PUB"), surface="s")
+    assert not home.refused
+    guest = gateway.handle("count", Asker(user="U2", team="T9", channel="C0PUB"), surface="s")
+    assert guest.refused and "workspaces it was set up for" in guest.outcome.text

@@ -185,3 +185,14 @@ def test_a_public_channel_set_up_for_patients_stops_start_up(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "STS_PATIENT_CHANNELS: C0PUBLIC9 is a public channel" in done.stderr
     assert "will not say whether G0GONE001 is private (channel_not_found)" in done.stderr
+
+
+def test_with_nothing_configured_a_guest_from_another_workspace_is_not_answered(servers):
+    served = servers["default"]
+    user = "U0GUEST01"
+    url = served.stub.response_url(user)
+    body = slash_body("count by=sex", response_url=url, user=user, team="T0GUEST01")
+    assert served.post(body, sign(body))[0] == 200
+    reply = json.loads(served.stub.wait_for(f"/respond/{user}")[0].body)
+    assert "only in the workspaces it was set up for" in json.dumps(reply)
+    assert "M 9" not in json.dumps(reply)
