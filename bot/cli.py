@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sts_queries.errors import StsError
 
+from .log_filters import PhiFilter
 from .service import Outcome, Service
 from .settings import Settings, SettingsError, load_settings
 
@@ -124,6 +125,7 @@ def _log_to_file(state: Path) -> None:
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PhiFilter())  # the same clean lines as the server's (log_filters.py)
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
