@@ -43,6 +43,7 @@ class Policy:
     patient_channels: frozenset[str] = frozenset()
     patient_dms: bool = False
     min_cell: int = 5  # outside patient places, fewer patients than this are shown as <5
+    admins: frozenset[str] = frozenset()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -54,12 +55,17 @@ class Policy:
             patient_channels=settings.patient_channels,
             patient_dms=settings.patient_dms,
             min_cell=settings.min_cell,
+            admins=settings.admins,
         )
 
     @classmethod
     def local(cls, place: str) -> Policy:
         """The console's policy: one person on their own machine, so `place` is configured."""
         return cls(patient_channels=frozenset({place}))
+
+    def is_admin(self, asker: Asker) -> bool:
+        """Admins reload data; on the console the person at the keyboard is the admin."""
+        return asker.user in self.admins or asker.team == "local"
 
     def allows_patient_level(self, asker: Asker) -> bool:
         return asker.channel in self.patient_channels or (asker.is_dm and self.patient_dms)

@@ -18,7 +18,7 @@ __all__ = ["main"]
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    service = Service(args.data or settings.data_dir)
+    service = Service(args.data or settings.data_dir, store=settings.state_dir / "cohorts")
     try:
         outcome = service.respond(
             args.command, service.cohort(), out_dir=Path(args.out) if args.out else None
@@ -37,6 +37,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 2 if outcome.is_error else 0
 
 
+def _reload(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the served folder now and refresh the stored copy every server reuses."""
+    service = Service(args.data or settings.data_dir, store=settings.state_dir / "cohorts")
+    outcome = service.reload()
+    print(outcome.text)
+    return 2 if outcome.is_error else 0
+
+
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from sts_queries.cohort import load_cohort
     from sts_queries.errors import CohortDataError
@@ -49,6 +57,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {exc.hint}")
         for problem in exc.problems[1:]:
             print(f"✗ {problem}")
+        for warning in getattr(exc, "warnings", ()):
+            print(f"! {warning}")
         return 2
     n = cohort.rows()
     tables = ", ".join(f"{t} ({cohort.rows(t)} rows)" for t in cohort.tables)
@@ -56,6 +66,27 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         f"✓ {cohort.meta.name}: {n} patients; tables {tables}; "
         f"endpoints: {', '.join(cohort.endpoints) or 'none'}"
     )
+    for warning in cohort.warnings:
+        print(f"! {warning}")
+    return 0
+
+
+def _init(args: argparse.Namespace, settings: Settings) -> int:
+    from sts_queries.draft import draft_cohort
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"✗ `{folder}` is not a folder")
+        return 2
+    draft = draft_cohort(folder)
+    print(draft.report)
+    target = folder / "cohort.toml"
+    if target.exists() and not args.force:
+        print(f"\n{target} exists; not overwritten (--force to). The draft:\n")
+        print(draft.toml)
+        return 0
+    target.write_text(draft.toml, encoding="utf-8")
+    print(f"\nWrote {target}. Read it, then: sts check {folder}")
     return 0
 
 
@@ -101,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a cohort folder")
     check.add_argument("dir")
     check.set_defaults(func=_check)
+    init = sub.add_parser("init", help="draft a commented cohort.toml for an export folder")
+    init.add_argument("dir")
+    init.add_argument("--force", action="store_true", help="overwrite an existing cohort.toml")
+    init.set_defaults(func=_init)
+    reload = sub.add_parser("reload", help="re-read the cohort folder now (servers follow)")
+    reload.add_argument("--data", help="cohort folder (default: $STS_DATA or the demo)")
+    reload.set_defaults(func=_reload)
     serve = sub.add_parser("serve", help="answer /sts in Slack (Socket Mode, or --http)")
     serve.add_argument("--http", action="store_true", help="serve /slack/events over HTTP")
     serve.add_argument("--port", type=int, help="HTTP port (default: $STS_PORT or 3000)")
@@ -129,16 +167,19 @@ def _log_to_file(state: Path) -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
+# The commands that work on files here; serve and run read (and require) settings themselves.
+_LOCAL = ("ask", "check", "summary", "init", "reload")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        # serve and run read (and require) what they need themselves.
-        settings = load_settings() if args.cmd in ("ask", "check", "summary") else Settings()
+        settings = load_settings() if args.cmd in _LOCAL else Settings()
     except SettingsError as exc:
         print("sts: cannot start:\n" + "\n".join(f"✗ {p}" for p in exc.problems), file=sys.stderr)
         return 2
-    if args.cmd in ("ask", "check", "summary"):
+    if args.cmd in _LOCAL:
         _log_to_file(settings.state_dir)
     return args.func(args, settings)
 

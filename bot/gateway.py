@@ -85,6 +85,8 @@ class Gateway:
     ) -> Handled:
         """Check, answer and log one command; never raises for anything a user types."""
         started = time.perf_counter()
+        if text.strip().lower() == "reload":
+            return self._reload(asker, surface, started)
         metric = None
         refused = suppressed = False
         cohort = None
@@ -168,6 +170,37 @@ class Gateway:
             hint = "Patient ids are listed only where patient-level answers are given."
         masked = type(exc)(exc.message, hint=hint)
         return masked
+
+    def _reload(self, asker: Asker, surface: str, started: float) -> Handled:
+        """An admin's `reload`: read the cohort folder now and say what is served."""
+        refused = not self.policy.is_admin(asker)
+        if refused:
+            outcome = Outcome.from_error(
+                NotAllowed(
+                    "Only the bot's admins can reload the data.",
+                    hint="The data reloads by itself when its files change; "
+                    "ask an admin (STS_ADMINS) to force it.",
+                )
+            )
+        else:
+            outcome = self.service.reload()
+        record = AuditRecord(
+            surface=surface,
+            user=asker.user,
+            team=asker.team,
+            channel=asker.channel,
+            command="reload",
+            outcome="refused" if refused else "error" if outcome.is_error else "answer",
+            metric="reload",
+            kind=outcome.kind if outcome.is_error else None,
+            shared=False,
+            ms=round(1000 * (time.perf_counter() - started)),
+        )
+        try:
+            self.audit.write(record)
+        except OSError as exc:
+            return Handled(outcome=unexpected(exc, "writing the audit log"))
+        return Handled(outcome=outcome, refused=refused)
 
 
 def open_gateway(

@@ -9,6 +9,7 @@ state. Errors become replies here, once.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import uuid
@@ -131,10 +132,12 @@ class Service:
         cache_mb: int = 64,
         settle: float = SETTLE_SECONDS,
         background: bool = True,
+        store: Path | None = None,
     ) -> None:
+        """`store`: a folder where validated cohorts are kept by content hash and reused."""
         self.source = CohortSource(
             Path(data_dir or demo_path()).resolve(),
-            load_cohort,
+            functools.partial(load_cohort, store=store) if store else load_cohort,
             settle=settle,
             background=background,
         )
@@ -149,6 +152,7 @@ class Service:
             settings.data_dir,
             plot_processes=settings.plot_processes if plot_processes is None else plot_processes,
             cache_mb=settings.cache_mb,
+            store=settings.state_dir / "cohorts",
         )
 
     @classmethod
@@ -169,6 +173,23 @@ class Service:
             from .plot_pool import PlotPool
 
             self._pool = PlotPool(workers)
+
+    def reload(self) -> Outcome:
+        """Read the cohort folder now (an admin's `reload`); bad data keeps the old version."""
+        try:
+            cohort = self.source.reload_now()
+        except StsError as exc:
+            return Outcome.from_error(exc)
+        except Exception as exc:
+            return unexpected(exc, "reloading the cohort")
+        data = {
+            "metric": "reload",
+            "n": cohort.rows(),
+            "data_version": cohort.version,
+            "data_as_of": jsonable(cohort.meta.data_as_of),
+        }
+        header = f"Reloaded {cohort.meta.name}: {cohort.rows()} patients"
+        return Outcome(reply=Reply(header=header, context=(_stamp(cohort),)), json=data)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -200,9 +221,7 @@ class Service:
         if written:
             data["plots"] = [str(p) for p in written]
         reply = compose(answer)
-        as_of = cohort.meta.data_as_of or "an undeclared date"
-        stamp = f"Data as of {as_of} · version {cohort.version[:8]}"
-        reply = dataclasses.replace(reply, context=(*reply.context, stamp))
+        reply = dataclasses.replace(reply, context=(*reply.context, _stamp(cohort)))
         return Outcome(reply=reply, json=data, plots=plots, answer=answer, written=written)
 
     def respond(
@@ -233,6 +252,12 @@ class Service:
         if key is not None:
             self.cache.put(key, answer, plots)
         return answer, plots
+
+
+def _stamp(cohort: Cohort) -> str:
+    """Which data an answer comes from, under every reply."""
+    as_of = cohort.meta.data_as_of or "an undeclared date"
+    return f"Data as of {as_of} · version {cohort.version[:8]}"
 
 
 def _write(plots: tuple[Plot, ...], out_dir: Path | None) -> tuple[Path, ...]:

@@ -65,6 +65,7 @@ class Settings:
     allowed_teams: frozenset[str] = frozenset()
     allowed_channels: frozenset[str] = frozenset()
     allowed_users: frozenset[str] = frozenset()
+    admins: frozenset[str] = frozenset()  # may `/sts reload` and see why new data was refused
     patient_channels: frozenset[str] = frozenset()
     patient_dms: bool = False
     # Outside patient places, cells of fewer patients are shown as `<5` (queries/privacy.py).
@@ -258,6 +259,7 @@ def load_settings(
         allowed_teams=read.ids("STS_ALLOWED_TEAMS", "team"),
         allowed_channels=read.ids("STS_ALLOWED_CHANNELS", "channel"),
         allowed_users=read.ids("STS_ALLOWED_USERS", "user"),
+        admins=read.ids("STS_ADMINS", "user"),
         patient_channels=read.ids("STS_PATIENT_CHANNELS", "channel"),
         patient_dms=read.flag("STS_PATIENT_DMS", False),
         min_cell=read.integer("STS_MIN_CELL", 5, 1, 1000),

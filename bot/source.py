@@ -10,8 +10,6 @@ loaded is ever lost.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import logging
 import os
 import threading
@@ -21,8 +19,9 @@ from pathlib import Path
 
 from sts_queries.cohort import Cohort
 from sts_queries.errors import CohortDataError
+from sts_queries.store import content_hash
 
-__all__ = ["SETTLE_SECONDS", "CohortSource", "content_hash", "load_versioned"]
+__all__ = ["SETTLE_SECONDS", "CohortSource"]
 
 log = logging.getLogger("sts.data")
 
@@ -40,23 +39,6 @@ def _signature(folder: Path) -> tuple:
             if e.is_file() and not e.name.startswith(("~$", "."))
         )
     )
-
-
-def content_hash(folder: Path) -> str:
-    """The data version: a hash of every file's name and bytes (what `--json` calls it)."""
-    digest = hashlib.sha256()
-    for name, *_ in _signature(folder):
-        digest.update(name.encode() + b"\0")
-        with open(folder / name, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
-def load_versioned(folder: Path, load: Callable[[Path], Cohort]) -> Cohort:
-    """`load(folder)` stamped with its content hash (a one-off read: the CLI, a test)."""
-    return dataclasses.replace(load(folder), version=content_hash(folder))
 
 
 class CohortSource:
@@ -93,11 +75,10 @@ class CohortSource:
 
     def _read(self, signature: tuple) -> Cohort | None:
         """Load the folder as it is; None when its files changed while they were read."""
-        version = content_hash(self.folder)
         cohort = self._load(self.folder)
-        if _signature(self.folder) != signature or content_hash(self.folder) != version:
+        if _signature(self.folder) != signature or content_hash(self.folder) != cohort.version:
             return None
-        return dataclasses.replace(cohort, version=version)
+        return cohort
 
     def current(self) -> Cohort:
         """The cohort to answer from; the first call loads it (and raises if it cannot)."""

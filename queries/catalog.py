@@ -44,6 +44,26 @@ class Field:
     def values(self) -> tuple[str, ...]:
         return tuple(v for v, _ in self.counts)
 
+    @property
+    def is_code(self) -> bool:
+        """A number that stands for a category (sex 1/2, ECOG 0–4): numeric and counted."""
+        return self.kind == NUMERIC and bool(self.counts)
+
+    @property
+    def groupable(self) -> bool:
+        """Whether `by=` can split patients on this field."""
+        return self.kind == CATEGORICAL or self.is_code
+
+    def code_for(self, text: str) -> float | int | None:
+        """The number a coded field stores for a typed label or code (`female` → 2)."""
+        if not self.is_code:
+            return None
+        resolved = self.resolve(text)
+        if not resolved or len(resolved) != 1:
+            return None
+        value = float(resolved[0])
+        return int(value) if value.is_integer() else value
+
     def value_label(self, value: str) -> str:
         return self.value_labels.get(value, value)
 
@@ -55,6 +75,11 @@ class Field:
             return (by_norm[key],)
         if key in self.synonyms:
             return (self.synonyms[key],)
+        by_label = {
+            norm(label): v for v, label in self.value_labels.items() if v in by_norm.values()
+        }
+        if key in by_label:
+            return (by_label[key],)
         for group, members in self.hierarchy.items():
             if norm(group) == key:
                 return tuple(members)

@@ -33,10 +33,11 @@ def run(
     *,
     columns: Mapping[str, str] | None = None,
     result_filters: tuple[Filter, ...] = (),
+    then: str | None = None,
 ) -> pd.DataFrame:
     """A metric's SQL over the selection; see `sql.statement`."""
     sql, params = statement(
-        spec, cohort.catalog, body, columns=columns, result_filters=result_filters
+        spec, cohort.catalog, body, columns=columns, result_filters=result_filters, then=then
     )
     return cohort.query(sql, params)
 

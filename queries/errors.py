@@ -65,11 +65,24 @@ class CohortDataError(StsError):
     kind = "data"
 
     def __init__(
-        self, message: str, *, file: str = "", row: int | None = None, column: str = "", hint=""
+        self,
+        message: str,
+        *,
+        file: str = "",
+        row: int | None = None,
+        column: str = "",
+        hint="",
+        lines: tuple[int, ...] = (),
+        more: int = 0,
     ) -> None:
         where = file
         if row is not None:
             where += f", line {row}"
+        elif lines:
+            word = "line" if len(lines) == 1 and not more else "lines"
+            where += (
+                f", {word} " + ", ".join(map(str, lines)) + (f" and {more} more" if more else "")
+            )
         if column:
             where += f", column `{column}`"
         super().__init__(f"{where}: {message}" if where else message, hint=hint)

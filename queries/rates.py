@@ -82,6 +82,15 @@ def _fisher(groups: list[dict]) -> tuple[dict | None, list[str]]:
     return {"name": "Fisher's exact test (two-sided)", "p": p}, notes
 
 
+def _unrecorded(k: int) -> tuple[str, ...]:
+    if not k:
+        return ()
+    return (
+        f"{k} selected patient{'s have' if k > 1 else ' has'} no best response recorded: "
+        "counted as NE (not evaluable) in the denominator, as RECIST reports them.",
+    )
+
+
 def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """ORR or DCR: k/N, the exact CI and the response breakdown, per group when asked."""
     metric = spec.metric
@@ -92,7 +101,7 @@ def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     n = selected_n(spec, cohort)
     frame = run(spec, cohort, metric_sql("rates"), columns={"best_response": "best_response"})
-    total = frame[["n", "cr", "pr", "sd", "pd", "ne"]].sum()
+    total = frame[["n", "cr", "pr", "sd", "pd", "ne", "unrecorded"]].sum()
     overall = _rate(total, metric)
     groups, test, notes = [], None, []
     if spec.by:
@@ -110,7 +119,11 @@ def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         body=body,
         groups=tuple(groups),
         test=test,
-        notes=(*notes, *provenance_notes(spec, cohort, ("best_response",))),
+        notes=(
+            *notes,
+            *_unrecorded(int(total["unrecorded"])),
+            *provenance_notes(spec, cohort, ("best_response",)),
+        ),
     )
 
 

@@ -54,6 +54,9 @@ class QuerySpec:
 
 
 def _number(text: str, field: Field) -> float | int:
+    code = field.code_for(text)  # a coded field takes its labels too: sex=female
+    if code is not None:
+        return code
     try:
         value = float(text)
     except ValueError:
@@ -256,10 +259,14 @@ def build_spec(
                 field = catalog.get(cond.value)
                 if field is None:
                     _filter(Condition(field=cond.value, op="=", value="x", text=cond.text), catalog)
-                if field.kind != CATEGORICAL:
+                if not field.groupable:
+                    some = [
+                        f.name for f in catalog.fields if f.groupable and f.name != "patient_id"
+                    ][:3]
                     raise UsageError(
                         f"`by={cond.value}`: groups need a category field, not a {field.kind} one.",
-                        hint="e.g. by=histology, by=sex, by=stage; filter numbers with age>=60.",
+                        hint=f"e.g. {', '.join(f'by={n}' for n in some) or 'by=<category>'}; "
+                        f"filter numbers with {field.name}>=….",
                     )
                 options["by"] = field.name
             elif key == "ci":

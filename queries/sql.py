@@ -74,18 +74,20 @@ def statement(
     *,
     columns: Mapping[str, str] | None = None,
     result_filters: tuple[Filter, ...] = (),
+    then: str | None = None,
 ) -> tuple[str, list]:
     """`WITH selected AS (…) <body>`: the one way every metric query is put together.
 
     `result_filters` apply to the rows the metric's SQL returns (a grade filter applies to each
-    patient's worst grade, which only the metric computes).
+    patient's worst grade, which only the metric computes); `then` is SQL over those rows,
+    `kept`, that summarises them in the database rather than in Python.
     """
     selection, params = selection_sql(spec, catalog, columns)
-    if not result_filters:
+    if not result_filters and then is None:
         return f"WITH selected AS ({selection})\n{body}", params
     where, extra = where_clause(result_filters, None)
     return (
-        f"WITH selected AS ({selection}),\nresult AS (\n{body}\n)\n"
-        f"SELECT * FROM result WHERE {where}",
+        f"WITH selected AS ({selection}),\nresult AS (\n{body}\n),\n"
+        f"kept AS (SELECT * FROM result WHERE {where})\n{then or 'SELECT * FROM kept'}",
         params + extra,
     )

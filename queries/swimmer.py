@@ -184,7 +184,8 @@ def _context(record: dict) -> str:
     return " · ".join(parts)
 
 
-def _measurements(assessments: list[dict], start: dt.date) -> tuple[str, list]:
+def _measurements(record: dict, assessments: list[dict], start: dt.date) -> tuple[str, list]:
+    """Tumour sizes per scan as (days from start, value), the baseline first when recorded."""
     for column, name in _MEASUREMENTS.items():
         values = [
             ((d - start).days, float(a[column]))
@@ -192,6 +193,9 @@ def _measurements(assessments: list[dict], start: dt.date) -> tuple[str, list]:
             if _present(a.get(column)) and (d := _date(a.get("date"))) is not None
         ]
         if values:
+            baseline = record.get(f"baseline_{column}")
+            if _present(baseline):
+                values.insert(0, (0, float(baseline)))
             return name, values
     return "", []
 
@@ -210,7 +214,7 @@ def patient_course(cohort: Cohort, record: dict, events: list[dict], assessments
     progression = None
     if _present(record.get("pfs_event")) and int(record["pfs_event"]) == 1 and _present(time_col):
         progression = time_col * TIME_UNITS[cohort.meta.time_unit] / per_unit
-    measure_label, measurements = _measurements(assessments, start)
+    measure_label, measurements = _measurements(record, assessments, start)
     best = record.get("best_response")
     return {
         "label": f"Case {record['patient_id']}",

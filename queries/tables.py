@@ -86,7 +86,7 @@ def _rows_for(spec: QuerySpec, cohort: Cohort, fields: list[Field]) -> dict[str,
     out: dict[str, list[dict]] = {}
     for f in fields:
         columns = {"characteristic": f.name}
-        if f.kind == NUMERIC:
+        if f.kind == NUMERIC and not f.is_code:  # codes (sex 1/2) are counted like categories
             frame = run(spec, cohort, metric_sql("baseline_numeric"), columns=columns)
             for _, r in frame.iterrows():
                 out.setdefault(group_name(r["group_key"]), []).append(
@@ -167,7 +167,7 @@ def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         if f.name == "patient_id":
             continue
         row = {"field": f.name, "label": f.label, "kind": f.kind, "aliases": list(f.aliases)}
-        if f.kind == CATEGORICAL:
+        if f.kind == CATEGORICAL or f.is_code:
             row["values"] = [{"value": v, "n": k} for v, k in f.counts]
             if f.hierarchy:
                 row["groups"] = {g: list(m) for g, m in f.hierarchy.items()}
@@ -231,7 +231,7 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         ),
         notes=provenance_notes(spec, cohort, tuple(record), tables),
         chart=(
-            TimelineChart(course=course)
+            TimelineChart(course=course, data_as_of=cohort.meta.data_as_of)
             if (course := patient_course(cohort, record, events, assessments))
             else None
         ),

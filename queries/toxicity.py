@@ -28,9 +28,10 @@ class Toxicity(Part):
 
 
 def _rows(frame, n: int, term_order: tuple[str, ...]) -> list[dict]:
+    """Table rows from patient counts per (term, worst grade)."""
     by_term: dict[str, dict[str, int]] = {}
-    for term, grade in zip(frame["term"], frame["worst_grade"], strict=True):
-        by_term.setdefault(str(term), dict.fromkeys(GRADES, 0))[str(int(grade))] += 1
+    for term, grade, k in zip(frame["term"], frame["worst_grade"], frame["patients"], strict=True):
+        by_term.setdefault(str(term), dict.fromkeys(GRADES, 0))[str(int(grade))] += int(k)
     rows = []
     for term, grades in by_term.items():
         any_grade = sum(grades.values())
@@ -58,7 +59,19 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint="Add adverse_events.csv (patient_id, term, grade) to the cohort folder.",
         )
     n = selected_n(spec, cohort)
-    frame = run(spec, cohort, metric_sql("tox"), columns={}, result_filters=spec.ae_filters)
+
+    def counted(summary: str):
+        return run(
+            spec,
+            cohort,
+            metric_sql("tox"),
+            columns={},
+            result_filters=spec.ae_filters,
+            then=metric_sql(summary),
+        )
+
+    frame = counted("tox_counts")
+    with_event = counted("tox_patients")
     order = cohort.meta.term_order
     rows = _rows(frame, n, order)
     groups = []
@@ -71,7 +84,7 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             groups.append(
                 {"label": label, "n": size[label], "rows": _rows(part, size[label], order)}
             )
-    with_any = frame["patient_id"].nunique()
+    with_any = int(with_event["patients"].sum())
     return Answer(
         spec=spec,
         metric="tox",

@@ -10,7 +10,6 @@ import pytest
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from sts_bot.source import load_versioned
 from sts_queries.cohort import demo_path, load_cohort
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def demo():
     """The demo cohort as a server loads it (stamped with its content hash)."""
-    return load_versioned(demo_path(), load_cohort)
+    return load_cohort(demo_path())
 
 
 @pytest.fixture

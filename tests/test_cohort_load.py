@@ -40,7 +40,8 @@ BAD = [
         "line 2, column `start_date`: `2019-13-01` is not a date",
     ),
     ('patient_id,age\n1,"50\n', "patients.csv: cannot be read as CSV"),
-    ("patient_id,Age Years\n1,50\n", "column `age years`: column names must be lower_snake_case"),
+    # Names are normalised (`Age Years` is age_years), so two that normalise alike clash.
+    ("patient_id,Age Years,age.years\n1,50,51\n", "column `age_years`: column appears twice"),
     ("", "patients.csv: is empty"),
 ]
 

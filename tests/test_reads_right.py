@@ -43,3 +43,14 @@ def test_the_reply_reads_right(demo, command, has, has_not):
     for fragment in has_not:
         assert fragment not in text, text
     assert len(text.splitlines()[0]) < 300  # the echo never balloons
+
+
+def test_a_blank_best_response_is_counted_as_ne_with_a_note(tmp_path):
+    from sts_queries.answer import ask
+    from sts_queries.cohort import load_cohort
+    from tests.conftest import write_cohort
+
+    folder = write_cohort(tmp_path / "c", "patient_id,best_response\n1,PR\n2,SD\n3,\n4,PD\n")
+    answer = ask("orr", load_cohort(folder)).as_json()
+    assert (answer["count"], answer["n"], answer["breakdown"]["NE"]) == (1, 4, 1)
+    assert any("1 selected patient has no best response recorded" in n for n in answer["notes"])

@@ -24,7 +24,7 @@ def test_bad_new_data_keeps_the_old_cohort(demo_copy):
     patients.write_text(good.replace("\n2,M,72,LPS", "\n1,M,72,LPS", 1))  # duplicate id
     _touch_later(patients)
     assert served.cohort() is first  # still serving what it had
-    patients.write_text(good + "15,F,55,LPS,IIIA,none,yes,no,AIM + Anlotinib,SD,no,,,,,\n")
+    patients.write_text(good + "15,F,55,LPS,IIIA,none,yes,no,AIM + Anlotinib,SD,no,,,,,,\n")
     _touch_later(patients)
     reloaded = served.cohort()
     assert reloaded is not first

@@ -9,6 +9,7 @@ SELECT
     count(*) FILTER (WHERE best_response = 'PR')               AS pr,
     count(*) FILTER (WHERE best_response = 'SD')               AS sd,
     count(*) FILTER (WHERE best_response = 'PD')               AS pd,
-    count(*) FILTER (WHERE coalesce(best_response, 'NE') = 'NE') AS ne
+    count(*) FILTER (WHERE coalesce(best_response, 'NE') = 'NE') AS ne,
+    count(*) FILTER (WHERE best_response IS NULL)              AS unrecorded
 FROM selected
 GROUP BY group_key
