@@ -154,10 +154,11 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
 
 _OF = re.compile(r"\b(\d+) of (\d+)\b")
 _PAREN = re.compile(r"\((\d+)\)")
+_COUNTED = re.compile(r"\b(\d+)(?= (?:selected )?(?:patients?|events?|cases?)\b)")
 
 
 def mask_text(text: str, min_cell: int) -> str:
-    """Small counts in prose (`2 of 14 …`, `LPS (3)`) shown as `<5`."""
+    """Small counts in prose (`2 of 14 …`, `LPS (3)`, `2 selected patients`) shown as `<5`."""
 
     def of(m: re.Match) -> str:
         return f"<{min_cell} of {m[2]}" if 0 < int(m[1]) < min_cell else m[0]
@@ -165,7 +166,10 @@ def mask_text(text: str, min_cell: int) -> str:
     def paren(m: re.Match) -> str:
         return f"(<{min_cell})" if 0 < int(m[1]) < min_cell else m[0]
 
-    return _PAREN.sub(paren, _OF.sub(of, text))
+    def counted(m: re.Match) -> str:
+        return f"<{min_cell}" if 0 < int(m[1]) < min_cell else m[0]
+
+    return _COUNTED.sub(counted, _PAREN.sub(paren, _OF.sub(of, text)))
 
 
 def _unhide(value: Any) -> Any:

@@ -128,6 +128,9 @@ def test_a_patient_channel_made_public_after_start_up_gets_no_patient_level_answ
         ("2 of 14 selected patients have no pfs recorded.", "<5 of 14 selected"),
         ("Known values: LPS (4), UPS (9), SS (0)", "LPS (<5), UPS (9), SS (0)"),
         ("12 of 14", "12 of 14"),
+        ("2 selected patients have no best response recorded", "<5 selected patients have"),
+        ("3 events for 2 model parameters", "<5 events for 2 model"),
+        ("Some groups have fewer than 5 patients", "fewer than 5 patients"),
     ],
 )
 def test_small_numbers_in_prose(text, masked):
