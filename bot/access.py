@@ -1,8 +1,10 @@
 """Who may ask what, and where: optional allowlists and the patient-level rule.
 
 Nothing here knows Slack: an `Asker` is a user, a workspace and a place, whether it came from
-a slash command, a button or the local console. Empty allowlists mean "anyone"; patient-level
-metrics (`patient`, `list`) are answered only in places configured for them.
+a slash command, a button or the local console. Empty allowlists mean "anyone"; an answer that
+would show individual patients (a patient-level metric, or what `sts_queries.privacy` finds in
+the spec and the counts) is given only in places configured for it, and only when the place is
+private. Everywhere else answers are shown with small cells suppressed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Policy:
     users: frozenset[str] = frozenset()
     patient_channels: frozenset[str] = frozenset()
     patient_dms: bool = False
+    min_cell: int = 5  # outside patient places, fewer patients than this are shown as <5
     admins: frozenset[str] = frozenset()
 
     @classmethod
@@ -51,6 +54,7 @@ class Policy:
             users=settings.allowed_users,
             patient_channels=settings.patient_channels,
             patient_dms=settings.patient_dms,
+            min_cell=settings.min_cell,
             admins=settings.admins,
         )
 
@@ -66,9 +70,23 @@ class Policy:
     def allows_patient_level(self, asker: Asker) -> bool:
         return asker.channel in self.patient_channels or (asker.is_dm and self.patient_dms)
 
-    def refusal(self, asker: Asker, metric: Metric | None) -> NotAllowed | None:
-        """None when `asker` may have a `metric` answer here, else the polite refusal."""
-        if self.teams and asker.team not in self.teams:
+    def refusal(
+        self,
+        asker: Asker,
+        metric: Metric | None,
+        *,
+        reveals: str | None = None,
+        private: bool = True,
+        home: bool = True,
+    ) -> NotAllowed | None:
+        """None when `asker` may have a `metric` answer here, else the polite refusal.
+
+        `reveals` says why the answer would show individual patients (see
+        `sts_queries.privacy.reveals_patients`); `private` is False when a place configured for
+        patient-level answers turned out to be a public channel; `home` is False when the asker
+        is not of the bot's own workspace (checked when no workspace list is set).
+        """
+        if (self.teams and asker.team not in self.teams) or not home:
             return NotAllowed(
                 "Sorry, this bot answers only in the workspaces it was set up for.",
                 hint="Ask the team that runs it to add this workspace.",
@@ -84,19 +102,33 @@ class Policy:
                 "Sorry, I don't answer in this channel.",
                 hint="Ask in one of the team's cohort channels, or in a direct message with me.",
             )
-        if metric is not None and metric.patient_level and not self.allows_patient_level(asker):
-            where = []
-            if self.patient_channels:
-                where.append("a channel set up for patient-level questions")
-            if self.patient_dms:
-                where.append("a direct message with me")
-            hint = (
-                f"Ask in {' or in '.join(where)}."
-                if where
-                else "No place is set up for them yet; the team that runs the bot can add one."
-            )
+        patient_level = metric is not None and metric.patient_level
+        if not (patient_level or reveals):
+            return None
+        if self.allows_patient_level(asker) and private:
+            return None
+        name = metric.name if metric is not None else "this"
+        why = "" if patient_level or not reveals else f": {reveals}"
+        if self.allows_patient_level(asker):
             return NotAllowed(
-                f"Sorry, patient-level answers (`{metric.name}`) are not given here.",
-                hint=hint + " Cohort-level numbers (orr, pfs, tox …) work everywhere.",
+                f"Sorry, patient-level answers (`{name}`) are not given here{why}: this channel "
+                "is set up for them, but Slack says it is public.",
+                hint="Make the channel private (or take it out of STS_PATIENT_CHANNELS). "
+                "Cohort-level numbers work everywhere.",
             )
-        return None
+        return NotAllowed(
+            f"Sorry, patient-level answers (`{name}`) are not given here{why}.",
+            hint=self.where_hint() + " Cohort-level numbers (orr, pfs, tox …) work everywhere, "
+            f"with groups of fewer than {self.min_cell} patients shown as <{self.min_cell}.",
+        )
+
+    def where_hint(self) -> str:
+        """Where patient-level answers are given, in words."""
+        where = []
+        if self.patient_channels:
+            where.append("a channel set up for patient-level questions")
+        if self.patient_dms:
+            where.append("a direct message with me")
+        if where:
+            return f"Ask in {' or in '.join(where)}."
+        return "No place is set up for them yet; the team that runs the bot can add one."

@@ -1,5 +1,6 @@
-"""The audit log: one JSON line per command — who, where, when, what was asked, what kind of
-answer — and never the answer itself, so no patient data lands in it.
+"""The audit log: one JSON line per command — who, where, when, the shape of what was asked,
+what was decided — and never the answer, a filter value or a patient id (the gateway records
+the command with its values replaced by keyed hashes, see `redact.py`).
 
 Lines go to the `sts.audit` logger (a deployment's log collector picks them up) and, when
 STS_AUDIT_LOG names a file, to that file too.
@@ -51,8 +52,10 @@ class AuditRecord:
     user: str
     team: str
     channel: str
-    command: str  # the text typed after /sts: the question, not the answer
+    command: str  # the command's shape: metric, field names, values as keyed hashes
     outcome: str  # answer | error | refused
+    fields: tuple[str, ...] = ()  # the fields the command filtered or grouped on
+    suppressed: bool = False  # small cells were shown as <5
     metric: str | None = None
     kind: str | None = None  # the error kind for errors and refusals
     shared: bool = False
@@ -83,8 +86,9 @@ def withheld(exc: OSError) -> AnswerWithheld:
 
 
 # A command is capped long before this (queries/parse.py), but the record is written before
-# that check matters, so the record caps it too: a log line stays a log line.
-_MAX_COMMAND_IN_RECORD = 4000
+# that check matters, so the record caps it too: a log line stays a log line (log_filters.py
+# caps every line at 1,000 characters; the record's other fields take the rest).
+_MAX_COMMAND_IN_RECORD = 700
 
 
 class AuditLog:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from sts_queries.errors import StsError
 
+from .log_filters import PhiFilter
 from .service import Outcome, Service
 from .settings import Settings, SettingsError, load_settings
 
@@ -162,6 +164,7 @@ def _log_to_file(state: Path) -> None:
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PhiFilter())  # the same clean lines as the server's (log_filters.py)
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 
@@ -179,7 +182,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.cmd in _LOCAL:
         _log_to_file(settings.state_dir)
-    return args.func(args, settings)
+    try:
+        return args.func(args, settings)
+    except BrokenPipeError:  # `sts ask … | head`: the reader left, which is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

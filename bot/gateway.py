@@ -2,24 +2,44 @@
 
 Slack's listeners and the local console both call `Gateway.handle`, so a command is checked,
 answered and logged the same way wherever it is typed. A command is understood once: the access
-decision and the answer use the same spec. Nothing here knows Slack.
+decision and the answer use the same spec. Outside the places set up for patient-level answers
+(a configured private channel, DMs when allowed, the console) the gateway refuses what would
+show individual patients and shows small cells as <5 (`sts_queries.privacy`), before anything
+is sent. Nothing here knows Slack: whether a channel is private is asked of `places`.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sts_queries.answer import metric_of, understand
+from sts_queries.cohort import Cohort
 from sts_queries.errors import StsError
+from sts_queries.privacy import identifier_fields, mask_text, reveals_patients
 
 from .access import Asker, NotAllowed, Policy
 from .audit import AuditLog, AuditRecord, withheld
+from .redact import Redactor
 from .service import Outcome, Service, unexpected
-from .settings import Settings
+from .settings import Settings, SettingsError
+from .shielding import shielded_outcome
 
 __all__ = ["Gateway", "Handled", "open_gateway"]
+
+
+class Places(Protocol):
+    """Asks the chat platform whether a conversation is private (bot/places.py for Slack)."""
+
+    def is_private(self, channel: str) -> bool: ...
+
+    def home_team(self) -> str | None: ...
+
+    def problems(self, channels: Iterable[str]) -> list[str]: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +57,22 @@ class Gateway:
     policy: Policy
     audit: AuditLog
     out_dir: Path | None = None  # where the console writes plots; Slack uploads them instead
+    # Whether a channel is private (Slack's conversations.info); None where there is no Slack.
+    places: Places | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+
+    def _private_place(self, asker: Asker) -> bool:
+        """A place where patient-level answers may go: configured, and private if a channel."""
+        if not self.policy.allows_patient_level(asker):
+            return False
+        return asker.is_dm or self.places is None or self.places.is_private(asker.channel)
+
+    def check_patient_channels(self) -> None:
+        """At start-up: a SettingsError naming each patient channel that is not private."""
+        if self.places is not None:
+            problems = self.places.problems(self.policy.patient_channels)
+            if problems:
+                raise SettingsError(problems)
 
     def handle(
         self,
@@ -52,33 +88,30 @@ class Gateway:
         if text.strip().lower() == "reload":
             return self._reload(asker, surface, started)
         metric = None
-        refused = False
+        refused = suppressed = False
+        cohort = None
         try:
             cohort = self.service.cohort()
             spec = understand(text, cohort)
         except StsError as exc:
-            outcome = Outcome.from_error(exc)
+            outcome = Outcome.from_error(self._public_error(exc, asker, cohort))
         except Exception as exc:  # a bug: the user gets a reference, the log the traceback
             outcome = unexpected(exc, "understanding a command")
         else:
             metric = metric_of(spec, cohort)
-            refusal = self.policy.refusal(asker, metric)
-            refused = refusal is not None
-            if refusal is not None:
-                outcome = Outcome.from_error(refusal)
-            else:
-                outcome = self.service.answer(
-                    spec, cohort, out_dir=self.out_dir, with_plots=with_plots
-                )
+            outcome, refused, suppressed = self._decide(spec, metric, cohort, asker, with_plots)
             share = share or spec.share
         handled = Handled(outcome=outcome, refused=refused, shared=share and not refused)
+        shape = self.redactor.shape(text, cohort.catalog if cohort is not None else None)
         record = AuditRecord(
             surface=surface,
             user=asker.user,
             team=asker.team,
             channel=asker.channel,
-            command=text,
+            command=shape.command,
+            fields=shape.fields,
             outcome="refused" if refused else "error" if outcome.is_error else "answer",
+            suppressed=suppressed,
             metric=metric.name if metric else None,
             kind=outcome.kind if outcome.is_error else None,
             shared=handled.shared,
@@ -93,6 +126,54 @@ class Gateway:
         except OSError as exc:  # no answer goes out that the audit log lacks
             return Handled(outcome=Outcome.from_error(withheld(exc)))
         return handled
+
+    def _decide(self, spec, metric, cohort: Cohort, asker: Asker, with_plots: bool):
+        """(outcome, refused, suppressed): refused, answered in full, or answered shielded."""
+        allowed = self.policy.refusal(asker, None)
+        # No workspace list: the bot's own workspace only (not a Slack Connect guest's).
+        foreign = not self.policy.teams and self.places is not None
+        if allowed is None and foreign and asker.team != self.places.home_team():
+            allowed = self.policy.refusal(asker, None, home=False)
+        if allowed is not None:  # the workspace, user and channel lists come first
+            return Outcome.from_error(allowed), True, False
+        private = self._private_place(asker)
+        try:
+            reveals = None if private else self._reveals(spec, metric, cohort)
+        except Exception as exc:
+            return unexpected(exc, "checking what an answer reveals"), False, False
+        refusal = self.policy.refusal(
+            asker,
+            metric,
+            reveals=reveals,
+            private=private or not self.policy.allows_patient_level(asker),
+        )
+        if refusal is not None:
+            return Outcome.from_error(refusal), True, False
+        outcome = self.service.answer(spec, cohort, out_dir=self.out_dir, with_plots=with_plots)
+        if private or outcome.is_error or outcome.answer is None:
+            return outcome, False, False
+        shown = shielded_outcome(outcome, self.policy.min_cell, dms=self.policy.patient_dms)
+        if shown is None:  # a body no small-cell rule covers yet: not shown publicly
+            refusal = NotAllowed(
+                f"Sorry, `{metric.name}` answers are not yet checked for small cells, so they "
+                "are given only where patient-level answers are.",
+                hint=self.policy.where_hint(),
+            )
+            return Outcome.from_error(refusal), True, False
+        return shown[0], False, shown[1]
+
+    def _reveals(self, spec, metric, cohort: Cohort) -> str | None:
+        return reveals_patients(spec, metric, cohort, self.policy.min_cell)
+
+    def _public_error(self, exc: StsError, asker: Asker, cohort: Cohort | None) -> StsError:
+        """An error's hint lists values with their counts: small ones masked, ids never."""
+        if cohort is None or self._private_place(asker):
+            return exc
+        hint = mask_text(exc.hint or "", self.policy.min_cell)
+        if any(f"has {name} = " in exc.message for name in identifier_fields(cohort.catalog)):
+            hint = "Patient ids are listed only where patient-level answers are given."
+        masked = type(exc)(exc.message, hint=hint)
+        return masked
 
     def _reload(self, asker: Asker, surface: str, started: float) -> Handled:
         """An admin's `reload`: read the cohort folder now and say what is served."""
@@ -125,12 +206,29 @@ class Gateway:
 def open_gateway(
     settings: Settings, *, policy: Policy | None = None, service: Service | None = None
 ) -> Gateway:
-    """The gateway a process serves: its service (cohort loaded now), policy and audit log."""
+    """The gateway a process serves: its service (cohort loaded now), policy and audit log.
+
+    Serving Slack (a bot token and the deployment's own policy), it asks Slack whether a
+    channel is private; `check_patient_channels` then checks every configured one at start-up.
+    """
+    serving_slack = policy is None and settings.bot_token is not None  # not the console
     service = service if service is not None else Service.from_settings(settings, plot_processes=0)
     service.cohort()  # a folder that does not load stops start-up
+    places = None
+    if serving_slack:
+        from .app import web_client  # the Slack edge, only when serving Slack
+        from .places import ChannelPrivacy
+
+        places = ChannelPrivacy(web_client(settings))
+        if settings.audit_key is None:
+            logging.getLogger("sts.audit").warning(
+                "STS_AUDIT_KEY is not set: the audit log's hashes match only within this run"
+            )
     return Gateway(
         service=service,
         policy=policy if policy is not None else Policy.from_settings(settings),
         audit=AuditLog(settings.audit_log),
         out_dir=None,
+        places=places,
+        redactor=Redactor(settings.audit_key),
     )

@@ -17,6 +17,7 @@ from functools import singledispatch
 from sts_queries.endpoints import Survival
 from sts_queries.forest import Forest
 from sts_queries.help import Help
+from sts_queries.privacy import is_hidden
 from sts_queries.rates import Count, Rate
 from sts_queries.response import ResponseDuration, TimeToFirstResponse
 from sts_queries.result import Answer, Part
@@ -41,10 +42,14 @@ class Reply:
 
 
 def pct(value: float | None, digits: int = 1) -> str:
+    if is_hidden(value):  # a suppressed cell (queries/privacy.py)
+        return "–"
     return "–" if value is None else f"{100 * value:.{digits}f}%"
 
 
 def num(value: float | None, digits: int = 2, none: str = "NR") -> str:
+    if is_hidden(value):
+        return "–"
     return none if value is None else f"{value:.{digits}f}"
 
 
@@ -57,6 +62,8 @@ def fmt_p(p: float) -> str:
 
 
 def _rate_line(d: dict) -> str:
+    if is_hidden(d["count"]):
+        return f"suppressed ({d['count']}/{d['n']})"
     return (
         f"{pct(d['rate'])} ({d['count']}/{d['n']}), 95% CI {pct(d['ci_low'])}–{pct(d['ci_high'])}"
     )
@@ -140,8 +147,10 @@ def _hr(g: dict, reference: str | None) -> str:
     return f"{_ratio(g['hr'])} ({_ratio(g['hr_ci_low'])}–{_ratio(g['hr_ci_high'])})"
 
 
-def _ratio(x: float) -> str:
+def _ratio(x) -> str:
     """A hazard ratio to three significant figures at most: 0.14, 2.24, 16.0, 239."""
+    if not isinstance(x, (int, float)):  # a suppressed cell shows as itself
+        return str(x)
     return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
 
 
@@ -151,6 +160,8 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
     unit = b["unit"]
 
     def median(d: dict) -> str:
+        if is_hidden(d["median"]):
+            return f"suppressed (fewer than {d['median'].below} events)"
         if d["median"] is None:
             return "not reached"
         return f"{num(d['median'])} {unit} (95% CI {num(d['ci_low'])}–{num(d['ci_high'])})"
@@ -325,6 +336,8 @@ def _tox(body: Toxicity, a: Answer) -> tuple[list[str], str | None]:
         return [f"No adverse events{where} among {n} patients."], None
 
     def cell(k: int) -> str:
+        if is_hidden(k):  # a suppressed cell (queries/privacy.py)
+            return str(k)
         return f"{k} ({100 * k / n:.0f}%)" if k else "0"
 
     grades = [g for g in ("1", "2", "3", "4", "5") if any(r["grades"][g] for r in rows)] or ["1"]
@@ -363,6 +376,8 @@ def _tox_by_group(body: Toxicity, a: Answer) -> Table:
     terms = [r["term"] for r in body.rows]
 
     def cell(group: dict, term: str) -> str:
+        if group.get("suppressed"):
+            return str(group["n"])
         row = next((r for r in group["rows"] if r["term"] == term), None)
         return "0" if row is None else f"{row['any']}/{row['grade3plus']}"
 
@@ -377,18 +392,32 @@ def _baseline(body: Baseline, a: Answer) -> tuple[list[str], str | None]:
         for r in rows:
             if "median" in r:
                 out[r["label"]] = (
-                    "–" if r["median"] is None else f"{r['median']:g} ({r['min']:g}–{r['max']:g})"
+                    "–"
+                    if r["median"] is None
+                    else str(r["median"])
+                    if is_hidden(r["median"])
+                    else f"{r['median']:g}"
+                    if is_hidden(r["min"])  # the range is two patients' own values
+                    else f"{r['median']:g} ({r['min']:g}–{r['max']:g})"
                 )
             else:
                 for v in r["values"]:
-                    out[f"{r['label']}: {v['label']}"] = f"{v['n']} ({100 * v['pct']:.1f})"
+                    shown = str(v["n"]) if is_hidden(v["n"]) else f"{v['n']} ({100 * v['pct']:.1f})"
+                    out[f"{r['label']}: {v['label']}"] = shown
         return out
 
     overall = cells(body.rows)
     columns = [(f"All (N = {a.n})", overall)] + [
-        (f"{g['label']} (n = {g['n']})", cells(g["rows"])) for g in a.groups
+        (f"{g['label']} (n = {g['n']})", {} if g.get("suppressed") else cells(g["rows"]))
+        for g in a.groups
     ]
-    rows = [[key, *(c.get(key, "0") for _, c in columns)] for key in overall]
+    hidden = {
+        name for (name, _), g in zip(columns[1:], a.groups, strict=True) if g.get("suppressed")
+    }
+    rows = [
+        [key, *("–" if name in hidden else c.get(key, "0") for name, c in columns)]
+        for key in overall
+    ]
     return [], _table(["Characteristic", *(name for name, _ in columns)], rows)
 
 
@@ -425,7 +454,7 @@ def _swimmer(body: Swimmer, a: Answer) -> tuple[list[str], str | None]:
 
 
 def _move(now: dict | None, before: dict | None) -> str:
-    if now is None:
+    if now is None or any(is_hidden(d.get("count")) for d in (now, before) if d):
         return ""
     if before is None:
         return "first week with patients"
@@ -443,8 +472,10 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
         f"*Week {b['period']}* ({start:%a %d %b} – {end:%a %d %b %Y}) · data as of {b['as_of']}"
     ]
     joined = b["joined"]
+    # Case ids only where they may be read: outside patient places they are hidden (privacy.py).
+    named = "" if any(is_hidden(j) for j in joined) else f" (case{'s' if len(joined) > 1 else ''} "
     new = (
-        f"+{len(joined)} this week (case{'s' if len(joined) > 1 else ''} {', '.join(joined)})"
+        f"+{len(joined)} this week" + (f"{named}{', '.join(joined)})" if named else "")
         if joined
         else "no new patients this week"
     )
@@ -452,14 +483,17 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
     for key in ("orr", "dcr"):
         now = b[key]
         if now:
-            lines.append(f"*{key.upper()} {_rate_line(now)}* · {_move(now, b[key + '_before'])}")
+            move = _move(now, b[key + "_before"])
+            lines.append(f"*{key.upper()} {_rate_line(now)}*" + (f" · {move}" if move else ""))
     if b["orr"] and b["orr"]["breakdown"]["NE"]:
         lines.append(f"{b['orr']['breakdown']['NE']} patient(s) not yet evaluable (NE).")
     pfs = b["pfs"]
     if pfs:
         ci = f"95% CI {num(pfs['ci_low'])}–{num(pfs['ci_high'])}"
         median = (
-            f"{num(pfs['median'])} {pfs['unit']} ({ci})"
+            f"suppressed (fewer than {pfs['median'].below} events)"
+            if is_hidden(pfs["median"])
+            else f"{num(pfs['median'])} {pfs['unit']} ({ci})"
             if pfs["median"] is not None
             else "not reached"
         )

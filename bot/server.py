@@ -25,7 +25,7 @@ from sts_queries.errors import CohortDataError
 from .app import build_app
 from .gateway import open_gateway
 from .http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
-from .logs import configure_logging
+from .log_filters import configure_logging
 from .settings import (
     HTTP_REQUIRED,
     SOCKET_REQUIRED,
@@ -113,7 +113,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         settings = load_settings(require=HTTP_REQUIRED if http else SOCKET_REQUIRED)
     except SettingsError as exc:
         return _fail(exc.problems)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level)  # no bodies, URLs, tokens or typed commands
     try:
         gateway = open_gateway(settings)
     except CohortDataError as exc:
@@ -128,6 +128,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     scheduler = None
     try:
         app = build_app(settings, gateway, socket_mode=not http, executor=executor)
+        gateway.check_patient_channels()  # each must be private: asked of Slack
         gateway.service.use_plot_processes(settings.plot_processes)
         scheduler = _start_weekly(settings, app)
         if http:

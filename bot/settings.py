@@ -70,6 +70,11 @@ class Settings:
     admins: frozenset[str] = frozenset()  # may `/sts reload` and see why new data was refused
     patient_channels: frozenset[str] = frozenset()
     patient_dms: bool = False
+    # Outside patient places, cells of fewer patients are shown as `<5` (queries/privacy.py).
+    min_cell: int = 5
+    # The key of the audit log's keyed hashes (HMAC-SHA256) of filter values and ids; unset,
+    # each process draws its own, so lines match only within one process's life.
+    audit_key: str | None = None
     audit_log: Path | None = None
     host: str = "127.0.0.1"  # this machine only, unless told (the container sets 0.0.0.0)
     port: int = 3000
@@ -196,6 +201,16 @@ class _Reader:
         self.fail(name, f"`{value}` is not true or false.", "Use true or false.")
         return default
 
+    def audit_key(self, name: str) -> str | None:
+        value = self.env.get(name)
+        if value is not None and len(value) < 32:
+            self.fail(
+                name,
+                "is too short to key the audit log's hashes (fewer than 32 characters).",
+                "Generate one: python -c 'import secrets; print(secrets.token_hex(32))'.",
+            )
+        return value
+
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self.env.get(name)
         if value is None:
@@ -269,6 +284,8 @@ def load_settings(
         admins=read.ids("STS_ADMINS", "user"),
         patient_channels=read.ids("STS_PATIENT_CHANNELS", "channel"),
         patient_dms=read.flag("STS_PATIENT_DMS", False),
+        min_cell=read.integer("STS_MIN_CELL", 5, 1, 1000),
+        audit_key=read.audit_key("STS_AUDIT_KEY"),
         audit_log=read.path("STS_AUDIT_LOG"),
         host=env.get("STS_HOST", "127.0.0.1"),
         port=read.integer("STS_PORT", 3000, 0, 65535),

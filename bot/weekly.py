@@ -24,6 +24,7 @@ from sts_queries.summary import period_of
 
 from .ledger import Held, Ledger
 from .service import Service
+from .shielding import shielded_outcome
 
 __all__ = [
     "METADATA_EVENT",
@@ -140,11 +141,14 @@ def post_weekly(
     ledger: Ledger,
     as_of: dt.date,
     now: dt.datetime | None = None,
+    min_cell: int | None = 5,
 ) -> PostResult:
     """Post the summary for the week holding `as_of` to `channel`, unless it went out already.
 
     Never raises for Slack or the network: an outcome it cannot be sure of is `unknown`, and
-    the ledger keeps the claim until a later run has read the channel's history.
+    the ledger keeps the claim until a later run has read the channel's history. `min_cell`:
+    small cells shown as <5 and no case named (a channel that is not a patient channel); None
+    posts the full summary, case ids and all.
     """
     from .blocks import to_blocks  # the same Block Kit renderer as every reply
 
@@ -168,6 +172,8 @@ def post_weekly(
             log.info("weekly %s was out already (ts=%s); recorded as sent", period, ts)
             return result(status="recovered", ts=ts)
     outcome = summary_outcome(as_of, cohort)
+    if min_cell is not None:
+        outcome = shielded_outcome(outcome, min_cell)[0]
     if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
         ledger.release(claim)
         error = outcome.json["error"]
@@ -271,6 +277,7 @@ def post_summary_now(
             cohort=cohort,
             ledger=ledger,
             as_of=day,
+            min_cell=summary_min_cell(settings),
         ),
         patience=ledger.stale_after + _PATIENCE_MARGIN,
     )
@@ -281,6 +288,11 @@ def post_summary_now(
     )
     # Non-zero for anything unsettled, so that a scheduler (a CronJob's backoff) runs it again.
     return 0 if result.settled else 1
+
+
+def summary_min_cell(settings) -> int | None:
+    """None (the full post, case ids and all) only for a channel set up for patient answers."""
+    return None if settings.summary_channel in settings.patient_channels else settings.min_cell
 
 
 def schedule_of(settings) -> Schedule:
@@ -318,6 +330,7 @@ def poster(settings, client: WebClient | None = None):
                 cohort=service.cohort(),
                 ledger=ledger,
                 as_of=as_of,
+                min_cell=summary_min_cell(settings),
             ),
             patience=ledger.stale_after + _PATIENCE_MARGIN,
         )

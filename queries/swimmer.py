@@ -250,5 +250,6 @@ SWIMMER = Metric(
     aliases=("swim",),
     handler=swimmer_answer,
     body=Swimmer,
+    patient_level=True,  # a lane per patient: response, progression and surgery timing
     options=frozenset({"unit"}),
 )

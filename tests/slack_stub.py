@@ -247,6 +247,20 @@ class SlackStub:
             return {"ok": True, "file": {"id": data.get("file"), "mimetype": "image/png"}}
         if method == "apps.connections.open" and self.socket_urls is not None:
             return {"ok": True, "url": self.socket_urls()}
+        if method == "conversations.info":
+            # As Slack answers: a DM (D…) is an IM; a channel whose ID holds PUBLIC is public;
+            # one holding GONE the bot cannot see; any other channel is private.
+            channel = str(data.get("channel", ""))
+            if "GONE" in channel:
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "is_im": channel.startswith("D"),
+                    "is_private": "PUBLIC" not in channel and not channel.startswith("D"),
+                },
+            }
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D0DM00001"}}
         return {"ok": False, "error": "unknown_method"}

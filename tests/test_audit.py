@@ -31,8 +31,10 @@ def record(command: str, user: str = "U0AUDIT01") -> AuditRecord:
 def test_threads_writing_at_once_leave_only_whole_lines(tmp_path):
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)
-    # Lines longer than PIPE_BUF (4 KiB), where a buffered writer would split them.
-    command = "list regimen=" + "é" * 2500
+    # Long lines (about 2.8 KB of 4-byte characters, within the record's 700-character cap):
+    # a buffered writer's flushes would cut some of them between threads.
+    command = "list regimen=" + "😀" * 680
+    assert len(command.encode()) > 2700
 
     def write_many(user: str) -> None:
         for _ in range(50):
@@ -89,7 +91,7 @@ def test_a_full_disk_withholds_the_answer_and_says_why(demo):
 def test_a_long_command_is_capped_in_its_record(tmp_path):
     log = AuditLog(tmp_path / "audit.jsonl")
     line = json.loads(log.write(record("x" * 100_000)))
-    assert len(line["command"]) == 4001 and line["command"].endswith("…")
+    assert len(line["command"]) == 701 and line["command"].endswith("…")
 
 
 def test_an_unwritable_audit_log_stops_start_up_with_a_message(tmp_path):

@@ -64,13 +64,12 @@ def test_the_command_is_acknowledged_with_nothing_to_say():
 def test_the_answer_goes_to_the_asker_through_deliver(gateway, monkeypatch):
     sent = Recorder()
     monkeypatch.setattr(command, "deliver", sent("deliver"))
-    command.answer_command(gateway)(
-        body=slash("orr histology=LPS"), client=object(), context=CONTEXT
-    )
+    # (A public channel: `orr histology=LPS`, four patients, would be refused there.)
+    command.answer_command(gateway)(body=slash("orr"), client=object(), context=CONTEXT)
     (((_client, place, handled), kwargs),) = sent.named("deliver")
     assert (place.channel, place.user, place.bot_user) == ("C0PUBLIC", "U0ASKER", "U0BOT")
-    assert kwargs == {"command": "orr histology=LPS"}
-    assert handled.outcome.json["count"] == 1 and not handled.refused
+    assert kwargs == {"command": "orr"}
+    assert handled.outcome.json["count"] == 5 and not handled.refused
 
 
 def test_a_patient_level_command_in_a_public_channel_is_refused(gateway, monkeypatch):

@@ -123,15 +123,19 @@ def test_the_gateway_refuses_before_answering_and_audits_without_patient_data(tm
         "at",
         "channel",
         "command",
+        "fields",
         "kind",
         "metric",
         "ms",
         "outcome",
         "shared",
+        "suppressed",
         "surface",
         "team",
         "user",
     }
+    assert line["command"].startswith("list stage=h:") and "IV" not in line["command"]
+    assert line["fields"] == ["stage"]
     assert oct(audit.stat().st_mode & 0o777) == "0o600"
 
 

@@ -53,19 +53,24 @@ def server_env(stub: SlackStub, tmp: Path, **extra: str) -> dict[str, str]:
 
 
 def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
-    """`sts serve --http` on a free port; returns the process and its base URL."""
+    """`sts serve --http` on a free port; returns the process and its base URL.
+
+    Its log (stderr) goes to `server.log` in `cwd`, where tests/test_zz_logs.py reads it.
+    """
+    log = (cwd / "server.log").open("a", encoding="utf-8")
     proc = subprocess.Popen(
         [*STS, "serve", "--http", "--host", "127.0.0.1", "--port", "0"],
         env=env,
         cwd=cwd,  # no stray .env from the repository
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
+    log.close()  # the server holds its own copy
     line = proc.stdout.readline()  # the "serving … on http://127.0.0.1:PORT/slack/events" line
     if "http://" not in line:
         proc.kill()
-        raise AssertionError(f"server did not start: {line}{proc.stderr.read()}")
+        raise AssertionError(f"server did not start: {line}{(cwd / 'server.log').read_text()}")
     return proc, line.split("http://", 1)[1].split("/", 1)[0]
 
 
@@ -120,7 +125,8 @@ def served(tmp_path_factory):
 
 
 def test_orr_is_acked_within_3s_and_answered_privately(served):
-    reply = served.command("orr histology=LPS", user="U0ORR0001")
+    # In the patient channel: four patients, answered in full (a public channel refuses it).
+    reply = served.command("orr histology=LPS", user="U0ORR0001", channel=PATIENT_CHANNEL)
     assert reply["response_type"] == "ephemeral"
     blocks = reply["blocks"]
     assert blocks[0]["type"] == "header"
@@ -135,8 +141,7 @@ def test_orr_is_acked_within_3s_and_answered_privately(served):
         >= {
             "surface": "slash",
             "team": "T0TEAM001",
-            "channel": "C0PUBLIC1",
-            "command": "orr histology=LPS",
+            "channel": PATIENT_CHANNEL,
             "outcome": "answer",
             "metric": "orr",
             "kind": None,
@@ -144,12 +149,15 @@ def test_orr_is_acked_within_3s_and_answered_privately(served):
         }.items()
     )
     assert line["at"].endswith("+00:00") and isinstance(line["ms"], int)
+    assert line["command"].startswith("orr histology=h:") and line["fields"] == ["histology"]
     posted = [json.dumps(c.data) for c in served.stub.find("chat.postMessage")]
     assert not any("U0ORR0001" in p for p in posted)  # nothing public
 
 
 def test_pfs_uploads_a_png_privately_in_three_steps_and_shows_it(served):
-    reply = served.command("pfs", user="U0PFS0001")
+    # A DM (allowed here): the KM plot's at-risk table shows small numbers, so a public
+    # channel gets the numbers without it.
+    reply = served.command("pfs", user="U0PFS0001", channel="D0PFS0001")
     image = next(b for b in reply["blocks"] if b["type"] == "image")
     file_id = image["slack_file"]["id"]
     stub = served.stub
@@ -196,13 +204,18 @@ def test_share_button_posts_in_the_channel_through_a_rate_limit(served):
     user = "U0SHARE01"
     stub = served.stub
     stub.fail("chat.postMessage", "ratelimited", status=429)  # retried by slack_sdk's handler
-    body = action_body("orr histology=LPS", response_url=stub.response_url(user), user=user)
+    body = action_body(
+        "orr histology=LPS",
+        response_url=stub.response_url(user),
+        user=user,
+        channel=PATIENT_CHANNEL,
+    )
     status, _ = served.post(body, sign(body))
     assert status == 200
     mine = stub.wait_for("chat.postMessage", count=2, where=lambda c: user in c.body.decode())
     assert mine[0].body == mine[1].body  # the same post again after the 429
     posted = mine[-1].data
-    assert posted["channel"] == "C0PUBLIC1"
+    assert posted["channel"] == PATIENT_CHANNEL
     assert "25.0% (1/4)" in json.dumps(posted["blocks"], ensure_ascii=False)
     assert f"Shared by <@{user}>" in json.dumps(posted["blocks"])
     cleanup = json.loads(stub.wait_for(f"/respond/{user}")[0].body)
@@ -223,16 +236,18 @@ def test_share_where_the_bot_is_not_a_member_says_how_to_fix_it(served):
 
 def test_share_option_posts_plots_into_the_channel(served):
     user = "U0SHOPT01"
-    body = slash_body("pfs share", response_url=served.stub.response_url(user), user=user)
+    body = slash_body(
+        "pfs share", response_url=served.stub.response_url(user), user=user, channel=PATIENT_CHANNEL
+    )
     assert served.post(body, sign(body))[0] == 200
     stub = served.stub
 
     (post,) = stub.wait_for("chat.postMessage", where=lambda c: user in c.body.decode())
-    assert post.data["channel"] == "C0PUBLIC1" and "Median PFS" in post.body.decode()
+    assert post.data["channel"] == PATIENT_CHANNEL and "Median PFS" in post.body.decode()
     (upload,) = stub.wait_for(
         "files.completeUploadExternal", where=lambda c: c.at > post.at and "channel_id" in c.data
     )
-    assert upload.data["channel_id"] == "C0PUBLIC1"  # the plot, shared into the channel
+    assert upload.data["channel_id"] == PATIENT_CHANNEL  # the plot, shared into the channel
     assert not stub.find(f"/respond/{user}")  # shared, so nothing private
 
 
@@ -253,7 +268,7 @@ def test_patient_level_commands_only_where_configured(served, channel, answered)
     (line,) = served.audit_lines(user)
     assert line["metric"] == "patient"
     assert line["outcome"] == ("answer" if answered else "refused")
-    assert line["channel"] == channel and line["command"] == "patient 8"
+    assert line["channel"] == channel and line["command"].startswith("patient h:")
     audit = served.audit.read_text()
     assert not any(fact in audit for fact in PATIENT_8_FACTS)
 
@@ -315,7 +330,9 @@ def test_socket_mode_with_a_rejected_app_token_stops_naming_it(tmp_path):
             text=True,
             timeout=60,
         )
-        assert [c.method for c in stub.calls] == ["auth.test", "apps.connections.open"]
+        # The token, then that the patient channel is private, then the connection.
+        methods = [c.method for c in stub.calls]
+        assert methods == ["auth.test", "conversations.info", "apps.connections.open"]
     assert done.returncode == 2
     assert "SLACK_APP_TOKEN: Slack did not accept it (invalid_auth)" in done.stderr
 

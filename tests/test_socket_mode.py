@@ -65,25 +65,23 @@ def socketed(tmp_path_factory):
 
 def test_a_slash_command_is_acked_on_the_socket_and_answered_privately(socketed):
     user = "U0SOCK001"
-    envelope = socketed.ask("orr histology=LPS", user)
+    envelope = socketed.ask("orr stage=III", user)
     assert socketed.socket.wait_ack(envelope)["envelope_id"] == envelope
     reply = json.loads(socketed.stub.wait_for(f"/respond/{user}")[0].body)
     assert reply["response_type"] == "ephemeral"
-    assert reply["blocks"][0]["text"]["text"] == "ORR · histology = LPS · n = 4"
-    assert "25.0% (1/4)" in json.dumps(reply["blocks"], ensure_ascii=False)
+    assert reply["blocks"][0]["text"]["text"] == "ORR · stage = III (IIIA, IIIB) · n = 9"
+    assert "95% CI" in json.dumps(reply["blocks"], ensure_ascii=False)
     lines = [json.loads(x) for x in socketed.audit.read_text().splitlines()]
     assert [x["outcome"] for x in lines if x["user"] == user] == ["answer"]
 
 
 def test_the_share_button_posts_in_the_channel(socketed):
     user = "U0SOCK002"
-    body = action_body(
-        "orr histology=LPS", response_url=socketed.stub.response_url(user), user=user
-    )
+    body = action_body("orr stage=III", response_url=socketed.stub.response_url(user), user=user)
     socketed.socket.wait_ack(socketed.socket.action(body))
     (post,) = socketed.stub.wait_for("chat.postMessage", where=lambda c: user in c.body.decode())
     assert post.data["channel"] == "C0PUBLIC1"
-    assert "25.0% (1/4)" in json.dumps(post.data["blocks"], ensure_ascii=False)
+    assert "95% CI" in json.dumps(post.data["blocks"], ensure_ascii=False)
 
 
 def test_a_mistake_gets_its_reply_over_socket_mode_too(socketed):

@@ -96,7 +96,8 @@ def test_summary_takes_no_filters(demo):
 
 def test_two_processes_racing_for_one_week_post_once_and_a_restart_posts_nothing(tmp_path):
     with SlackStub() as stub:
-        env = summary_env(stub, tmp_path / "state")
+        # A patient channel gets the full post, its KM plot too (a public one: no plot, <5s).
+        env = summary_env(stub, tmp_path / "state") | {"STS_PATIENT_CHANNELS": CHANNEL}
         command = [*STS, "summary", "--post", "--as-of", "2019-10-14"]
         racers = [
             subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
