@@ -6,6 +6,9 @@ The CLI, the console, the Slack listener and the weekly summary all call `ask` (
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from .charts import KaplanMeierChart
 from .cohort import Cohort
 from .metric import Metric
 from .parse import parse
@@ -30,7 +33,24 @@ def metric_of(spec: QuerySpec, cohort: Cohort) -> Metric:
 
 
 def answer(spec: QuerySpec, cohort: Cohort) -> Answer:
-    return metric_of(spec, cohort).answer(spec, cohort)
+    return _labelled(metric_of(spec, cohort).answer(spec, cohort), cohort)
+
+
+def _labelled(answer: Answer, cohort: Cohort) -> Answer:
+    """Groups of a coded field (sex 1/2) named by their declared labels (Male, Female)."""
+    field = cohort.catalog.get(answer.spec.by) if answer.spec.by else None
+    if field is None or not field.value_labels or field.kind == "categorical":
+        return answer
+    named = {g["label"]: field.value_label(g["label"]) for g in answer.groups}
+    groups = tuple({**g, "label": named[g["label"]], "code": g["label"]} for g in answer.groups)
+    body = answer.body
+    if getattr(body, "reference", None) in named:
+        body = replace(body, reference=named[body.reference])
+    chart = answer.chart
+    if isinstance(chart, KaplanMeierChart):
+        curves = tuple((named.get(label, label), fit) for label, fit in chart.curves)
+        chart = replace(chart, curves=curves)
+    return replace(answer, groups=groups, body=body, chart=chart)
 
 
 def ask(text: str, cohort: Cohort) -> Answer:

@@ -126,6 +126,12 @@ def _ordered_filter(cond: Condition, field: Field, read) -> Filter:
         return Between(field=field.name, label=field.name, text=cond.text, low=lo, high=hi)
     if cond.op in ("=", "!="):
         values = tuple(read(v.strip(), field) for v in cond.value.split(",") if v.strip())
+        if cond.op == "=" and field.value_labels:  # a coded field: `sex = Female (2)`
+            named = ", ".join(field.value_label(f"{v:g}") for v in values)
+            if named != ", ".join(f"{v:g}" for v in values):
+                return InValues(
+                    field=field.name, label=field.name, text=cond.text, members=values, group=named
+                )
         kind = InValues if cond.op == "=" else NotInValues
         return kind(field=field.name, label=field.name, text=cond.text, members=values)
     return Compare(

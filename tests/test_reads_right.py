@@ -54,3 +54,25 @@ def test_a_blank_best_response_is_counted_as_ne_with_a_note(tmp_path):
     answer = ask("orr", load_cohort(folder)).as_json()
     assert (answer["count"], answer["n"], answer["breakdown"]["NE"]) == (1, 4, 1)
     assert any("1 selected patient has no best response recorded" in n for n in answer["notes"])
+
+
+def test_groups_and_filters_of_a_coded_field_read_by_their_labels(tmp_path):
+    """lifelines' lung data as R writes it: sex is 1/2, declared with its labels."""
+    from lifelines.datasets import load_lung
+
+    from sts_queries.answer import ask
+    from sts_queries.cohort import load_cohort
+
+    folder = tmp_path / "lung"
+    folder.mkdir()
+    load_lung().to_csv(folder / "patients.csv", index_label="patient_id")
+    (folder / "cohort.toml").write_text(
+        'name = "lung"\ntime_unit = "days"\n[endpoints.os]\ntime = "time"\nevent = "status"\n'
+        '[fields.sex]\nlabels = {1 = "Male", 2 = "Female"}\n'
+    )
+    cohort = load_cohort(folder)
+    grouped = ask("os by=sex", cohort).as_json()
+    assert [(g["label"], g["n"]) for g in grouped["groups"]] == [("Male", 138), ("Female", 90)]
+    assert grouped["reference"] == "Male" and grouped["groups"][1]["hr"] is not None
+    female = ask("count sex=female", cohort)
+    assert female.n == 90 and female.filters == ("sex = Female (2)",)
