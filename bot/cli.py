@@ -67,8 +67,12 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         f"✓ {cohort.meta.name}: {n} patients; tables {tables}; "
         f"endpoints: {', '.join(cohort.endpoints) or 'none'}"
     )
+    from sts_queries.impact import impact
+
     for warning in cohort.warnings:
         print(f"! {warning}")
+        if (change := impact(warning, cohort)) is not None:
+            print(f"  → {change}")
     return 0
 
 

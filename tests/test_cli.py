@@ -77,3 +77,23 @@ def test_ask_out_writes_the_plots_and_names_them(tmp_path):
     assert plot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     data = json.loads(sts("ask", "tox", "--json", "--out", str(tmp_path)).stdout)
     assert data["plots"] == [str(tmp_path / "tox.png")]
+
+
+def test_check_says_what_fixing_each_warning_would_change(tmp_path):
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    (folder / "cohort.toml").write_text(
+        'name = "dated"\ntime_unit = "days"\n[endpoints.os]\nstart = "diagnosis_date"\n'
+        'events = ["death_date"]\ncensor = "last_contact_date"\n'
+    )
+    (folder / "patients.csv").write_text(
+        "record_id,diagnosis_date,death_date,last_contact_date,notes\n"
+        "1,2019-01-10,2019-06-01,,\n2,2019-02-01,,2020-01-01,\n3,,2019-08-01,,\n"
+        "4,2019-03-01,,2020-02-01,\n"
+    )
+    done = subprocess.run(
+        [*STS, "check", str(folder)], capture_output=True, text=True, env=ENV, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "→ fixing it adds up to 1 patient(s) to every `os` answer (now 3 of 4)" in done.stdout
+    assert "→ no answer can use `notes` until it holds values" in done.stdout
