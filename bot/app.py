@@ -10,10 +10,11 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from .dedupe import SeenRequests, skip_repeats
+from .delivery import quiet_sdk
 from .gateway import Gateway
 from .listeners import register_listeners
 from .settings import Settings, SettingsError, redact_url
-from .slack_io import retry_handlers
+from .slack_io import Retry, retry_handlers
 
 __all__ = ["build_app", "web_client"]
 
@@ -39,9 +40,9 @@ def web_client(settings: Settings, *, retry_connections: bool = True) -> WebClie
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=10,
+        timeout=settings.slack_timeout,
         retry_handlers=retry_handlers(connections=retry_connections),
-        logger=logging.getLogger("sts.slack.web"),
+        logger=quiet_sdk(logging.getLogger("sts.slack.web")),
     )
 
 
@@ -79,5 +80,6 @@ def build_app(
         ) from exc
     # After Bolt's signature check, before any listener: a repeat is acked, not answered.
     app.use(skip_repeats(SeenRequests()))
-    register_listeners(app, gateway, command=settings.command)
+    retry = Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout)
+    register_listeners(app, gateway, command=settings.command, retry=retry)
     return app

@@ -13,10 +13,12 @@ import hashlib
 import hmac
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
 
@@ -44,7 +46,7 @@ def new_trigger_id() -> str:
 
 @dataclass(frozen=True)
 class Failure:
-    status: int  # 0: drop the connection without answering
+    status: int  # 0: drop the connection without answering; -1: reset it (TCP RST)
     error: str
     after: bool = False  # do what was asked first (Slack stored the message), then fail
     delay: float = 0.0  # seconds before answering: past a client's timeout, a hang
@@ -59,6 +61,7 @@ class Call:
     headers: dict[str, str]
     body: bytes
     at: float  # time.perf_counter() on arrival
+    status: int = 200  # what the stub answered (0: dropped, -1: reset)
 
     @property
     def method(self) -> str:
@@ -105,8 +108,13 @@ class SlackStub:
                     at=time.perf_counter(),
                 )
                 status, headers, body = stub._answer(call)
-                if status == 0:  # the connection drops without an answer
+                call = replace(call, status=status)
+                if status <= 0:  # the connection drops (0) or is reset (-1) without an answer
                     self.close_connection = True
+                    if status < 0:  # close with SO_LINGER 0: the client reads a TCP RST
+                        self.connection.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
                     with stub._lock:
                         stub.calls.append(call)
                         stub._lock.notify_all()
@@ -154,8 +162,10 @@ class SlackStub:
         delay: float = 0.0,
     ) -> None:
         """The next `times` calls of `method` fail with `error` (status 429: rate limited;
-        0: the connection drops). `after`: the call takes effect first, then fails; `delay`:
-        the answer comes that many seconds late."""
+        0: the connection drops; -1: it is reset). `after`: the call takes effect first, then
+        fails; `delay`: the answer comes that many seconds late (past a client's timeout: a
+        hang). `method` may be a response_url's path (`/respond/<name>`), or end in `*` for
+        every method or path that starts with what comes before it."""
         failure = Failure(status=status, error=error, after=after, delay=delay)
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
@@ -188,19 +198,37 @@ class SlackStub:
 
     # --- Slack's side -----------------------------------------------------------------------
 
-    def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
-        if call.path.startswith("/respond/"):
-            return 200, {"content-type": "text/html"}, b"ok"
-        if call.path.startswith("/upload/"):
-            return 200, {"content-type": "text/plain"}, f"OK - {len(call.body)}".encode()
-        method = call.method
+    def delivered(self, prefix: str) -> list[Call]:
+        """Calls matching `prefix` that the stub answered with 200: what took effect."""
+        return [c for c in self.find(prefix) if c.status == 200]
+
+    def _failure(self, method: str) -> Failure | None:
         with self._lock:
             queued = self._failures.get(method)
-            failure = queued.pop(0) if queued else None
+            if not queued:
+                queued = next(
+                    (
+                        q
+                        for key, q in self._failures.items()
+                        if q and key.endswith("*") and method.startswith(key[:-1])
+                    ),
+                    None,
+                )
+            return queued.pop(0) if queued else None
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
+        method = call.method
+        failure = self._failure(method)
+        if call.path.startswith("/respond/") and failure is None:
+            return 200, {"content-type": "text/html"}, b"ok"
+        if call.path.startswith("/upload/") and failure is None:
+            return 200, {"content-type": "text/plain"}, f"OK - {len(call.body)}".encode()
         if failure is not None:
-            if failure.after:
+            if failure.after and not call.path.startswith(("/respond/", "/upload/")):
                 self._method(method, call.data)
             time.sleep(failure.delay)
+            if failure.status <= 0:
+                return failure.status, {}, b""
             headers = {"content-type": "application/json"}
             if failure.status == 429:
                 headers["retry-after"] = "0"
