@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from typing import ClassVar
 
 import pytest
 
@@ -25,7 +26,7 @@ class Recorder:
         self.calls: list[tuple[str, tuple, dict]] = []
 
     # What the stand-ins answer: delivered, posted (no problem), taken by Slack.
-    returns = {"deliver": DELIVERED, "post_shared": None}
+    returns: ClassVar[dict] = {"deliver": DELIVERED, "post_shared": None}
 
     def __call__(self, name: str):
         def record(*args, **kwargs):

@@ -106,7 +106,8 @@ class Served:
 
     def audit_lines(self, user: str) -> list[dict]:
         lines = self.audit.read_text().splitlines() if self.audit.exists() else []
-        return [r for r in map(json.loads, lines) if r.get("user") == user]  # records, not delivery lines
+        # The records, not their delivery lines (which carry only the record's id).
+        return [r for r in map(json.loads, lines) if r.get("user") == user]
 
 
 def texts(payload: dict) -> str:
