@@ -50,7 +50,10 @@ def build_app(
     settings: Settings, gateway: Gateway, *, socket_mode: bool, executor: Executor | None = None
 ) -> App:
     """The app for one process; checks the bot token with auth.test before serving anything."""
-    client = web_client(settings)
+    # No blind retries of dropped connections: a chat.postMessage may have been stored before
+    # its connection broke. Delivery retries every call itself, reading the channel's history
+    # before repeating a post (bot/delivery.py).
+    client = web_client(settings, retry_connections=False)
     try:
         app = App(
             client=client,

@@ -304,8 +304,7 @@ def tell_lost(client: WebClient, place: Place, command: str, retry: Retry) -> st
         retry.run(
             "telling the asker in the channel",
             lambda: client.chat_postEphemeral(channel=place.channel, user=place.user, text=text),
-            safe=lambda: False,
-        )
+        )  # repeated even after an ambiguous failure: a note seen twice beats none
         return "ephemeral"
     except (SlackApiError, OSError, HTTPException) as exc:
         log.warning("could not tell %s in the channel: %s", place.user, describe(exc))
@@ -314,7 +313,6 @@ def tell_lost(client: WebClient, place: Place, command: str, retry: Retry) -> st
         retry.run(
             "telling the asker in a DM",
             lambda: client.chat_postMessage(channel=dm["channel"]["id"], text=text),
-            safe=lambda: False,
         )
         return "dm"
     except (SlackApiError, OSError, HTTPException) as exc:
@@ -345,7 +343,7 @@ def deliver(
             client, place, outcome.reply, plots=outcome.plots, notes=notes, retry=retry
         ):
             return DELIVERED
-        return Delivery.lost(tell_lost(client, place, command, retry))
+        return _lost(client, place, command, retry)
     share_command = None if outcome.is_error else command
     if post_private(
         client,
@@ -356,7 +354,13 @@ def deliver(
         retry=retry,
     ):
         return DELIVERED
-    return Delivery.lost(tell_lost(client, place, command, retry))
+    return _lost(client, place, command, retry)
+
+
+def _lost(client: WebClient, place: Place, command: str, retry: Retry) -> Delivery:
+    told = tell_lost(client, place, command, retry)
+    log.warning("a reply to %s was lost; told: %s", place.user, told or "no way left")
+    return Delivery.lost(told)
 
 
 def tell(
