@@ -112,6 +112,7 @@ class Report:
     exit_code: int | None = None
     ack_ms: list[float] = field(default_factory=list)
     reply_ms: list[float] = field(default_factory=list)
+    reply_ms_by_fault: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def lost(self) -> int:
@@ -197,11 +198,17 @@ def run_mix(
     seed: int,
     faults: tuple[str, ...] = tuple(FAULTS),
     every_fault_once: bool = True,
+    faulty: float = 1.0,
 ) -> Report:
-    """Drive `commands` commands through a fresh `sts serve`, then SIGTERM it; the report."""
+    """Drive `commands` commands through a fresh `sts serve`, then SIGTERM it; the report.
+
+    A `faulty` share of the commands draws a fault from `faults`; the rest meet none."""
     rng = random.Random(seed)
     kinds = list(faults) if every_fault_once else []
-    kinds += [rng.choice(faults) for _ in range(commands - len(kinds))]
+    kinds += [
+        rng.choice(faults) if rng.random() < faulty else "none"
+        for _ in range(commands - len(kinds))
+    ]
     rng.shuffle(kinds)
     with SlackStub() as stub, SocketModeStub() as socket:
         proc, address, log = _start(stub, tmp, socket if socket_mode else None, concurrency)
@@ -277,6 +284,7 @@ def _account(report: Report, asked: list[Asked], stub: SlackStub, audit: Path) -
             report.wrong.append(f"{one.user} {one.fault}: {name}")
         if name == "delivered" and got and got[0] != float("inf"):
             report.reply_ms.append(1000 * (got[0] - one.sent))
+            report.reply_ms_by_fault.setdefault(one.fault, []).append(report.reply_ms[-1])
         told = verdict.get("told") if verdict else None
         if not got and not told:
             report.silent.append(f"{one.user} {one.fault}")
