@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Executor
 
 from slack_bolt import App
@@ -47,9 +48,16 @@ def web_client(settings: Settings, *, retry_connections: bool = True) -> WebClie
 
 
 def build_app(
-    settings: Settings, gateway: Gateway, *, socket_mode: bool, executor: Executor | None = None
+    settings: Settings,
+    gateway: Gateway,
+    *,
+    socket_mode: bool,
+    executor: Executor | None = None,
+    stopping: threading.Event | None = None,
 ) -> App:
-    """The app for one process; checks the bot token with auth.test before serving anything."""
+    """The app for one process; checks the bot token with auth.test before serving anything.
+
+    `stopping`, set on SIGTERM, makes replies still being retried finish quickly."""
     # No blind retries of dropped connections: a chat.postMessage may have been stored before
     # its connection broke. Delivery retries every call itself, reading the channel's history
     # before repeating a post (bot/delivery.py).
@@ -83,6 +91,6 @@ def build_app(
         ) from exc
     # After Bolt's signature check, before any listener: a repeat is acked, not answered.
     app.use(skip_repeats(SeenRequests()))
-    retry = Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout)
+    retry = Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout, stopping=stopping)
     register_listeners(app, gateway, command=settings.command, retry=retry)
     return app

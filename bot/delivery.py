@@ -12,6 +12,9 @@ The order for every command, and why (fail closed: nothing is sent that the audi
 3. When every attempt failed, the asker is told by another route where one exists: a
    `chat.postEphemeral` in the channel when the response_url failed, the response_url when the
    channel post failed, else a direct message.
+   While the process drains after SIGTERM (`Retry.stopping` set), waits shrink to at most
+   DRAIN_WAIT and a reply gets at most one more attempt, so the drain fits a container's grace
+   period (30 s in deploy/k8s) instead of waiting minutes for an outage to pass.
 4. Then a second, small audit line with the same `id` says `delivered` or `lost` (and how the
    asker was told of a loss).
 
@@ -29,6 +32,7 @@ may be in the channel, so the channel's history is read for the reply's metadata
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +58,7 @@ T = TypeVar("T")
 
 # Seconds between attempts: 5 attempts, about 6 minutes in all (a response_url lives 30).
 DEFAULT_WAITS: tuple[float, ...] = (2.0, 10.0, 60.0, 300.0)
+DRAIN_WAIT = 1.0  # seconds: the longest wait between attempts once the process is stopping
 
 
 class TransientError(Exception):
@@ -103,6 +108,18 @@ class Retry:
     waits: tuple[float, ...] = DEFAULT_WAITS
     timeout: float = 10.0  # seconds a client waits for Slack to answer one attempt
     sleep: Callable[[float], None] = time.sleep
+    stopping: threading.Event | None = None  # set on SIGTERM: drain quickly
+
+    def _pause(self, wait: float) -> None:
+        if self.stopping is None:
+            self.sleep(wait)
+            return
+        started = time.monotonic()
+        if self.stopping.wait(wait):  # stopping: what is left of the wait is cut short
+            self.sleep(min(DRAIN_WAIT, max(0.0, wait - (time.monotonic() - started))))
+
+    def _draining(self) -> bool:
+        return self.stopping is not None and self.stopping.is_set()
 
     def run(self, what: str, attempt: Callable[[], T], *, safe: Callable[[], bool] | None = None):
         """`attempt()`'s result, trying again after transient failures; re-raises the last.
@@ -112,6 +129,7 @@ class Retry:
         None). Without it, such failures are retried as they are (idempotent requests).
         """
         tries = len(self.waits) + 1
+        since_stop = 0  # attempts failed while stopping: after one, give up
         for number in range(1, tries + 1):
             try:
                 return attempt()
@@ -119,9 +137,10 @@ class Retry:
                 if not transient(exc):
                     raise
                 log.warning("%s failed (attempt %d of %d): %s", what, number, tries, describe(exc))
-                if number == tries:
+                since_stop += self._draining()
+                if number == tries or since_stop > 1:
                     raise
-                self.sleep(self.waits[number - 1])
+                self._pause(self.waits[number - 1])
                 if safe is not None and maybe_done(exc) and not safe():
                     log.warning("%s had gone through after all; not repeated", what)
                     return None

@@ -32,7 +32,7 @@ from tests.slack_stub import SlackStub, sign, slash_body
 from tests.socket_stub import SocketModeStub
 from tests.test_slack_http import STS, server_env
 
-__all__ = ["FAULTS", "Report", "run_mix"]
+__all__ = ["FAULTS", "Report", "post", "run_mix", "start"]
 
 TIMEOUT_MS = 400  # a Slack call that takes longer has failed (a hang)
 WAITS_MS = "30,60"  # three attempts at a reply
@@ -134,7 +134,7 @@ class Report:
         )
 
 
-def _post(address: str, body: bytes, headers: dict[str, str]) -> int:
+def post(address: str, body: bytes, headers: dict[str, str]) -> int:
     host, port = address.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
@@ -160,7 +160,9 @@ def _hostile(body: str) -> list[tuple[bytes, dict[str, str]]]:
     ]
 
 
-def _start(stub: SlackStub, tmp: Path, socket: SocketModeStub | None, workers: int):
+def start(stub: SlackStub, tmp: Path, socket: SocketModeStub | None, workers: int, **extra: str):
+    """`sts serve` (Socket Mode when `socket` is given, else HTTP) set for the fault mix:
+    (process, HTTP address or "", log path)."""
     env = server_env(
         stub,
         tmp,
@@ -170,6 +172,7 @@ def _start(stub: SlackStub, tmp: Path, socket: SocketModeStub | None, workers: i
         STS_HTTP_THREADS=str(workers),
         STS_PLOT_PROCESSES="0",
     )
+    env.update(extra)
     log = tmp / "server.log"
     args = [*STS, "serve"]
     if socket is not None:
@@ -211,7 +214,7 @@ def run_mix(
     ]
     rng.shuffle(kinds)
     with SlackStub() as stub, SocketModeStub() as socket:
-        proc, address, log = _start(stub, tmp, socket if socket_mode else None, concurrency)
+        proc, address, log = start(stub, tmp, socket if socket_mode else None, concurrency)
         asked = [
             Asked(user=f"U0F{i:06d}", fault=kind, text=FAULTS[kind][0])
             for i, kind in enumerate(kinds)
@@ -229,11 +232,11 @@ def run_mix(
                 if rng_for(one).random() < 0.1:  # Slack redelivers it
                     socket.wait_ack(socket.slash(body, retry_attempt=1), timeout=30)
                 return
-            one.status = _post(address, body.encode(), sign(body))
+            one.status = post(address, body.encode(), sign(body))
             one.acked = time.perf_counter()
             if rng_for(one).random() < 0.1:  # a replay, then Slack's own retry
-                _post(address, body.encode(), sign(body))
-                _post(address, body.encode(), sign(body) | {"X-Slack-Retry-Num": "1"})
+                post(address, body.encode(), sign(body))
+                post(address, body.encode(), sign(body) | {"X-Slack-Retry-Num": "1"})
 
         def rng_for(one: Asked) -> random.Random:
             return random.Random(f"{seed}:{one.user}")
@@ -242,7 +245,7 @@ def run_mix(
             list(pool.map(send, asked))
             if not socket_mode:
                 hostile = _hostile(slash_body("orr", response_url=DEAD + "U0HOSTILE"))
-                for status in pool.map(lambda h: _post(address, *h), hostile):
+                for status in pool.map(lambda h: post(address, *h), hostile):
                     report.statuses[str(status)] = report.statuses.get(str(status), 0) + 1
         proc.send_signal(signal.SIGTERM)  # at once: replies still being retried must finish
         report.exit_code = proc.wait(timeout=120)
