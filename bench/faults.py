@@ -8,6 +8,13 @@ only exit status is whether the counts that must be 0 are.
 
     .venv/bin/python bench/faults.py [--commands 1000] [--concurrency 16] [--faulty 0.5]
         [--mode http|socket|both] [--seed 7]
+
+Last run (2 CPUs shared, defaults): HTTP — 0 duplicates, 0 silently lost, 131 lost and told,
+0 HTTP 500, 0 tracebacks, ack p50 23 / p99 113 ms, reply p50 6.4 / p99 13.9 s; Socket Mode —
+the same counts, ack p50 9 / p99 197 ms, reply p50 6.3 / p99 14.0 s. Reply times are mostly
+the queue: 1,000 commands acknowledged in seconds wait for 16 answer workers on 2 CPUs, and
+attempts that fail (timeouts, waits) hold a worker; with no faults (`--faulty 0`) the same
+load replies in p50 1.7 / p99 2.4 s.
 """
 
 from __future__ import annotations
