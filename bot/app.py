@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Executor
 
 from slack_bolt import App
@@ -10,10 +11,11 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
 from .dedupe import SeenRequests, skip_repeats
+from .delivery import quiet_sdk
 from .gateway import Gateway
 from .listeners import register_listeners
 from .settings import Settings, SettingsError, redact_url
-from .slack_io import retry_handlers
+from .slack_io import Retry, retry_handlers
 
 __all__ = ["build_app", "web_client"]
 
@@ -39,17 +41,27 @@ def web_client(settings: Settings, *, retry_connections: bool = True) -> WebClie
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=10,
+        timeout=settings.slack_timeout,
         retry_handlers=retry_handlers(connections=retry_connections),
-        logger=logging.getLogger("sts.slack.web"),
+        logger=quiet_sdk(logging.getLogger("sts.slack.web")),
     )
 
 
 def build_app(
-    settings: Settings, gateway: Gateway, *, socket_mode: bool, executor: Executor | None = None
+    settings: Settings,
+    gateway: Gateway,
+    *,
+    socket_mode: bool,
+    executor: Executor | None = None,
+    stopping: threading.Event | None = None,
 ) -> App:
-    """The app for one process; checks the bot token with auth.test before serving anything."""
-    client = web_client(settings)
+    """The app for one process; checks the bot token with auth.test before serving anything.
+
+    `stopping`, set on SIGTERM, makes replies still being retried finish quickly."""
+    # No blind retries of dropped connections: a chat.postMessage may have been stored before
+    # its connection broke. Delivery retries every call itself, reading the channel's history
+    # before repeating a post (bot/delivery.py).
+    client = web_client(settings, retry_connections=False)
     try:
         app = App(
             client=client,
@@ -79,5 +91,6 @@ def build_app(
         ) from exc
     # After Bolt's signature check, before any listener: a repeat is acked, not answered.
     app.use(skip_repeats(SeenRequests()))
-    register_listeners(app, gateway, command=settings.command)
+    retry = Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout, stopping=stopping)
+    register_listeners(app, gateway, command=settings.command, retry=retry)
     return app

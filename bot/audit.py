@@ -7,6 +7,8 @@ STS_AUDIT_LOG names a file, to that file too.
 
 How a record reaches the file, so that the file cannot be corrupted:
 
+- every command gets a record before anything is sent, and later a delivery line with the
+  record's `id` saying whether the reply was `delivered` or `lost` (bot/delivery.py);
 - one `os.write` of the whole line (newline included) on a descriptor opened with `O_APPEND`,
   so lines from threads and from other processes on the same file never interleave;
 - the file is opened for each record, so a rotated or replaced file is followed at once;
@@ -26,7 +28,7 @@ import logging
 import os
 import threading
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sts_queries.errors import StsError
@@ -46,6 +48,10 @@ log = logging.getLogger("sts.audit")
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
 
+def _new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
 @dataclass(frozen=True, kw_only=True)
 class AuditRecord:
     surface: str  # slash | share | console
@@ -60,6 +66,8 @@ class AuditRecord:
     kind: str | None = None  # the error kind for errors and refusals
     shared: bool = False
     ms: int = 0  # time to answer, for spotting slow commands
+    # Joins the record to its delivery line (bot/delivery.py: the record comes first).
+    id: str = field(default_factory=_new_id)
 
 
 class AuditWriteFailed(OSError):
@@ -122,6 +130,19 @@ class AuditLog:
         if len(record.command) > _MAX_COMMAND_IN_RECORD:
             fields["command"] = record.command[:_MAX_COMMAND_IN_RECORD] + "…"
         line = json.dumps({**fields, "at": at}, ensure_ascii=False, sort_keys=True)
+        log.info(line)
+        if self.path is not None:
+            self._append(line)
+        return line
+
+    def delivery(self, record: str, verdict: str, *, told: str | None = None) -> str:
+        """The line completing record `record`: its reply `delivered` or `lost` (and, for a
+        loss, how the asker was told: ephemeral, dm, or None). Same write rules as records."""
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        entry = {"id": record, "delivery": verdict, "at": at}
+        if verdict != "delivered":
+            entry["told"] = told
+        line = json.dumps(entry, sort_keys=True)
         log.info(line)
         if self.path is not None:
             self._append(line)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +49,14 @@ class Handled:
     outcome: Outcome
     refused: bool = False
     shared: bool = False  # post for everyone: the `share` option or the button
+    record: str | None = None  # the id of its audit record, once written
+
+
+class Delivered(Protocol):
+    """What became of a reply (bot/delivery.py's `Delivery`)."""
+
+    verdict: str  # delivered | lost
+    told: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,7 +133,18 @@ class Gateway:
             self.audit.write(record)
         except OSError as exc:  # no answer goes out that the audit log lacks
             return Handled(outcome=Outcome.from_error(withheld(exc)))
-        return handled
+        return replace(handled, record=record.id)
+
+    def delivered(self, handled: Handled, delivery: Delivered) -> None:
+        """Complete the command's audit record with what became of its reply."""
+        if handled.record is None:  # withheld: there is no record to complete
+            return
+        try:
+            self.audit.delivery(handled.record, delivery.verdict, told=delivery.told)
+        except OSError as exc:  # the reply is out already; the record of it stands
+            logging.getLogger("sts.audit").error(
+                "delivery line for %s not written: %s", handled.record, exc
+            )
 
     def _decide(self, spec, metric, cohort: Cohort, asker: Asker, with_plots: bool):
         """(outcome, refused, suppressed): refused, answered in full, or answered shielded."""

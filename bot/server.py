@@ -47,8 +47,9 @@ def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
     return slack_wsgi(app)
 
 
-def _stop_on(signals: Iterable[int]) -> None:
+def _stop_on(signals: Iterable[int], stopping: threading.Event) -> None:
     def stop(signum: int, frame: object) -> None:
+        stopping.set()  # replies still being retried: shorter waits, one more attempt
         raise SystemExit(0)  # waitress and our own wait both end cleanly on SystemExit
 
     for signum in signals:
@@ -124,10 +125,13 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         return _fail([f"STS_DATA: the cohort cannot be read: {exc}."])
     # Lazy listeners (the answers) run here; acks never wait for this pool.
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
-    _stop_on((signal.SIGTERM, signal.SIGINT))
+    stopping = threading.Event()
+    _stop_on((signal.SIGTERM, signal.SIGINT), stopping)
     scheduler = None
     try:
-        app = build_app(settings, gateway, socket_mode=not http, executor=executor)
+        app = build_app(
+            settings, gateway, socket_mode=not http, executor=executor, stopping=stopping
+        )
         gateway.check_patient_channels()  # each must be private: asked of Slack
         gateway.service.use_plot_processes(settings.plot_processes)
         scheduler = _start_weekly(settings, app)

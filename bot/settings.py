@@ -80,6 +80,10 @@ class Settings:
     port: int = 3000
     http_threads: int = 8
     workers: int = 8
+    # Delivering replies (bot/delivery.py): seconds a Slack call may take, and the waits
+    # between attempts at a reply (all within the 30 minutes a response_url lives).
+    slack_timeout: float = 10.0
+    delivery_waits: tuple[float, ...] = (2.0, 10.0, 60.0, 300.0)
     plot_processes: int = 2
     cache_mb: int = 64  # answers and plots kept for repeated questions
     out_dir: Path = Path("out")
@@ -220,6 +224,22 @@ class _Reader:
             return default
         return int(value)
 
+    def waits(self, name: str, default: tuple[int, ...]) -> tuple[float, ...]:
+        """Milliseconds between delivery attempts, comma-separated: at most 8, 25 min in all
+        (a response_url lives 30)."""
+        value = self.env.get(name)
+        parts = [p.strip() for p in value.split(",")] if value is not None else None
+        if parts is not None and (
+            not all(p.isdigit() for p in parts)
+            or len(parts) > 8
+            or sum(int(p) for p in parts) > 25 * 60_000
+        ):
+            self.fail(
+                name, f"`{value}` is not up to 8 waits in ms, 25 minutes in all.", "e.g. 2000,10000"
+            )
+            parts = None
+        return tuple(int(p) / 1000 for p in (parts if parts is not None else default))
+
     def weekly(self, name: str, default: tuple[str, int, int]) -> tuple[str, int, int]:
         value = self.env.get(name)
         if value is None:
@@ -291,6 +311,8 @@ def load_settings(
         port=read.integer("STS_PORT", 3000, 0, 65535),
         http_threads=read.integer("STS_HTTP_THREADS", 8, 1, 256),
         workers=read.integer("STS_WORKERS", 8, 1, 256),
+        slack_timeout=read.integer("STS_SLACK_TIMEOUT_MS", 10_000, 100, 120_000) / 1000,
+        delivery_waits=read.waits("STS_DELIVERY_WAITS_MS", (2000, 10_000, 60_000, 300_000)),
         plot_processes=read.integer("STS_PLOT_PROCESSES", min(os.cpu_count() or 1, 4), 0, 64),
         cache_mb=read.integer("STS_CACHE_MB", 64, 0, 65536),
         out_dir=Path(env.get("STS_OUT", "out")).expanduser(),

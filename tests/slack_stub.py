@@ -13,10 +13,12 @@ import hashlib
 import hmac
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
 
@@ -44,10 +46,11 @@ def new_trigger_id() -> str:
 
 @dataclass(frozen=True)
 class Failure:
-    status: int  # 0: drop the connection without answering
+    status: int  # 0: drop the connection without answering; -1: reset it (TCP RST)
     error: str
     after: bool = False  # do what was asked first (Slack stored the message), then fail
     delay: float = 0.0  # seconds before answering: past a client's timeout, a hang
+    matching: str | None = None  # only calls whose body holds this (a user ID, say)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Call:
     headers: dict[str, str]
     body: bytes
     at: float  # time.perf_counter() on arrival
+    status: int = 200  # what the stub answered (0: dropped, -1: reset)
 
     @property
     def method(self) -> str:
@@ -105,18 +109,26 @@ class SlackStub:
                     at=time.perf_counter(),
                 )
                 status, headers, body = stub._answer(call)
-                if status == 0:  # the connection drops without an answer
+                call = replace(call, status=status)
+                if status <= 0:  # the connection drops (0) or is reset (-1) without an answer
                     self.close_connection = True
+                    if status < 0:  # close with SO_LINGER 0: the client reads a TCP RST
+                        self.connection.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
                     with stub._lock:
                         stub.calls.append(call)
                         stub._lock.notify_all()
                     return
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the client gave up waiting (a hang past its timeout)
+                    self.close_connection = True
                 with stub._lock:  # recorded after answering, as a client sees it done
                     stub.calls.append(call)
                     stub._lock.notify_all()
@@ -152,11 +164,15 @@ class SlackStub:
         times: int = 1,
         after: bool = False,
         delay: float = 0.0,
+        matching: str | None = None,
     ) -> None:
         """The next `times` calls of `method` fail with `error` (status 429: rate limited;
-        0: the connection drops). `after`: the call takes effect first, then fails; `delay`:
-        the answer comes that many seconds late."""
-        failure = Failure(status=status, error=error, after=after, delay=delay)
+        0: the connection drops; -1: it is reset). `after`: the call takes effect first, then
+        fails; `delay`: the answer comes that many seconds late (past a client's timeout: a
+        hang). `method` may be a response_url's path (`/respond/<name>`), or end in `*` for
+        every method or path that starts with what comes before it. `matching`: only calls
+        whose body holds that string fail (and use up the failure)."""
+        failure = Failure(status=status, error=error, after=after, delay=delay, matching=matching)
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
 
@@ -188,19 +204,34 @@ class SlackStub:
 
     # --- Slack's side -----------------------------------------------------------------------
 
-    def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
-        if call.path.startswith("/respond/"):
-            return 200, {"content-type": "text/html"}, b"ok"
-        if call.path.startswith("/upload/"):
-            return 200, {"content-type": "text/plain"}, f"OK - {len(call.body)}".encode()
+    def delivered(self, prefix: str) -> list[Call]:
+        """Calls matching `prefix` that the stub answered with 200: what took effect."""
+        return [c for c in self.find(prefix) if c.status == 200]
+
+    def _failure(self, call: Call) -> Failure | None:
         method = call.method
+        body = call.body.decode("utf-8", "replace")
         with self._lock:
-            queued = self._failures.get(method)
-            failure = queued.pop(0) if queued else None
+            for key, queued in self._failures.items():
+                if key == method or (key.endswith("*") and method.startswith(key[:-1])):
+                    for i, failure in enumerate(queued):
+                        if failure.matching is None or failure.matching in body:
+                            return queued.pop(i)
+            return None
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
+        method = call.method
+        failure = self._failure(call)
+        if call.path.startswith("/respond/") and failure is None:
+            return 200, {"content-type": "text/html"}, b"ok"
+        if call.path.startswith("/upload/") and failure is None:
+            return 200, {"content-type": "text/plain"}, f"OK - {len(call.body)}".encode()
         if failure is not None:
-            if failure.after:
+            if failure.after and not call.path.startswith(("/respond/", "/upload/")):
                 self._method(method, call.data)
             time.sleep(failure.delay)
+            if failure.status <= 0:
+                return failure.status, {}, b""
             headers = {"content-type": "application/json"}
             if failure.status == 429:
                 headers["retry-after"] = "0"
@@ -223,6 +254,8 @@ class SlackStub:
         if method == "chat.postMessage":
             ts = f"{time.time():.6f}"
             message = {"ts": ts, "channel": data.get("channel"), "text": data.get("text")}
+            # What was posted, for tests counting posts by who shared them (not in Slack's API).
+            message["posted"] = json.dumps(data)
             if data.get("metadata"):
                 message["metadata"] = data["metadata"]
             with self._lock:

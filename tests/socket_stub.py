@@ -121,6 +121,7 @@ class SocketModeStub:
         self._cond = threading.Condition()
         self.connections: list[_Connection] = []
         self.acks: dict[str, dict] = {}  # envelope_id → what the app acknowledged with
+        self.acked_at: dict[str, float] = {}  # envelope_id → time.perf_counter() of its ack
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     def __enter__(self) -> SocketModeStub:
@@ -154,6 +155,7 @@ class SocketModeStub:
         with self._cond:
             if "envelope_id" in message:
                 self.acks[message["envelope_id"]] = message
+                self.acked_at[message["envelope_id"]] = time.perf_counter()
             self._cond.notify_all()
 
     def _wait(self, ready, timeout: float, what: str):

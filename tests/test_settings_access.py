@@ -124,6 +124,7 @@ def test_the_gateway_refuses_before_answering_and_audits_without_patient_data(tm
         "channel",
         "command",
         "fields",
+        "id",  # joins the record to its delivery line
         "kind",
         "metric",
         "ms",

@@ -46,6 +46,8 @@ def server_env(stub: SlackStub, tmp: Path, **extra: str) -> dict[str, str]:
         STS_PATIENT_CHANNELS=PATIENT_CHANNEL,
         STS_PATIENT_DMS="true",
         STS_LOG_LEVEL="WARNING",
+        # Replies are retried after short waits here (production: 2 s … 5 min).
+        STS_DELIVERY_WAITS_MS="20,50",
         MPLBACKEND="Agg",
     )
     env.update(extra)
@@ -104,7 +106,8 @@ class Served:
 
     def audit_lines(self, user: str) -> list[dict]:
         lines = self.audit.read_text().splitlines() if self.audit.exists() else []
-        return [r for r in map(json.loads, lines) if r["user"] == user]
+        # The records, not their delivery lines (which carry only the record's id).
+        return [r for r in map(json.loads, lines) if r.get("user") == user]
 
 
 def texts(payload: dict) -> str:

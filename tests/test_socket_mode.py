@@ -72,7 +72,7 @@ def test_a_slash_command_is_acked_on_the_socket_and_answered_privately(socketed)
     assert reply["blocks"][0]["text"]["text"] == "ORR · stage = III (IIIA, IIIB) · n = 9"
     assert "95% CI" in json.dumps(reply["blocks"], ensure_ascii=False)
     lines = [json.loads(x) for x in socketed.audit.read_text().splitlines()]
-    assert [x["outcome"] for x in lines if x["user"] == user] == ["answer"]
+    assert [x["outcome"] for x in lines if x.get("user") == user] == ["answer"]
 
 
 def test_the_share_button_posts_in_the_channel(socketed):

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from ..delivery import DEFAULT_RETRY
 from ..gateway import Gateway
-from ..slack_io import Place, deliver
+from ..slack_io import Place, Retry, deliver
 from .common import asker, report_failure
 
 __all__ = ["ack_command", "answer_command"]
@@ -19,8 +20,9 @@ def ack_command(ack: Ack) -> None:
     ack()
 
 
-def answer_command(gateway: Gateway) -> Callable[..., None]:
-    """The lazy listener that answers a slash command with `gateway`."""
+def answer_command(gateway: Gateway, retry: Retry = DEFAULT_RETRY) -> Callable[..., None]:
+    """The lazy listener that answers a slash command with `gateway`, delivers the reply
+    (retrying outages with `retry`) and completes the command's audit record with the outcome."""
 
     def answer_sts_command(body: dict, client: WebClient, context: BoltContext) -> None:
         text = (body.get("text") or "").strip()
@@ -30,14 +32,17 @@ def answer_command(gateway: Gateway) -> Callable[..., None]:
             response_url=body.get("response_url"),
             bot_user=context.bot_user_id,
         )
+        handled = None
         try:
             handled = gateway.handle(
                 text,
                 asker(user=place.user, team=body.get("team_id", ""), channel=place.channel),
                 surface="slash",
             )
-            deliver(client, place, handled, command=text)
+            delivery = deliver(client, place, handled, command=text, retry=retry)
         except Exception as exc:
-            report_failure(client, place, exc, f"answering /sts {text!r}")
+            delivery = report_failure(client, place, exc, f"answering /sts {text!r}", retry)
+        if handled is not None:
+            gateway.delivered(handled, delivery)
 
     return answer_sts_command

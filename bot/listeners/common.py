@@ -8,7 +8,8 @@ from slack_sdk import WebClient
 
 from .. import service
 from ..access import Asker
-from ..slack_io import Place, post_private
+from ..delivery import Delivery
+from ..slack_io import Place, Retry, post_private
 
 __all__ = ["asker", "report_failure"]
 
@@ -20,10 +21,14 @@ def asker(*, user: str, team: str, channel: str) -> Asker:
     return Asker(user=user, team=team, channel=channel, is_dm=channel.startswith("D"))
 
 
-def report_failure(client: WebClient, place: Place, exc: Exception, doing: str) -> None:
-    """A bug or an outage after the ack: the asker gets a ref, the log the traceback."""
+def report_failure(
+    client: WebClient, place: Place, exc: Exception, doing: str, retry: Retry
+) -> Delivery:
+    """A bug after the ack: the asker gets a ref, the log the traceback; the reply is lost."""
     outcome = service.unexpected(exc, doing)
     try:
-        post_private(client, place, outcome.reply)
+        told = post_private(client, place, outcome.reply, retry=retry)
     except Exception:  # Slack itself unreachable: the log already has the ref and traceback
         log.exception("could not tell the asker about the failure either")
+        told = False
+    return Delivery.lost("response_url" if told else None)

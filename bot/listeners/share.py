@@ -13,8 +13,9 @@ from collections.abc import Callable
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from ..delivery import DEFAULT_RETRY, DELIVERED, Delivery
 from ..gateway import Gateway
-from ..slack_io import Place, post_private, post_shared, tell
+from ..slack_io import Place, Retry, post_private, post_shared, tell, tell_lost
 from .common import asker, report_failure
 
 __all__ = ["ack_share", "share_answer"]
@@ -37,7 +38,7 @@ def ack_share(ack: Ack) -> None:
     ack()
 
 
-def share_answer(gateway: Gateway) -> Callable[..., None]:
+def share_answer(gateway: Gateway, retry: Retry = DEFAULT_RETRY) -> Callable[..., None]:
     """The lazy listener that posts a shared answer with `gateway`."""
 
     def share_sts_answer(body: dict, client: WebClient, context: BoltContext) -> None:
@@ -53,20 +54,32 @@ def share_answer(gateway: Gateway) -> Callable[..., None]:
             response_url=body.get("response_url"),
             bot_user=context.bot_user_id,
         )
+        handled = None
         try:
             handled = gateway.handle(
                 text, asker(user=user, team=team, channel=channel), surface="share", share=True
             )
-            outcome = handled.outcome
-            if outcome.is_error:  # refused for this person or place, or the data changed
-                post_private(client, place, outcome.reply)
-                return
-            problem = post_shared(client, place, outcome.reply, outcome.plots, command=text)
-            if problem is None:
-                tell(place, "", delete_original=True)  # the shared copy replaces the private one
-            else:
-                tell(place, f"Not shared: {problem}")
+            delivery = _share(client, place, handled, text, retry)
         except Exception as exc:
-            report_failure(client, place, exc, f"sharing /sts {text!r}")
+            delivery = report_failure(client, place, exc, f"sharing /sts {text!r}", retry)
+        if handled is not None:
+            gateway.delivered(handled, delivery)
 
     return share_sts_answer
+
+
+def _share(client: WebClient, place: Place, handled, text: str, retry: Retry) -> Delivery:
+    outcome = handled.outcome
+    if outcome.is_error:  # refused for this person or place, or the data changed
+        if post_private(client, place, outcome.reply, retry=retry):
+            return DELIVERED
+        return Delivery.lost(tell_lost(client, place, text, retry))
+    problem = post_shared(
+        client, place, outcome.reply, outcome.plots, command=text, ref=handled.record, retry=retry
+    )
+    if problem is None:
+        tell(place, "", delete_original=True, retry=retry)  # the shared copy replaces the private
+        return DELIVERED
+    if tell(place, f"Not shared: {problem}", retry=retry):
+        return Delivery.lost("response_url")
+    return Delivery.lost(tell_lost(client, place, text, retry))
