@@ -91,14 +91,17 @@ def text_color_on(hex_color: str) -> str:
     return "black" if luminance > 0.45 else "white"
 
 
-def add_footer(fig: Figure, method: str = "", stamp: str = "") -> None:
-    """The method (dark, 11 pt) and the provenance stamp under the plot, space reserved for both.
+def add_footer(fig: Figure, method: str = "", stamp: str = "", *, lead: str = "") -> None:
+    """The method (dark, 11 pt) and the provenance stamp under the plot, space reserved for both;
+    ``lead`` is a line above the method (the KM plot's median follow-up).
 
     A plot is often forwarded without its message, so what it rests on travels with the image.
     """
     # Characters per line at the footer's size (an average glyph is ~0.6 em wide), with margin.
     width = int((fig.get_figwidth() - 0.3) * 72 / (0.6 * FONT_FOOTER))
     lines = []
+    if lead:
+        lines.append((wrap_title(lead, width=width), FOOTER_COLOR, "normal", "plot-lead"))
     if method:
         lines.append((wrap_title(method, width=width), FOOTER_COLOR, "normal", "plot-method"))
     if stamp:

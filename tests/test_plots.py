@@ -499,3 +499,87 @@ def test_km_rings_marked_events_and_names_them_in_the_legend():
     ax = _km_figure([("All", fit)], title="PFS").axes[0]
     assert _by_gid(ax, "km-marked") == []
     assert not any(t.get_text().startswith("New") for t in ax.get_legend().get_texts())
+
+
+# --- Kaplan–Meier: landmarks, hazard ratios, follow-up --------------------------------------
+
+
+def test_km_landmarks_only_inside_the_axis_and_only_where_a_curve_reaches(small_fit):
+    short = kaplan_meier([1, 2], [1, 0])  # followed to 2 only: no value at 6
+    fig = _km_figure([("long", small_fit), ("short", short)], title="t", landmarks=[1.5, 6, 99])
+    ax = fig.axes[0]
+    assert [line.get_xdata()[0] for line in _by_gid(ax, "km-landmark")] == [1.5, 6]
+    values = sorted(
+        (t.get_text(), t.get_color()) for t in _by_gid(ax, "km-landmark-value", "texts")
+    )
+    # at 1.5 both curves show 83% / 50%; at 6 only the long one (67%); none at 99
+    assert [v for v, _ in values] == ["50%", "67%", "83%"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Landmark survival at 1.5 and 6 months" in legend
+
+
+def test_km_shared_landmark_value_gets_one_neutral_label(small_fit):
+    ax = _km_figure([("a", small_fit), ("b", small_fit)], title="t", landmarks=[4]).axes[0]
+    (label,) = _by_gid(ax, "km-landmark-value", "texts")
+    assert label.get_text() == "67%" and label.get_color() == "#333333"
+
+
+def test_km_hazard_ratios_follow_up_and_both_tests(waltons_curves):
+    fig = _km_figure(
+        waltons_curves,
+        title="OS",
+        unit="days",
+        test_label="log-rank p < 0.001",
+        hr_test_label="Cox likelihood-ratio p < 0.001",
+        reference="control",
+        hazards={"miR-137": (3.2061, 1.9882, 5.1702)},
+        followup={"median": 51.0, "ci_low": 40.0, "ci_high": None},
+    )
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[0].endswith("; HR 1 (reference)")
+    assert texts[1].endswith("; HR 3.21 (95% CI 1.99–5.17)")
+    assert legend.get_title().get_text() == "log-rank p < 0.001 · Cox likelihood-ratio p < 0.001"
+    (lead,) = [t.get_text() for t in fig.texts if t.get_gid() == "plot-lead"]
+    assert lead == "Median follow-up 51 days (95% CI 40–NR), reverse Kaplan–Meier"
+
+
+def test_km_long_hazard_entry_wraps_and_the_figure_grows():
+    label = "A rather long group name here"
+    fit = kaplan_meier([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 0])
+    curves = [("Reference", fit), (label, fit)]
+    hazards = {label: (0.012345, 0.0001234, 123.456)}
+    plain = _km_figure(curves, title="t")
+    fig = _km_figure(curves, title="t", reference="Reference", hazards=hazards)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert (
+        texts[0] == "Reference: n = 6, 4 events, median 3.5 months (95% CI 1–NR); HR 1 (reference)"
+    )
+    assert texts[1] == (
+        f"{label}: n = 6, 4 events, median 3.5 months (95% CI 1–NR);\nHR 0.012 (95% CI 0.00012–123)"
+    )
+    assert fig.get_figheight() == pytest.approx(plain.get_figheight() + 0.2)
+    fig.canvas.draw()
+    assert fig.axes[0].get_legend().get_window_extent().x1 <= fig.bbox.x1
+
+
+def test_km_entry_for_a_group_without_hr(small_fit):
+    curves = [("a", small_fit), ("b", small_fit), ("c", small_fit)]
+    fig = _km_figure(curves, title="t", reference="a", hazards={"b": (2.0, 1.0, 4.0)})
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert [t.split("; ")[-1] for t in texts[:3]] == [
+        "HR 1 (reference)",
+        "HR 2.00 (95% CI 1.00–4.00)",
+        "no HR",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.0936, "0.094"), (0.49, "0.49"), (1.0787, "1.08"), (16.0425, "16.0"), (238.58, "239")],
+)
+def test_fmt_hr(value, text):
+    from sts_bot.plots_km import fmt_hr
+
+    assert fmt_hr(value) == text
