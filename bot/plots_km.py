@@ -146,8 +146,9 @@ def _km_figure(
         gridspec_kw={"height_ratios": [fig.get_figheight() - table_height, table_height]},
     )
     style_axes(ax)
-    # More than two overlapping bands muddy into each other and hide the curves.
-    bands = len(curves) <= _MAX_BANDS
+    # More than two overlapping bands muddy into each other and hide the curves; a curve that
+    # never drops (no events) has no band to show, nor to name in the legend.
+    bands = len(curves) <= _MAX_BANDS and any(_has_band(fit) for _, fit in curves)
     handles = []
     for i, ((label, fit), entry) in enumerate(zip(curves, entries, strict=True)):
         handles.append(_draw_curve(ax, label, fit, entry, band=bands, **group_style(i)))
@@ -210,6 +211,13 @@ def _km_figure(
     # Last: the labels are placed around everything else, in the settled layout.
     label_landmarks(fig, ax, curves, shown)
     return fig
+
+
+def _has_band(fit: KMFit) -> bool:
+    """True when the CI band has a width somewhere (it is the point itself while S = 1)."""
+    surv, low, high = (np.asarray(a, float) for a in (fit.surv, fit.lower, fit.upper))
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((surv < 1) & (high > low)))
 
 
 _RING = {

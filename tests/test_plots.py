@@ -583,3 +583,12 @@ def test_fmt_hr(value, text):
     from sts_bot.plots_km import fmt_hr
 
     assert fmt_hr(value) == text
+
+
+def test_km_no_band_nor_ci_entry_for_a_curve_without_events():
+    # dor on the demo cohort: 5 responders, no progression yet; the band would be S = 1 itself
+    fit = kaplan_meier([1.4, 1.5, 3.4, 17.2, 18.9], [0, 0, 0, 0, 0])
+    ax = _km_figure([("Responders", fit)], title="DOR").axes[0]
+    assert _by_gid(ax, "km-band", "collections") == []
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Responders: n = 5, 0 events, median not reached", "Censored"]
