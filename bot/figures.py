@@ -98,6 +98,7 @@ def _forest(chart: ForestChart, answer: Answer) -> bytes:
         comparison=chart.comparison,
         interactions=chart.interactions,
         method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
     )
 
 

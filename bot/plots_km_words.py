@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
-from sts_bot.plots_common import FONT_SMALL, WIDTH_IN, fmt_number, shorten
+from sts_bot.plots_common import FONT_SMALL, WIDTH_IN, fmt_hr, fmt_number, shorten
 
 if TYPE_CHECKING:
     from sts_queries.survival import KMFit
@@ -55,13 +55,6 @@ def followup_text(followup: Mapping, unit: str) -> str:
         f"{value(followup.get('ci_low'))}–{value(followup.get('ci_high'))}), "
         "reverse Kaplan–Meier"
     )
-
-
-def fmt_hr(value: float) -> str:
-    """Three significant figures at most: 0.094, 0.49, 2.24, 16.0, 239."""
-    if value < 1:
-        return f"{value:.2g}"
-    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def hazard_text(label: str, reference: str | None, hazards: Mapping) -> str:

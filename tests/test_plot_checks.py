@@ -40,6 +40,10 @@ PLOTS = [
 ]
 
 
+# Forest plots rest on published values (orr) or reconstructed ones (pfs): checked apart.
+FORESTS = ["forest orr", "forest pfs by=sex", "forest orr over=sex,stage", "forest dcr"]
+
+
 @pytest.fixture(scope="module")
 def cohort():
     return load_cohort(demo_path())
@@ -75,7 +79,7 @@ def _visible_texts(fig) -> list[Text]:
     ]
 
 
-@pytest.mark.parametrize("command", PLOTS)
+@pytest.mark.parametrize("command", PLOTS + FORESTS)
 def test_no_text_falls_outside_the_canvas(drawn, command):
     _, fig, png = drawn(command)
     image = imread(io.BytesIO(png))
@@ -367,3 +371,72 @@ def test_km_median_follow_up_in_the_footer(drawn, command):
     followup = answer.body.followup
     assert followup["median"] == 18.63 and followup["ci_high"] is None
     assert lead == "Median follow-up 18.63 months (95% CI 3.19–NR), reverse Kaplan–Meier"
+
+
+# --- forest ---------------------------------------------------------------------------------
+
+
+def _forest_texts(fig, kind: str) -> list[Text]:
+    return [t for ax in fig.axes for t in ax.texts if t.get_gid() == f"forest-{kind}"]
+
+
+@pytest.mark.parametrize("command", FORESTS)
+def test_forest_numbers_stand_in_their_columns_clear_of_the_axis(drawn, command):
+    _, fig, _ = drawn(command)
+    renderer = fig.canvas.get_renderer()
+    axis = fig.axes[0].get_window_extent(renderer)
+    counts = [t.get_window_extent(renderer) for t in _forest_texts(fig, "count")]
+    numbers = [
+        t.get_window_extent(renderer)
+        for kind in ("number", "interaction")
+        for t in _forest_texts(fig, kind)
+    ]
+    heads = [t.get_window_extent(renderer) for t in _forest_texts(fig, "head")]
+    assert len(heads) == 2 and not heads[0].overlaps(heads[1])
+    assert counts and numbers
+    # each column starts at its head, left-aligned; the estimates start after every count
+    assert {round(b.x0) for b in counts} == {round(heads[0].x0)}
+    assert {round(b.x0) for b in numbers} == {round(heads[1].x0)}
+    assert max(b.x1 for b in [*counts, heads[0]]) < heads[1].x0
+    assert axis.x1 < min(b.x0 for b in counts)
+
+
+@pytest.mark.parametrize(
+    ("command", "fields"),
+    [
+        ("forest orr", {"Sex", "Metastatic site", "Prior chemo"}),
+        ("forest pfs by=sex", {"Histology", "Metastatic site", "Prior surgery"}),
+    ],
+)
+def test_forest_headings_flush_left_subgroups_indented_legible_at_a_third(drawn, command, fields):
+    _, fig, _ = drawn(command)
+    ax = fig.axes[0]
+    ticks = ax.get_yticklabels()
+    renderer = fig.canvas.get_renderer()
+    headings = [t for t in ticks if t.get_fontweight() == "bold"]
+    subgroups = [t for t in ticks if t.get_fontweight() != "bold"]
+    assert {t.get_text() for t in headings} >= {*fields, "Overall"}  # 'metastatic_site' …
+    # one left-aligned column: headings flush left, subgroups indented under them
+    assert all(t.get_horizontalalignment() == "left" for t in ticks)
+    assert len({round(t.get_window_extent(renderer).x0) for t in ticks}) == 1
+    assert all(t.get_text().startswith("    ") for t in subgroups)
+    assert not any(t.get_text().startswith(" ") for t in headings)
+    # 11 pt rows: a 400 px thumbnail (a third of the image) keeps them readable
+    assert all(t.get_fontsize() >= 11 for t in ticks)
+    assert all(t.get_fontsize() >= 11 for t in _forest_texts(fig, "number"))
+    assert all(t.get_fontsize() >= 11 for t in fig.texts if t.get_gid() == "plot-method")
+
+
+def test_forest_hr_says_why_a_subgroup_has_none_and_the_interaction_p(drawn):
+    _, fig, _ = drawn("forest pfs by=sex")
+    numbers = [t.get_text() for t in _forest_texts(fig, "number")]
+    assert numbers[-1] == "0.49 (0.094–2.58)"  # the overall HR, F vs M
+    assert {"only M", "only F", "no events in F", "no events"} <= set(numbers)
+    interactions = [t.get_text() for t in _forest_texts(fig, "interaction")]
+    assert "interaction p = 0.95" in interactions  # prior chemo
+    assert interactions.count("no interaction test") == 5
+    (stamp,) = [t.get_text() for t in fig.texts if t.get_gid() == "plot-stamp"]
+    assert stamp.startswith("Reconstructed demo data")
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "overall-label"] == [
+        " overall"
+    ]

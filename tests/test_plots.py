@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -557,7 +558,7 @@ def test_km_long_hazard_entry_wraps_and_the_figure_grows():
         texts[0] == "Reference: n = 6, 4 events, median 3.5 months (95% CI 1–NR); HR 1 (reference)"
     )
     assert texts[1] == (
-        f"{label}: n = 6, 4 events, median 3.5 months (95% CI 1–NR);\nHR 0.012 (95% CI 0.00012–123)"
+        f"{label}: n = 6, 4 events, median 3.5 months (95% CI 1–NR);\nHR 0.012 (95% CI <0.001–123)"
     )
     assert fig.get_figheight() == pytest.approx(plain.get_figheight() + 0.2)
     fig.canvas.draw()
@@ -577,10 +578,20 @@ def test_km_entry_for_a_group_without_hr(small_fit):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.0936, "0.094"), (0.49, "0.49"), (1.0787, "1.08"), (16.0425, "16.0"), (238.58, "239")],
+    [
+        (0.0936, "0.094"),
+        (0.0297, "0.030"),
+        (0.30, "0.30"),
+        (0.49, "0.49"),
+        (1.0787, "1.08"),
+        (16.0425, "16.0"),
+        (238.58, "239"),
+        (1.2e-5, "<0.001"),
+        (12345.6, ">999"),
+    ],
 )
 def test_fmt_hr(value, text):
-    from sts_bot.plots_km import fmt_hr
+    from sts_bot.plots_common import fmt_hr
 
     assert fmt_hr(value) == text
 
@@ -592,3 +603,72 @@ def test_km_no_band_nor_ci_entry_for_a_curve_without_events():
     assert _by_gid(ax, "km-band", "collections") == []
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["Responders: n = 5, 0 events, median not reached", "Censored"]
+
+
+# --- forest ---------------------------------------------------------------------------------
+
+EXTREME_FOREST = {
+    "rows": [
+        {
+            "field": "a_very_long_field_name_indeed_for_tests",
+            "subgroup": "An extremely long subgroup name that goes on",
+            "n": 10,
+            "events": 5,
+            "estimate": 0.0123,
+            "ci_low": 0.00001234,
+            "ci_high": 12345.6,
+            "reason": None,
+        },
+        {
+            "field": "a_very_long_field_name_indeed_for_tests",
+            "subgroup": "b",
+            "n": 3,
+            "events": 1,
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+            "reason": "something unforeseen",
+        },
+    ],
+    "overall": {"estimate": 1.2, "ci_low": 0.5, "ci_high": 3.1, "n": 13, "events": 6},
+}
+
+
+def test_forest_extreme_labels_and_intervals_stay_on_the_canvas(monkeypatch):
+    from sts_bot import plots_forest
+
+    figures = []
+    monkeypatch.setattr(plots_forest, "to_png", lambda fig: figures.append(fig) or b"")
+    plots_forest.forest_plot(
+        EXTREME_FOREST["rows"],
+        overall=EXTREME_FOREST["overall"],
+        measure="hazard ratio",
+        outcome="pfs",
+        title="t",
+        reference="A",
+        comparison="B",
+        interactions=[{"field": "a_very_long_field_name_indeed_for_tests", "p": 0.0004}],
+        method_note="m",
+        stamp="Reconstructed demo data",
+    )
+    (fig,) = figures
+    fig.canvas.draw()
+    ax, numbers = fig.axes
+    texts = {t.get_gid(): t.get_text() for t in numbers.texts}
+    assert texts["forest-interaction"] == "interaction p < 0.001"
+    assert [t.get_text() for t in numbers.texts if t.get_gid() == "forest-number"] == [
+        "0.012 (<0.001–>999)",
+        "not estimable",
+        "1.20 (0.50–3.10)",
+    ]
+    canvas = fig.bbox
+    for text in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_text().strip()):
+        if not text.get_visible():
+            continue
+        box = text.get_window_extent()
+        assert canvas.x0 - 1 <= box.x0 and box.x1 <= canvas.x1 + 1, text.get_text()
+    # the tick labels of a narrow HR axis thin out rather than run into each other
+    ticks = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+    assert "1" in [t.get_text() for t in ax.get_xticklabels()]
+    for left, right in itertools.pairwise(sorted(ticks, key=lambda b: b.x0)):
+        assert left.x1 < right.x0
