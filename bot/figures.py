@@ -66,7 +66,22 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
         method_note=answer.method or "",
         stamp=_stamp(chart, answer),
         marked=chart.marked,
+        landmarks=chart.landmarks,
+        followup=chart.followup,
+        reference=chart.reference,
+        hazards=chart.hazards,
+        hr_test_label=_hr_test_label(chart.hr_test) if chart.hazards else None,
     )
+
+
+def _hr_test_label(test) -> str | None:
+    """'Cox likelihood-ratio p = 0.030': the test of the hazard ratios, beside the log-rank p."""
+    from .render import fmt_p
+
+    if not test or test.get("p") is None:
+        return None
+    name = str(test.get("name", "")).removesuffix(" test") or "HR test"
+    return f"{name} {fmt_p(test['p'])}"
 
 
 @render_chart.register
@@ -83,6 +98,7 @@ def _forest(chart: ForestChart, answer: Answer) -> bytes:
         comparison=chart.comparison,
         interactions=chart.interactions,
         method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
     )
 
 

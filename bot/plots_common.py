@@ -75,6 +75,18 @@ def fmt_number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def fmt_hr(value: float) -> str:
+    """A hazard ratio or one of its limits, three significant figures at most: 0.094, 0.49,
+    0.30, 2.24, 16.0, 239; beyond 1/1000 or 1000 only the side it lies on."""
+    if value < 0.001:
+        return "<0.001"
+    if value >= 1000:
+        return ">999"
+    if value < 1:
+        return f"{value:#.2g}"  # '#' keeps a trailing zero: 0.30, 0.030
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
 def style_axes(ax, *, grid_axis: str = "both") -> None:
     """Quiet frame, light grid behind the data, readable tick labels."""
     ax.spines[["top", "right"]].set_visible(False)
@@ -91,21 +103,40 @@ def text_color_on(hex_color: str) -> str:
     return "black" if luminance > 0.45 else "white"
 
 
-def add_footer(fig: Figure, method: str = "", stamp: str = "") -> None:
-    """The method (dark, 11 pt) and the provenance stamp under the plot, space reserved for both.
+_FOOTER_LINE_IN = FONT_FOOTER * 1.35 / 72
 
-    A plot is often forwarded without its message, so what it rests on travels with the image.
-    """
+
+def _footer_lines(width_in: float, lead: str, method: str, stamp: str) -> list[tuple]:
     # Characters per line at the footer's size (an average glyph is ~0.6 em wide), with margin.
-    width = int((fig.get_figwidth() - 0.3) * 72 / (0.6 * FONT_FOOTER))
+    width = int((width_in - 0.3) * 72 / (0.6 * FONT_FOOTER))
     lines = []
+    if lead:
+        lines.append((wrap_title(lead, width=width), FOOTER_COLOR, "normal", "plot-lead"))
     if method:
         lines.append((wrap_title(method, width=width), FOOTER_COLOR, "normal", "plot-method"))
     if stamp:
         lines.append((stamp, STAMP_COLOR, "bold", "plot-stamp"))
+    return lines
+
+
+def footer_height(method: str = "", stamp: str = "", *, lead: str = "") -> float:
+    """Inches `add_footer` reserves on a figure of the standard width (0 for no footer)."""
+    lines = _footer_lines(WIDTH_IN, lead, method, stamp)
+    if not lines:
+        return 0.0
+    count = sum(text.count("\n") + 1 for text, *_ in lines)
+    return 0.06 + _FOOTER_LINE_IN * count + 0.04
+
+
+def add_footer(fig: Figure, method: str = "", stamp: str = "", *, lead: str = "") -> None:
+    """The method (dark, 11 pt) and the provenance stamp under the plot, space reserved for both;
+    ``lead`` is a line above the method (the KM plot's median follow-up).
+
+    A plot is often forwarded without its message, so what it rests on travels with the image.
+    """
+    lines = _footer_lines(fig.get_figwidth(), lead, method, stamp)
     if not lines:
         return
-    line_in = FONT_FOOTER * 1.35 / 72
     y_in = 0.06
     for text, color, weight, gid in reversed(lines):
         fig.text(
@@ -119,6 +150,6 @@ def add_footer(fig: Figure, method: str = "", stamp: str = "") -> None:
             va="bottom",
             gid=gid,
         )
-        y_in += line_in * (text.count("\n") + 1)
+        y_in += _FOOTER_LINE_IN * (text.count("\n") + 1)
     reserved = (y_in + 0.04) / fig.get_figheight()
     fig.get_layout_engine().set(rect=(0, reserved, 1, 1 - reserved))

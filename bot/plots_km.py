@@ -1,8 +1,10 @@
-"""Kaplan–Meier plot: step curves, censor marks, CI bands, medians and a number-at-risk table."""
+"""Kaplan–Meier plot: step curves, censor marks, CI bands, medians, a number-at-risk table and,
+when the answer has them, landmark lines with their values, hazard ratios and the median
+follow-up."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +22,6 @@ from sts_bot.plots_common import (
     FONT_TITLE,
     HEIGHT_IN,
     add_footer,
-    fmt_number,
     group_style,
     new_figure,
     shorten,
@@ -29,11 +30,20 @@ from sts_bot.plots_common import (
     to_png,
     wrap_title,
 )
+from sts_bot.plots_km_landmarks import LANDMARK_STYLE, draw_landmark_lines, label_landmarks
+from sts_bot.plots_km_words import (
+    fmt_hr,
+    followup_text,
+    hazard_text,
+    legend_text,
+    listed,
+    median_text,
+)
 
 if TYPE_CHECKING:
     from sts_queries.survival import KMFit
 
-__all__ = ["km_plot"]
+__all__ = ["fmt_hr", "km_plot", "median_text"]
 
 AT_RISK_LABEL = "Number at risk"
 _ROW_IN = 0.24  # height of one at-risk row
@@ -54,6 +64,11 @@ def km_plot(
     stamp: str = "",
     marked: Sequence[Sequence[float]] = (),
     marked_label: str = "New this week",
+    landmarks: Sequence[float] = (),
+    followup: Mapping | None = None,
+    reference: str | None = None,
+    hazards: Mapping[str, tuple[float, float, float]] | None = None,
+    hr_test_label: str | None = None,
 ) -> bytes:
     """PNG of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
 
@@ -61,6 +76,10 @@ def km_plot(
     ``endpoint`` ("pfs", "os", …) names the y-axis; ``stamp`` says what the data are (e.g.
     reconstructed, as of a date) under the method line. ``marked`` holds, per curve, the
     times of events to ring (the weekly post's new progressions), named ``marked_label``.
+    ``landmarks`` are times (in ``unit``) drawn as dashed lines with each curve's survival
+    there; ``hazards`` maps each non-reference group to (HR, low, high) against
+    ``reference`` (its test in ``hr_test_label``, beside ``test_label``); ``followup`` is the
+    reverse-KM median follow-up ({median, ci_low, ci_high}), written in the footer.
     """
     return to_png(
         _km_figure(
@@ -73,13 +92,21 @@ def km_plot(
             stamp=stamp,
             marked=marked,
             marked_label=marked_label,
+            landmarks=landmarks,
+            followup=followup,
+            reference=reference,
+            hazards=hazards,
+            hr_test_label=hr_test_label,
         )
     )
 
 
-def km_figure_height(n_curves: int) -> float:
-    """8 x 5.5 in up to three curves; each further curve adds a legend line and an at-risk row."""
-    return HEIGHT_IN + (_ROW_IN + _LEGEND_ROW_IN) * max(0, n_curves - 3)
+def km_figure_height(n_curves: int, extra_lines: int = 0) -> float:
+    """8 x 5.5 in up to three curves; each further curve adds a legend line and an at-risk row,
+    each extra legend or footer line (landmarks, follow-up, a wrapped entry) a line."""
+    return (
+        HEIGHT_IN + (_ROW_IN + _LEGEND_ROW_IN) * max(0, n_curves - 3) + _LEGEND_ROW_IN * extra_lines
+    )
 
 
 def _km_figure(
@@ -93,10 +120,24 @@ def _km_figure(
     stamp: str = "",
     marked: Sequence[Sequence[float]] = (),
     marked_label: str = "New this week",
+    landmarks: Sequence[float] = (),
+    followup: Mapping | None = None,
+    reference: str | None = None,
+    hazards: Mapping[str, tuple[float, float, float]] | None = None,
+    hr_test_label: str | None = None,
 ) -> Figure:
     if not curves:
         raise ValueError("km_plot needs at least one curve")
-    fig = new_figure(km_figure_height(len(curves)))
+    tmax = max((float(fit.time[-1]) for _, fit in curves if len(fit.time)), default=1.0)
+    ticks = time_ticks(tmax, unit)
+    entries = [
+        legend_text(label, fit, unit, hazard_text(label, reference, hazards or {}))
+        for label, fit in curves
+    ]
+    shown = sorted({float(t) for t in landmarks if 0 < float(t) < ticks[-1]})
+    lead = followup_text(followup, unit) if followup else ""
+    extra = sum(e.count("\n") for e in entries) + bool(shown) + bool(lead)
+    fig = new_figure(km_figure_height(len(curves), extra))
     table_height = 0.45 + _ROW_IN * len(curves)
     ax, ax_risk = fig.subplots(
         2,
@@ -105,14 +146,12 @@ def _km_figure(
         gridspec_kw={"height_ratios": [fig.get_figheight() - table_height, table_height]},
     )
     style_axes(ax)
-
-    tmax = max((float(fit.time[-1]) for _, fit in curves if len(fit.time)), default=1.0)
-    ticks = time_ticks(tmax, unit)
-    # More than two overlapping bands muddy into each other and hide the curves.
-    bands = len(curves) <= _MAX_BANDS
+    # More than two overlapping bands muddy into each other and hide the curves; a curve that
+    # never drops (no events) has no band to show, nor to name in the legend.
+    bands = len(curves) <= _MAX_BANDS and any(_has_band(fit) for _, fit in curves)
     handles = []
-    for i, (label, fit) in enumerate(curves):
-        handles.append(_draw_curve(ax, label, fit, unit=unit, band=bands, **group_style(i)))
+    for i, ((label, fit), entry) in enumerate(zip(curves, entries, strict=True)):
+        handles.append(_draw_curve(ax, label, fit, entry, band=bands, **group_style(i)))
     labels = [h.get_label() for h in handles]
     if bands:
         conf = _CI_NAMES.get(curves[0][1].conf_type, curves[0][1].conf_type)
@@ -124,6 +163,9 @@ def _km_figure(
         )
         handles.append(swatch)
         labels.append(f"{level}% CI ({conf})")
+    if draw_landmark_lines(ax, shown, ticks[-1]):
+        handles.append(Line2D([], [], **LANDMARK_STYLE))
+        labels.append(f"Landmark survival at {listed(shown)} {unit}")
     rings = sum(
         _ring_events(ax, fit, times, group_style(i)["color"])
         for i, ((_, fit), times) in enumerate(zip(curves, marked, strict=False))
@@ -154,19 +196,28 @@ def _km_figure(
         frameon=False,
         borderaxespad=0,
         handlelength=2.2,
-        title=test_label or None,
+        title=" · ".join(t for t in (test_label, hr_test_label) if t) or None,
         title_fontsize=FONT_TICK,
         alignment="left",
     )
     legend.set_gid("km-legend")
-    if test_label:
+    if test_label or hr_test_label:
         legend.get_title().set_gid("km-test")
         legend.get_title().set_fontweight("bold")
     fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
 
     _draw_at_risk(ax_risk, curves, ticks)
-    add_footer(fig, method_note, stamp)
+    add_footer(fig, method_note, stamp, lead=lead)
+    # Last: the labels are placed around everything else, in the settled layout.
+    label_landmarks(fig, ax, curves, shown)
     return fig
+
+
+def _has_band(fit: KMFit) -> bool:
+    """True when the CI band has a width somewhere (it is the point itself while S = 1)."""
+    surv, low, high = (np.asarray(a, float) for a in (fit.surv, fit.lower, fit.upper))
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((surv < 1) & (high > low)))
 
 
 _RING = {
@@ -200,26 +251,6 @@ def _ring_events(ax, fit: KMFit, times: Sequence[float], color: str) -> int:
     return len(at)
 
 
-def median_text(fit: KMFit, unit: str) -> str:
-    """'7.65 months (95% CI 1.41–NR)', or 'not reached' when the curve stays above 0.5.
-
-    A missing limit is NR (not reached) when its band stays above 0.5, NE (not estimable)
-    when the band itself is undefined at the end (log-log where S reaches 0 or 1).
-    """
-    if fit.median is None:
-        return "not reached"
-
-    def limit(value: float | None, band) -> str:
-        if value is not None and np.isfinite(value):
-            return fmt_number(value)
-        band = np.asarray(band, float)
-        return "NE" if band.size == 0 or not np.isfinite(band[-1]) else "NR"
-
-    level = round(100 * fit.conf_level)
-    low, high = limit(fit.median_low, fit.lower), limit(fit.median_high, fit.upper)
-    return f"{fmt_number(fit.median)} {unit} ({level}% CI {low}–{high})"
-
-
 def _steps_through_median(fit: KMFit) -> bool:
     """True when the curve drops across 0.5 at the median (R's midpoint rule gives a median
     inside a flat stretch at exactly 0.5, where a vertical line would show a step that is not
@@ -231,7 +262,7 @@ def _steps_through_median(fit: KMFit) -> bool:
 
 
 def _draw_curve(
-    ax, label: str, fit: KMFit, *, color: str, linestyle: str, unit: str, band: bool
+    ax, label: str, fit: KMFit, entry: str, *, color: str, linestyle: str, band: bool
 ) -> Line2D:
     time = np.concatenate([[0.0], np.asarray(fit.time, float)])
     surv = np.concatenate([[1.0], np.asarray(fit.surv, float)])
@@ -301,16 +332,7 @@ def _draw_curve(
                 gid="km-median",
             )
 
-    events = "event" if fit.events == 1 else "events"
-    return Line2D(
-        [],
-        [],
-        color=color,
-        linestyle=linestyle,
-        lw=2,
-        label=f"{shorten(label, 30)}: n = {fit.n}, {fit.events} {events}, "
-        f"median {median_text(fit, unit)}",
-    )
+    return Line2D([], [], color=color, linestyle=linestyle, lw=2, label=entry)
 
 
 def _draw_at_risk(ax, curves: Sequence[tuple[str, KMFit]], ticks: np.ndarray) -> None:

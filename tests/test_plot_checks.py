@@ -6,13 +6,14 @@ followed who was last seen long before the data cut."""
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
 from matplotlib.image import imread
 from matplotlib.text import Text
 
-from sts_bot import plots_km, plots_swimmer, plots_timeline, plots_tox
+from sts_bot import plots_forest, plots_km, plots_swimmer, plots_timeline, plots_tox
 from sts_bot.figures import draw
 from sts_queries.answer import ask
 from sts_queries.cohort import demo_path, load_cohort
@@ -23,6 +24,9 @@ PLOTS = [
     "pfs by=sex",
     "pfs stage=IV",
     "pfs resection=no ci=spss",
+    "pfs by=stage ref=IIIA",
+    "pfs at=3,6",
+    "dor",
     "tox",
     "tox by=regimen",
     "tox by=sex",
@@ -36,6 +40,10 @@ PLOTS = [
 ]
 
 
+# Forest plots rest on published values (orr) or reconstructed ones (pfs): checked apart.
+FORESTS = ["forest orr", "forest pfs by=sex", "forest orr over=sex,stage", "forest dcr"]
+
+
 @pytest.fixture(scope="module")
 def cohort():
     return load_cohort(demo_path())
@@ -47,7 +55,7 @@ def drawn(cohort, monkeypatch):
 
     def render(command: str):
         figures = []
-        for module in (plots_km, plots_tox, plots_swimmer, plots_timeline):
+        for module in (plots_km, plots_tox, plots_swimmer, plots_timeline, plots_forest):
             original = module.to_png
 
             def keep(fig, original=original):
@@ -71,7 +79,7 @@ def _visible_texts(fig) -> list[Text]:
     ]
 
 
-@pytest.mark.parametrize("command", PLOTS)
+@pytest.mark.parametrize("command", PLOTS + FORESTS)
 def test_no_text_falls_outside_the_canvas(drawn, command):
     _, fig, png = drawn(command)
     image = imread(io.BytesIO(png))
@@ -104,7 +112,9 @@ def test_data_as_of_is_stamped(drawn, command):
 # --- Kaplan–Meier ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["pfs", "pfs by=histology", "summary"])
+@pytest.mark.parametrize(
+    "command", ["pfs", "pfs by=histology", "summary", "pfs by=stage ref=IIIA", "pfs at=3,6"]
+)
 def test_km_names_the_endpoint_and_legend_matches_drawing(drawn, command):
     _, fig, _ = drawn(command)
     ax = fig.axes[0]
@@ -113,8 +123,10 @@ def test_km_names_the_endpoint_and_legend_matches_drawing(drawn, command):
     curves = [line for line in ax.lines if line.get_gid() == "km-curve"]
     bands = [c for c in ax.collections if c.get_gid() == "km-band"]
     censored = [line for line in ax.lines if line.get_gid() == "km-censor"]
-    assert len(legend) == len(curves) + (1 if bands else 0) + (1 if censored else 0)
+    landmarks = [line for line in ax.lines if line.get_gid() == "km-landmark"]
+    assert len(legend) == len(curves) + sum(map(bool, (bands, censored, landmarks)))
     assert ("Censored" in legend) == bool(censored)
+    assert any(text.startswith("Landmark survival at ") for text in legend) == bool(landmarks)
     assert any(text.startswith("95% CI") for text in legend) == bool(bands)
     for text, line in zip(legend, curves, strict=False):
         assert text.startswith(f"{line.get_label()}: n = ")
@@ -245,3 +257,189 @@ def test_timeline_in_dates_with_context_and_first_marker_whole(drawn):
         if line.get_gid() == "timeline-ae":
             box = line.get_window_extent(renderer)
             assert box.x0 >= axes_box.x0 - 0.5, "an adverse-event marker is clipped"
+
+
+# --- Kaplan–Meier: landmarks, hazard ratios, follow-up -------------------------------------
+
+
+def _landmark_labels(ax) -> list[Text]:
+    return [t for t in ax.texts if t.get_gid() == "km-landmark-value"]
+
+
+@pytest.mark.parametrize(
+    ("command", "times"),
+    [("pfs", [6, 12]), ("pfs at=3,6", [3, 6]), ("pfs by=stage ref=IIIA", [6, 12])],
+)
+def test_km_landmarks_are_dashed_lines_with_the_answers_values(drawn, command, times):
+    answer, fig, _ = drawn(command)
+    ax = fig.axes[0]
+    lines = [line for line in ax.lines if line.get_gid() == "km-landmark"]
+    assert sorted(line.get_xdata()[0] for line in lines) == times
+    assert all(line.get_linestyle() == "--" for line in lines)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"Landmark survival at {times[0]} and {times[1]} months" in legend
+    # The values written are the answer's own landmarks (--json), per group when grouped;
+    # groups showing the same percentage at a time share one label.
+    groups = answer.groups or [{"landmarks": answer.body.landmarks}]
+    expected = {
+        (float(mark["time"]), f"{100 * mark['survival']:.0f}%")
+        for group in groups
+        for mark in group["landmarks"]
+        if mark["survival"] is not None
+    }
+    written = set()
+    for label in _landmark_labels(ax):
+        x, _ = label.get_position()
+        time = min(times, key=lambda t: abs(t - x))  # placed just beside its line
+        written.add((float(time), label.get_text()))
+    assert written == expected
+
+
+@pytest.mark.parametrize(
+    "command", ["pfs", "pfs at=3,6", "pfs by=stage ref=IIIA", "pfs by=histology"]
+)
+def test_km_landmark_labels_cover_nothing(drawn, command):
+    """No landmark value sits on another, on a curve (flat runs and drops), a mark, the legend,
+    or outside the plotting area, in the image as saved."""
+    _, fig, _ = drawn(command)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    labels = [t.get_window_extent(renderer) for t in _landmark_labels(ax)]
+    assert labels
+    for i, box in enumerate(labels):
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+        assert not box.overlaps(legend)
+        for other in labels[i + 1 :]:
+            assert not box.overlaps(other)
+    px = renderer.points_to_pixels(1)
+    for line in ax.lines:
+        if line.get_gid() not in ("km-curve", "km-censor", "km-median-point", "km-median"):
+            continue
+        x, y = (np.asarray(v, float) for v in line.get_data())
+        if line.get_gid() == "km-curve":  # steps-post: each flat run, then its drop
+            x, y = np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]
+        xy = ax.transData.transform(np.column_stack([x, y]))
+        if line.get_linestyle() == "None":  # markers: a square of the marker's size each
+            half = line.get_markersize() * px / 2
+            spans = [((x0 - half, y0 - half), (x0 + half, y0 + half)) for x0, y0 in xy]
+        else:
+            spans = list(itertools.pairwise(xy))
+        for box in labels:
+            for (x0, y0), (x1, y1) in spans:
+                hit = (
+                    min(x0, x1) < box.x1 and box.x0 < max(x0, x1)
+                    and min(y0, y1) < box.y1 and box.y0 < max(y0, y1)
+                )  # fmt: skip
+                assert not hit, (line.get_gid(), box)
+
+
+def test_km_hazard_ratios_in_the_legend_with_the_reference_named(drawn):
+    answer, fig, _ = drawn("pfs by=stage ref=IIIA")
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[0] == "IIIA: n = 4, 1 event, median not reached; HR 1 (reference)"
+    by_label = {g["label"]: g for g in answer.groups}
+    for text in texts[1:3]:
+        label = text.split(":")[0]
+        group = by_label[label]
+        assert plots_km.fmt_hr(group["hr"]) in text
+        hr_ci = (
+            f"(95% CI {plots_km.fmt_hr(group['hr_ci_low'])}–{plots_km.fmt_hr(group['hr_ci_high'])})"
+        )
+        assert text.endswith(hr_ci)
+    assert texts[2].endswith("; HR 16.0 (95% CI 1.08–239)")  # Cox, Efron, as R coxph
+    # the HR test p beside the log-rank p
+    # (the HR test's name is the answer's; its p is what the plot must carry)
+    log_rank, hr_test = legend.get_title().get_text().split(" · ")
+    assert log_rank == "log-rank p = 0.026" and hr_test.endswith(" p = 0.030")
+    assert hr_test.removesuffix(" p = 0.030") in answer.body.hr_test["name"]
+    assert answer.body.hr_test["p"] == pytest.approx(0.02955, abs=1e-5)
+
+
+@pytest.mark.parametrize("command", ["pfs", "pfs at=3,6", "pfs by=histology"])
+def test_km_no_hazard_ratio_where_the_answer_has_none(drawn, command):
+    _, fig, _ = drawn(command)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert not any("HR" in text for text in texts)
+
+
+@pytest.mark.parametrize("command", ["pfs", "pfs by=stage ref=IIIA", "pfs at=3,6"])
+def test_km_median_follow_up_in_the_footer(drawn, command):
+    answer, fig, _ = drawn(command)
+    (lead,) = [t.get_text() for t in fig.texts if t.get_gid() == "plot-lead"]
+    followup = answer.body.followup
+    assert followup["median"] == 18.63 and followup["ci_high"] is None
+    assert lead == "Median follow-up 18.63 months (95% CI 3.19–NR), reverse Kaplan–Meier"
+
+
+# --- forest ---------------------------------------------------------------------------------
+
+
+def _forest_texts(fig, kind: str) -> list[Text]:
+    return [t for ax in fig.axes for t in ax.texts if t.get_gid() == f"forest-{kind}"]
+
+
+@pytest.mark.parametrize("command", FORESTS)
+def test_forest_numbers_stand_in_their_columns_clear_of_the_axis(drawn, command):
+    _, fig, _ = drawn(command)
+    renderer = fig.canvas.get_renderer()
+    axis = fig.axes[0].get_window_extent(renderer)
+    counts = [t.get_window_extent(renderer) for t in _forest_texts(fig, "count")]
+    numbers = [
+        t.get_window_extent(renderer)
+        for kind in ("number", "interaction")
+        for t in _forest_texts(fig, kind)
+    ]
+    heads = [t.get_window_extent(renderer) for t in _forest_texts(fig, "head")]
+    assert len(heads) == 2 and not heads[0].overlaps(heads[1])
+    assert counts and numbers
+    # each column starts at its head, left-aligned; the estimates start after every count
+    assert {round(b.x0) for b in counts} == {round(heads[0].x0)}
+    assert {round(b.x0) for b in numbers} == {round(heads[1].x0)}
+    assert max(b.x1 for b in [*counts, heads[0]]) < heads[1].x0
+    assert axis.x1 < min(b.x0 for b in counts)
+
+
+@pytest.mark.parametrize(
+    ("command", "fields"),
+    [
+        ("forest orr", {"Sex", "Metastatic site", "Prior chemo"}),
+        ("forest pfs by=sex", {"Histology", "Metastatic site", "Prior surgery"}),
+    ],
+)
+def test_forest_headings_flush_left_subgroups_indented_legible_at_a_third(drawn, command, fields):
+    _, fig, _ = drawn(command)
+    ax = fig.axes[0]
+    ticks = ax.get_yticklabels()
+    renderer = fig.canvas.get_renderer()
+    headings = [t for t in ticks if t.get_fontweight() == "bold"]
+    subgroups = [t for t in ticks if t.get_fontweight() != "bold"]
+    assert {t.get_text() for t in headings} >= {*fields, "Overall"}  # 'metastatic_site' …
+    # one left-aligned column: headings flush left, subgroups indented under them
+    assert all(t.get_horizontalalignment() == "left" for t in ticks)
+    assert len({round(t.get_window_extent(renderer).x0) for t in ticks}) == 1
+    assert all(t.get_text().startswith("    ") for t in subgroups)
+    assert not any(t.get_text().startswith(" ") for t in headings)
+    # 11 pt rows: a 400 px thumbnail (a third of the image) keeps them readable
+    assert all(t.get_fontsize() >= 11 for t in ticks)
+    assert all(t.get_fontsize() >= 11 for t in _forest_texts(fig, "number"))
+    assert all(t.get_fontsize() >= 11 for t in fig.texts if t.get_gid() == "plot-method")
+
+
+def test_forest_hr_says_why_a_subgroup_has_none_and_the_interaction_p(drawn):
+    _, fig, _ = drawn("forest pfs by=sex")
+    numbers = [t.get_text() for t in _forest_texts(fig, "number")]
+    assert numbers[-1] == "0.49 (0.094–2.58)"  # the overall HR, F vs M
+    assert {"only M", "only F", "no events in F", "no events"} <= set(numbers)
+    interactions = [t.get_text() for t in _forest_texts(fig, "interaction")]
+    assert "interaction p = 0.95" in interactions  # prior chemo
+    assert interactions.count("no interaction test") == 5
+    (stamp,) = [t.get_text() for t in fig.texts if t.get_gid() == "plot-stamp"]
+    assert stamp.startswith("Reconstructed demo data")
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "overall-label"] == [
+        " overall"
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -499,3 +500,175 @@ def test_km_rings_marked_events_and_names_them_in_the_legend():
     ax = _km_figure([("All", fit)], title="PFS").axes[0]
     assert _by_gid(ax, "km-marked") == []
     assert not any(t.get_text().startswith("New") for t in ax.get_legend().get_texts())
+
+
+# --- Kaplan–Meier: landmarks, hazard ratios, follow-up --------------------------------------
+
+
+def test_km_landmarks_only_inside_the_axis_and_only_where_a_curve_reaches(small_fit):
+    short = kaplan_meier([1, 2], [1, 0])  # followed to 2 only: no value at 6
+    fig = _km_figure([("long", small_fit), ("short", short)], title="t", landmarks=[1.5, 6, 99])
+    ax = fig.axes[0]
+    assert [line.get_xdata()[0] for line in _by_gid(ax, "km-landmark")] == [1.5, 6]
+    values = sorted(
+        (t.get_text(), t.get_color()) for t in _by_gid(ax, "km-landmark-value", "texts")
+    )
+    # at 1.5 both curves show 83% / 50%; at 6 only the long one (67%); none at 99
+    assert [v for v, _ in values] == ["50%", "67%", "83%"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Landmark survival at 1.5 and 6 months" in legend
+
+
+def test_km_shared_landmark_value_gets_one_neutral_label(small_fit):
+    ax = _km_figure([("a", small_fit), ("b", small_fit)], title="t", landmarks=[4]).axes[0]
+    (label,) = _by_gid(ax, "km-landmark-value", "texts")
+    assert label.get_text() == "67%" and label.get_color() == "#333333"
+
+
+def test_km_hazard_ratios_follow_up_and_both_tests(waltons_curves):
+    fig = _km_figure(
+        waltons_curves,
+        title="OS",
+        unit="days",
+        test_label="log-rank p < 0.001",
+        hr_test_label="Cox likelihood-ratio p < 0.001",
+        reference="control",
+        hazards={"miR-137": (3.2061, 1.9882, 5.1702)},
+        followup={"median": 51.0, "ci_low": 40.0, "ci_high": None},
+    )
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[0].endswith("; HR 1 (reference)")
+    assert texts[1].endswith("; HR 3.21 (95% CI 1.99–5.17)")
+    assert legend.get_title().get_text() == "log-rank p < 0.001 · Cox likelihood-ratio p < 0.001"
+    (lead,) = [t.get_text() for t in fig.texts if t.get_gid() == "plot-lead"]
+    assert lead == "Median follow-up 51 days (95% CI 40–NR), reverse Kaplan–Meier"
+
+
+def test_km_long_hazard_entry_wraps_and_the_figure_grows():
+    label = "A rather long group name here"
+    fit = kaplan_meier([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 0, 0])
+    curves = [("Reference", fit), (label, fit)]
+    hazards = {label: (0.012345, 0.0001234, 123.456)}
+    plain = _km_figure(curves, title="t")
+    fig = _km_figure(curves, title="t", reference="Reference", hazards=hazards)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert (
+        texts[0] == "Reference: n = 6, 4 events, median 3.5 months (95% CI 1–NR); HR 1 (reference)"
+    )
+    assert texts[1] == (
+        f"{label}: n = 6, 4 events, median 3.5 months (95% CI 1–NR);\nHR 0.012 (95% CI <0.001–123)"
+    )
+    assert fig.get_figheight() == pytest.approx(plain.get_figheight() + 0.2)
+    fig.canvas.draw()
+    assert fig.axes[0].get_legend().get_window_extent().x1 <= fig.bbox.x1
+
+
+def test_km_entry_for_a_group_without_hr(small_fit):
+    curves = [("a", small_fit), ("b", small_fit), ("c", small_fit)]
+    fig = _km_figure(curves, title="t", reference="a", hazards={"b": (2.0, 1.0, 4.0)})
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert [t.split("; ")[-1] for t in texts[:3]] == [
+        "HR 1 (reference)",
+        "HR 2.00 (95% CI 1.00–4.00)",
+        "no HR",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0936, "0.094"),
+        (0.0297, "0.030"),
+        (0.30, "0.30"),
+        (0.49, "0.49"),
+        (1.0787, "1.08"),
+        (16.0425, "16.0"),
+        (238.58, "239"),
+        (1.2e-5, "<0.001"),
+        (12345.6, ">999"),
+    ],
+)
+def test_fmt_hr(value, text):
+    from sts_bot.plots_common import fmt_hr
+
+    assert fmt_hr(value) == text
+
+
+def test_km_no_band_nor_ci_entry_for_a_curve_without_events():
+    # dor on the demo cohort: 5 responders, no progression yet; the band would be S = 1 itself
+    fit = kaplan_meier([1.4, 1.5, 3.4, 17.2, 18.9], [0, 0, 0, 0, 0])
+    ax = _km_figure([("Responders", fit)], title="DOR").axes[0]
+    assert _by_gid(ax, "km-band", "collections") == []
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Responders: n = 5, 0 events, median not reached", "Censored"]
+
+
+# --- forest ---------------------------------------------------------------------------------
+
+EXTREME_FOREST = {
+    "rows": [
+        {
+            "field": "a_very_long_field_name_indeed_for_tests",
+            "subgroup": "An extremely long subgroup name that goes on",
+            "n": 10,
+            "events": 5,
+            "estimate": 0.0123,
+            "ci_low": 0.00001234,
+            "ci_high": 12345.6,
+            "reason": None,
+        },
+        {
+            "field": "a_very_long_field_name_indeed_for_tests",
+            "subgroup": "b",
+            "n": 3,
+            "events": 1,
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+            "reason": "something unforeseen",
+        },
+    ],
+    "overall": {"estimate": 1.2, "ci_low": 0.5, "ci_high": 3.1, "n": 13, "events": 6},
+}
+
+
+def test_forest_extreme_labels_and_intervals_stay_on_the_canvas(monkeypatch):
+    from sts_bot import plots_forest
+
+    figures = []
+    monkeypatch.setattr(plots_forest, "to_png", lambda fig: figures.append(fig) or b"")
+    plots_forest.forest_plot(
+        EXTREME_FOREST["rows"],
+        overall=EXTREME_FOREST["overall"],
+        measure="hazard ratio",
+        outcome="pfs",
+        title="t",
+        reference="A",
+        comparison="B",
+        interactions=[{"field": "a_very_long_field_name_indeed_for_tests", "p": 0.0004}],
+        method_note="m",
+        stamp="Reconstructed demo data",
+    )
+    (fig,) = figures
+    fig.canvas.draw()
+    ax, numbers = fig.axes
+    texts = {t.get_gid(): t.get_text() for t in numbers.texts}
+    assert texts["forest-interaction"] == "interaction p < 0.001"
+    assert [t.get_text() for t in numbers.texts if t.get_gid() == "forest-number"] == [
+        "0.012 (<0.001–>999)",
+        "not estimable",
+        "1.20 (0.50–3.10)",
+    ]
+    canvas = fig.bbox
+    for text in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_text().strip()):
+        if not text.get_visible():
+            continue
+        box = text.get_window_extent()
+        assert canvas.x0 - 1 <= box.x0 and box.x1 <= canvas.x1 + 1, text.get_text()
+    # the tick labels of a narrow HR axis thin out rather than run into each other
+    ticks = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+    assert "1" in [t.get_text() for t in ax.get_xticklabels()]
+    for left, right in itertools.pairwise(sorted(ticks, key=lambda b: b.x0)):
+        assert left.x1 < right.x0
