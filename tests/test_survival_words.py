@@ -11,9 +11,11 @@ import datetime as dt
 
 import pytest
 
+from sts_bot.render import compose, to_text
 from sts_bot.service import Service
 from sts_queries.answer import ask
 from sts_queries.charts import KaplanMeierChart
+from sts_queries.privacy import shield
 
 NE_LEGEND = "NE: not estimable"
 FEW = "rests on fewer than 3 patients at risk"
@@ -62,6 +64,32 @@ ROWS = [
         ["4.95–11.55", "symmetric, median ± 1.96·SE with Collett's SE", "the seed paper reports"],
         ["as SPSS reports"],
     ),
+    # the weekly post: data as of the cut-off once the week is past it, never today
+    ("summary", ["data as of 2021-06-30", "cut-off, 2021-06-30"], [f"{dt.date.today()}"]),
+    ("summary as_of=2030-01-01", ["data as of 2021-06-30"], ["2030-01-06 ·", "data as of 2030"]),
+    ("summary as_of=2021-06-30", ["data as of 2021-06-30"], ["cut-off, 2021"]),
+    # …and what changed, by kind of event
+    (
+        "summary as_of=2019-08-21",
+        [
+            "+1 this week (case 4)",
+            "This week: no new responses (CR/PR) · 1 progression or death (case 1)",
+            "1.41 months (95% CI NE–NE) — " + FEW,
+        ],
+        ["NR–NR"],
+    ),
+    (
+        "summary as_of=2020-01-29",
+        [
+            "1 progression or death (case 3)",
+            "Median PFS 5.78 months (95% CI 1.45–NR)",
+            "was not reached a week before; it moved with this week's progression or death "
+            "(case 3)",
+        ],
+        [],
+    ),
+    ("summary as_of=2019-11-13", ["1 new response (CR/PR) (case 4)", "no progressions"], []),
+    ("summary as_of=2019-10-14", ["This week:"], []),
 ]
 
 
@@ -74,7 +102,9 @@ def test_survival_words(demo, command, has, has_not):
         assert fragment not in text, text
 
 
-@pytest.mark.parametrize("command", ["pfs", "pfs histology=SS", "pfs stage=IV by=histology"])
+@pytest.mark.parametrize(
+    "command", ["pfs", "pfs histology=SS", "pfs stage=IV by=histology", "summary as_of=2019-08-21"]
+)
 def test_no_nan_ever(demo, command):
     text = Service.over(demo).respond(command, with_plots=False).text
     assert "nan" not in text.lower()
@@ -94,3 +124,29 @@ def test_the_km_chart_names_its_endpoint_and_data_cut(demo):
     chart = ask("pfs", demo).chart
     assert isinstance(chart, KaplanMeierChart)
     assert (chart.endpoint, chart.data_as_of) == ("pfs", dt.date(2021, 6, 30))
+
+
+def test_the_weekly_image_rings_the_weeks_progressions(demo):
+    chart = ask("summary as_of=2020-01-29", demo).chart
+    assert isinstance(chart, KaplanMeierChart)
+    (ringed,) = chart.marked
+    assert ringed == pytest.approx((5.78,))  # case 3's progression, at its PFS time
+    assert chart.data_as_of == dt.date(2020, 2, 2)
+    quiet = ask("summary as_of=2019-11-13", demo).chart
+    assert tuple(quiet.marked) == ((),)
+
+
+def test_the_weekly_json_lists_the_weeks_events(demo):
+    data = ask("summary as_of=2020-01-29", demo).as_json()
+    assert (data["progressed"], data["responded"], data["died"]) == (["3"], [], None)
+    assert data["pfs_before"]["median"] is None and data["pfs"]["median"] == 5.78
+    assert ask("summary as_of=2030-01-01", demo).as_json()["as_of"] == "2021-06-30"
+
+
+@pytest.mark.parametrize("command", ["summary as_of=2020-01-29", "summary as_of=2019-11-13"])
+def test_outside_patient_places_the_weeks_events_name_no_case(demo, command):
+    shielded = shield(ask(command, demo), 5)
+    text = to_text(compose(shielded.answer))
+    assert "case" not in text.lower()
+    assert "This week:" in text and "<5" in text
+    assert shielded.suppressed and shielded.answer.chart is None  # the ringed image withheld
