@@ -15,11 +15,11 @@ from .reply import table as _table
 
 __all__ = ["FEW_AT_RISK_WORDS", "few_at_risk", "median_words"]  # renderers register with `sections`
 
-FEW_AT_RISK_WORDS = " — rests on fewer than 3 patients at risk, read with care"
+FEW_AT_RISK_WORDS = " — rests on fewer than three patients at risk, read with care"
 
 
 def few_at_risk(d: dict) -> str:
-    """The flag on a median shown as a number that rests on fewer than 3 patients at risk."""
+    """The flag on a median shown as a number that rests on fewer than three patients at risk."""
     shown = d["median"] is not None and not is_hidden(d["median"])
     return FEW_AT_RISK_WORDS if shown and d.get("median_few_at_risk") else ""
 
@@ -133,18 +133,6 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
         elif b["hr_test"]:
             line += f" · {b['hr_test']['name']}: {fmt_p(b['hr_test']['p'])}"
         sections.append(line)
-        fragile = [str(g["label"]) for g in a.groups if few_at_risk(g)]
-        if fragile:
-            sections.append(
-                f"The median of {', '.join(fragile)} rests on fewer than 3 patients at risk: "
-                "read it with care."
-            )
-    shown = [*([b] if b["median"] is not None else []), *a.groups]  # where a CI is printed
-    if any(d.get(f"ci_{w}_status") == "not estimable" for d in shown for w in ("low", "high")):
-        sections.append(
-            "NE: not estimable (the limit's curve is undefined where it would cross 50%, as "
-            "once survival reaches 0); NR: not reached (it stays above 50%)."
-        )
     return sections, table
 
 

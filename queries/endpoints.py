@@ -204,6 +204,12 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         hazards = _hazards(spec, cohort, frame, times, events, keys)
         notes.extend(hazards.notes)
         groups = [_with_hazard(g, hazards) for g in groups]
+        fragile = [str(g["label"]) for g in groups if g["median_few_at_risk"]]
+        if fragile:
+            notes.append(
+                f"The median of {', '.join(fragile)} rests on fewer than three patients "
+                "at risk: read it with care."
+            )
         if spec.by in AFTER_START_FIELDS:
             notes.append(
                 f"`{spec.by}` is only known after follow-up has begun, and a patient must "
@@ -214,6 +220,12 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
                 f"response by that time; `{endpoint} at=3,6 by={spec.by}` gives each group's "
                 "survival at fixed times."
             )
+    shown = [*([overall] if overall["median"] is not None else []), *groups]  # CIs printed
+    if any(NOT_ESTIMABLE in (d["ci_low_status"], d["ci_high_status"]) for d in shown):
+        notes.append(
+            "NE: not estimable (the limit's curve is undefined where it would cross 50%, as "
+            "once survival reaches 0); NR: not reached (it stays above 50%)."
+        )
     body = Survival(
         **{k: v for k, v in overall.items() if k != "n"},
         unit=spec.unit,

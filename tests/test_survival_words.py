@@ -18,7 +18,7 @@ from sts_queries.charts import KaplanMeierChart
 from sts_queries.privacy import shield
 
 NE_LEGEND = "NE: not estimable"
-FEW = "rests on fewer than 3 patients at risk"
+FEW = "rests on fewer than three patients at risk"
 
 ROWS = [
     # 0% once the curve is at 0: a landmark after the last time is not "beyond follow-up"
