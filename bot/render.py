@@ -16,8 +16,8 @@ from sts_queries.swimmer import Swimmer
 from sts_queries.tables import Baseline, Fields, PatientCard, PatientList
 from sts_queries.toxicity import Toxicity
 
-from . import render_survival  # noqa: F401  (registers the survival renderers)
 from .card import card_sections
+from .render_survival import few_at_risk, median_words  # also registers its renderers
 from .reply import (
     Reply,
     Table,
@@ -203,6 +203,42 @@ def _move(now: dict | None, before: dict | None) -> str:
     return f"{change:+.1f} points since last week ({before['count']}/{before['n']})"
 
 
+def _cases(ids: list | None, one: str, many: str) -> str | None:
+    """`1 new response (case 6)`, `no deaths`, `<5 progressions` where cases are hidden;
+    None when the cohort cannot tell."""
+    if ids is None:
+        return None
+    if not ids:
+        return f"no {many}"
+    hidden = [i for i in ids if is_hidden(i)]
+    count = str(hidden[0]) if hidden and hidden[0].small else str(len(ids))
+    word = one if count == "1" else many
+    if hidden:  # outside patient places: no case named (privacy.py)
+        return f"{count} {word}"
+    return f"{count} {word} (case{'s' if len(ids) > 1 else ''} {', '.join(ids)})"
+
+
+def _pfs_line(b: dict) -> str:
+    pfs, before = b["pfs"], b.get("pfs_before")
+    line = (
+        f"*Median PFS {median_words(pfs, pfs['unit'])}*{few_at_risk(pfs)} · "
+        f"{plural(pfs['events'], 'event')} in {pfs['n']}"
+    )
+    if before is None or is_hidden(pfs["median"]) or is_hidden(before["median"]):
+        return line
+    if before["median"] == pfs["median"]:
+        return line
+    # A median that moves says why: the week's progressions (or its new patients).
+    was = "not reached" if before["median"] is None else f"{num(before['median'])}"
+    why = _cases(b.get("progressed"), "progression or death", "progressions or deaths")
+    because = (
+        f"with this week's {why.removeprefix('1 ')}"
+        if why and not why.startswith("no ")
+        else "with this week's new patients and follow-up"
+    )
+    return f"{line} · was {was} a week before; it moved {because}"
+
+
 @sections.register
 def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
     b = body.json()
@@ -210,6 +246,13 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
     lines = [
         f"*Week {b['period']}* ({start:%a %d %b} – {end:%a %d %b %Y}) · data as of {b['as_of']}"
     ]
+    cut = b["data_as_of"]
+    after_cut = cut is not None and start > cut
+    if after_cut:
+        lines.append(
+            f"The data end at the cohort's cut-off, {cut}: nothing after it is known, so this "
+            "is where the cohort stood then."
+        )
     joined = b["joined"]
     # Case ids only where they may be read: outside patient places they are hidden (privacy.py).
     named = "" if any(is_hidden(j) for j in joined) else f" (case{'s' if len(joined) > 1 else ''} "
@@ -219,6 +262,13 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
         else "no new patients this week"
     )
     lines.append(f"*Cohort: {b['size']} patients* · {new}")
+    if not after_cut:
+        changed = [
+            _cases(b.get("responded"), "new response (CR/PR)", "new responses (CR/PR)"),
+            _cases(b.get("progressed"), "progression or death", "progressions or deaths"),
+            _cases(b.get("died"), "death", "deaths"),
+        ]
+        lines.append("*This week:* " + " · ".join(c for c in changed if c))
     for key in ("orr", "dcr"):
         now = b[key]
         if now:
@@ -226,17 +276,8 @@ def _summary(body: Summary, a: Answer) -> tuple[list[str], str | None]:
             lines.append(f"*{key.upper()} {_rate_line(now)}*" + (f" · {move}" if move else ""))
     if b["orr"] and b["orr"]["breakdown"]["NE"]:
         lines.append(f"{b['orr']['breakdown']['NE']} patient(s) not yet evaluable (NE).")
-    pfs = b["pfs"]
-    if pfs:
-        ci = f"95% CI {num(pfs['ci_low'])}–{num(pfs['ci_high'])}"
-        median = (
-            f"suppressed (fewer than {pfs['median'].below} events)"
-            if is_hidden(pfs["median"])
-            else f"{num(pfs['median'])} {pfs['unit']} ({ci})"
-            if pfs["median"] is not None
-            else "not reached"
-        )
-        lines.append(f"*Median PFS {median}* · {plural(pfs['events'], 'event')} in {pfs['n']}")
+    if b["pfs"]:
+        lines.append(_pfs_line(b))
     severe = b["new_grade3plus"]
     if severe:
         listed = ", ".join(f"{e['term']} ×{e['events']}" for e in severe)

@@ -13,14 +13,66 @@ from sts_queries.result import Answer
 from .reply import fmt_p, more_methods, num, pct, plural, sections
 from .reply import table as _table
 
-__all__: list[str] = []  # renderers register themselves with `sections`
+__all__ = ["FEW_AT_RISK_WORDS", "few_at_risk", "median_words"]  # renderers register with `sections`
+
+FEW_AT_RISK_WORDS = " — rests on fewer than three patients at risk, read with care"
+
+
+def few_at_risk(d: dict) -> str:
+    """The flag on a median shown as a number that rests on fewer than three patients at risk."""
+    shown = d["median"] is not None and not is_hidden(d["median"])
+    return FEW_AT_RISK_WORDS if shown and d.get("median_few_at_risk") else ""
 
 
 _UNIT_SHORT = {"days": "d", "weeks": "wk", "months": "mo", "years": "yr"}
 
 
+def _digits(unit: str) -> int:
+    """Days are counted whole ("251 days"); other units to two decimals."""
+    return 0 if unit == "days" else 2
+
+
 def _landmark_label(lm: dict, unit: str) -> str:
-    return f"{lm['time']:g}-{_UNIT_SHORT.get(unit, unit)}"
+    time = f"{lm['time']:.0f}" if unit == "days" else f"{lm['time']:g}"
+    return f"{time}-{_UNIT_SHORT.get(unit, unit)}"
+
+
+def _limit(d: dict, which: str, unit: str) -> str:
+    """One limit of a median's CI: a number, NR (its curve stays above 0.5) or NE (it cannot
+    be computed), the README's rule."""
+    value = d.get(f"ci_{which}")
+    if value is not None:
+        return num(value, _digits(unit))
+    return "NE" if d.get(f"ci_{which}_status") == "not estimable" else "NR"
+
+
+def _median_ci(d: dict, unit: str) -> str:
+    return f"{_limit(d, 'low', unit)}–{_limit(d, 'high', unit)}"
+
+
+def median_words(d: dict, unit: str) -> str:
+    """`5.78 months (95% CI 1.45–NE)`, `not reached`, or why it is not shown."""
+    if is_hidden(d["median"]):
+        return f"suppressed (fewer than {d['median'].below} events)"
+    if d["median"] is None:
+        return "not reached"
+    return f"{num(d['median'], _digits(unit))} {unit} (95% CI {_median_ci(d, unit)})"
+
+
+def _landmark_words(lm: dict, unit: str) -> str:
+    """`6-mo 40% (5%–75%, 2 at risk)`; 0% once the curve is at 0; a CI that cannot be
+    computed (survival still 1, or 0) said in words; past the last follow-up said so."""
+    label = _landmark_label(lm, unit)
+    at_risk = lm.get("n_risk", lm["at_risk"])
+    if lm["survival"] is None:
+        return f"{label}: beyond follow-up"
+    survival = lm["survival"]
+    if is_hidden(survival):
+        return f"{label} {pct(survival, 0)}"
+    if survival in (0, 1) or lm["ci_low"] is None or lm["ci_high"] is None:
+        return f"{label} {pct(survival, 0)} (CI not estimable, {at_risk} at risk)"
+    ci = f"{pct(lm['ci_low'], 0)}–{pct(lm['ci_high'], 0)}"
+    return f"{label} {pct(survival, 0)} ({ci}, {at_risk} at risk)"
 
 
 def _hr(g: dict, reference: str | None) -> str:
@@ -44,28 +96,13 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
     unit = b["unit"]
 
     def median(d: dict) -> str:
-        if is_hidden(d["median"]):
-            return f"suppressed (fewer than {d['median'].below} events)"
-        if d["median"] is None:
-            return "not reached"
-        return f"{num(d['median'])} {unit} (95% CI {num(d['ci_low'])}–{num(d['ci_high'])})"
+        return median_words(d, unit)
 
-    def landmarks(d: dict) -> str:
-        parts = []
-        for lm in d["landmarks"]:
-            if lm["survival"] is None:
-                parts.append(f"{_landmark_label(lm, unit)}: beyond follow-up")
-            else:
-                ci = f"{pct(lm['ci_low'], 0)}–{pct(lm['ci_high'], 0)}"
-                parts.append(
-                    f"{_landmark_label(lm, unit)} {pct(lm['survival'], 0)} ({ci}, "
-                    f"{lm['at_risk']} at risk)"
-                )
-        return " · ".join(parts)
-
+    first = f"*Median {a.title} {median(b)}*{few_at_risk(b)}"
     sections = [
-        f"*Median {a.title} {median(b)}*",
-        f"{plural(b['events'], 'event')} in {b['n_analysed']} patients · {landmarks(b)}",
+        first,
+        f"{plural(b['events'], 'event')} in {b['n_analysed']} patients · "
+        + " · ".join(_landmark_words(lm, unit) for lm in b["landmarks"]),
         f"Median follow-up (reverse Kaplan–Meier) {median(b['followup'])}",
     ]
     table = None
@@ -81,7 +118,7 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
                 g["label"],
                 str(g["n"]),
                 str(g["events"]),
-                f"{num(g['median'])} ({num(g['ci_low'])}–{num(g['ci_high'])})",
+                f"{num(g['median'], _digits(unit))} ({_median_ci(g, unit)})",
                 _hr(g, reference),
                 *(survival_at(lm) for lm in g["landmarks"][: len(at)]),
             ]

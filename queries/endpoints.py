@@ -35,7 +35,9 @@ from .sql import metric_sql
 from .survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
 
 __all__ = [
+    "AFTER_START_FIELDS",
     "CI_NAMES",
+    "FEW_AT_RISK",
     "LANDMARK_MONTHS",
     "OS",
     "PFS",
@@ -49,6 +51,12 @@ __all__ = [
 
 LANDMARK_MONTHS = (6, 12)
 CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
+# A median resting on fewer patients at risk than this is flagged in words.
+FEW_AT_RISK = 3
+# Fields only known after follow-up has begun: grouping survival by them lets the patients who
+# lived long enough to have them look better (guarantee-time bias).
+AFTER_START_FIELDS = frozenset({"best_response", "resection"})
+NOT_REACHED, NOT_ESTIMABLE = "not reached", "not estimable"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +72,11 @@ class Survival(Part):
     ci_type: str
     n_analysed: int
     followup: Mapping  # median, ci_low, ci_high: reverse Kaplan–Meier
+    # Why a limit has no number ("not reached", "not estimable"; None when it has one), and
+    # whether the median rests on fewer than FEW_AT_RISK patients at risk.
+    ci_low_status: str | None = None
+    ci_high_status: str | None = None
+    median_few_at_risk: bool = False
     # Grouped answers only (None / empty otherwise): the Cox model's reference group, its
     # adjustment, the likelihood-ratio test of the groups, the PH test and the method.
     reference: str | None = None
@@ -74,7 +87,7 @@ class Survival(Part):
 
 
 def km_fit(times, events, ci_type: str) -> KMFit:
-    """R's KM fit; for ci=symmetric the median's CI is SPSS's median ± z·SE instead."""
+    """R's KM fit; for ci=symmetric the median's CI is the symmetric median ± z·SE instead."""
     if ci_type != "symmetric":
         return kaplan_meier(times, events, conf_type=ci_type)
     fit = kaplan_meier(times, events, conf_type="log-log")
@@ -90,8 +103,32 @@ def _landmark_times(spec: QuerySpec) -> list[tuple[float, float]]:
     return [(m / to_months, m) for m in LANDMARK_MONTHS]
 
 
-def _summary(fit: KMFit, times: list[tuple[float, float]]) -> dict:
+def _limit_status(fit: KMFit, which: str, ci_type: str) -> str | None:
+    """Why a limit of the median's CI has no number: None (it has one), "not reached" (its
+    curve stays above 0.5 to the last follow-up) or "not estimable" (it cannot be computed:
+    the limit curve is undefined where it would cross, e.g. log-log once the curve is at 0)."""
+    value = fit.median_low if which == "low" else fit.median_high
+    if value is not None:
+        return None
+    if fit.median is None and which == "high":
+        return NOT_REACHED  # the upper limit is never below the median
+    if ci_type == "symmetric":
+        return NOT_REACHED if fit.median is None else NOT_ESTIMABLE
+    band = fit.lower if which == "low" else fit.upper
+    return NOT_REACHED if band.size and not np.isnan(band[-1]) else NOT_ESTIMABLE
+
+
+def _few_at_risk(fit: KMFit) -> bool:
+    """Does the median rest on fewer than FEW_AT_RISK patients at risk?"""
+    return fit.median is not None and fit.n_at_risk(fit.median) < FEW_AT_RISK
+
+
+def _summary(fit: KMFit, times: list[tuple[float, float]], ci_type: str) -> dict:
     points = landmarks(fit, [t for t, _ in times])
+    # Past the last time R's summary() has no row; a curve that has reached 0 stays there, so
+    # that landmark is 0 (its CI not estimable), not "beyond follow-up".
+    at_zero = bool(fit.surv.size) and float(fit.surv[-1]) == 0.0
+    points = [replace(p, survival=0.0) if p.survival is None and at_zero else p for p in points]
     # `months`, `surv` and `n_risk` are the keys of the first contract, kept beside the
     # names of R's summary(survfit, times=): `survival` and `at_risk`.
     rows = [
@@ -113,6 +150,9 @@ def _summary(fit: KMFit, times: list[tuple[float, float]]) -> dict:
         "median": fit.median,
         "ci_low": fit.median_low,
         "ci_high": fit.median_high,
+        "ci_low_status": _limit_status(fit, "low", ci_type),
+        "ci_high_status": _limit_status(fit, "high", ci_type),
+        "median_few_at_risk": _few_at_risk(fit),
         "landmarks": rows,
     }
 
@@ -143,7 +183,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     fit = km_fit(times, events, spec.ci_type)
     at = _landmark_times(spec)
-    overall = _summary(fit, at)
+    overall = _summary(fit, at, spec.ci_type)
     # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
     followup = median_followup(
         times, events, conf_type="log-log" if spec.ci_type == "symmetric" else spec.ci_type
@@ -158,12 +198,34 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             mask = keys == label
             group_fit = km_fit(times[mask], events[mask], spec.ci_type)
             curves.append((label, group_fit))
-            groups.append({"label": label, **_summary(group_fit, at)})
+            groups.append({"label": label, **_summary(group_fit, at, spec.ci_type)})
         test, why = logrank_test(times, events, keys, groups)
         notes.extend(why)
         hazards = _hazards(spec, cohort, frame, times, events, keys)
         notes.extend(hazards.notes)
         groups = [_with_hazard(g, hazards) for g in groups]
+        fragile = [str(g["label"]) for g in groups if g["median_few_at_risk"]]
+        if fragile:
+            notes.append(
+                f"The median of {', '.join(fragile)} rests on fewer than three patients "
+                "at risk: read it with care."
+            )
+        if spec.by in AFTER_START_FIELDS:
+            notes.append(
+                f"`{spec.by}` is only known after follow-up has begun, and a patient must "
+                "stay progression-free long enough to be seen responding: this comparison "
+                "favours responders by design (guarantee-time bias), so p overstates the "
+                "difference. A landmark analysis is the fair version: from a fixed time (say 3 "
+                "months), compare only the patients still followed then, grouped by their "
+                f"response by that time; `{endpoint} at=3,6 by={spec.by}` gives each group's "
+                "survival at fixed times."
+            )
+    shown = [*([overall] if overall["median"] is not None else []), *groups]  # CIs printed
+    if any(NOT_ESTIMABLE in (d["ci_low_status"], d["ci_high_status"]) for d in shown):
+        notes.append(
+            "NE: not estimable (the limit's curve is undefined where it would cross 50%, as "
+            "once survival reaches 0); NR: not reached (it stays above 50%)."
+        )
     body = Survival(
         **{k: v for k, v in overall.items() if k != "n"},
         unit=spec.unit,
@@ -200,6 +262,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             reference=body.reference,
             hazards={g["label"]: _hr_of(g) for g in groups if g.get("hr") is not None},
             hr_test=body.hr_test,
+            endpoint=endpoint,
+            data_as_of=cohort.meta.data_as_of,
         ),
     )
 
@@ -243,7 +307,8 @@ def _hr_of(group: dict) -> tuple[float, float, float]:
 
 def km_method(ci_type: str) -> str:
     ci = (
-        "= median ± 1.96·SE (Collett's SE, as SPSS reports; bands and landmarks log-log)"
+        "symmetric, median ± 1.96·SE with Collett's SE (the form of interval the seed paper "
+        "reports; bands and landmarks log-log)"
         if ci_type == "symmetric"
         else f"({CI_NAMES[ci_type]} transform, Greenwood variance) as R survival::survfit"
     )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .cohort import Cohort
+from .cohort import TIME_UNITS, Cohort
 from .common import provenance_notes
 from .endpoints import survival_answer
 from .errors import StsError, UsageError
@@ -20,7 +20,20 @@ from .result import Answer, Part
 from .snapshot import snapshot
 from .spec import QuerySpec
 
-__all__ = ["SUMMARY", "Period", "Summary", "period_of", "summary_answer"]
+__all__ = ["CASE_LISTS", "SUMMARY", "Period", "Summary", "period_of", "summary_answer"]
+
+# The Summary fields that name cases: shown only where patients may be (suppression.py).
+CASE_LISTS = ("joined", "responded", "progressed", "died")
+_PFS_KEYS = (
+    "median",
+    "ci_low",
+    "ci_high",
+    "ci_low_status",
+    "ci_high_status",
+    "median_few_at_risk",
+    "events",
+    "unit",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +54,12 @@ class Summary(Part):
     dcr_before: Mapping | None
     pfs: Mapping | None
     new_grade3plus: Sequence[Mapping]
+    # What happened in the week, case ids as in `joined` (hidden outside patient places);
+    # None where the cohort cannot tell (no dated assessments, no such endpoint).
+    responded: Sequence[str] | None = None  # CR/PR first documented this week
+    progressed: Sequence[str] | None = None  # PFS events (progression or death) this week
+    died: Sequence[str] | None = None  # OS events this week
+    pfs_before: Mapping | None = None  # the median PFS as it stood a week before
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,12 +94,65 @@ def _snapshot_or_none(cohort: Cohort, day: dt.date) -> Cohort | None:
         return None
 
 
+def _ids(frame) -> set[str]:
+    return {str(pid) for pid in frame["patient_id"]}
+
+
+def _new_events(now: Cohort, before: Cohort | None, endpoint: str) -> list[str] | None:
+    """Cases whose `endpoint` event is in `now` but was not yet in `before`: its date
+    (start_date + time, as the snapshots cut it) falls in the week."""
+    if endpoint not in now.endpoints:
+        return None
+    sql = (
+        f"SELECT patient_id FROM patients WHERE {endpoint}_event = 1 "
+        "ORDER BY TRY_CAST(patient_id AS BIGINT), patient_id"
+    )
+    seen = set() if before is None else _ids(before.query(sql))
+    return [str(p) for p in now.query(sql)["patient_id"] if str(p) not in seen]
+
+
+def _new_responses(now: Cohort, before: Cohort | None) -> list[str] | None:
+    """Cases whose CR/PR was first documented this week (from the dated assessments)."""
+    if not now.has_table("assessments") or "best_response" not in now.catalog.names():
+        return None
+    sql = (
+        "SELECT patient_id FROM patients WHERE upper(best_response) IN ('CR', 'PR') "
+        "ORDER BY TRY_CAST(patient_id AS BIGINT), patient_id"
+    )
+    seen = set() if before is None else _ids(before.query(sql))
+    return [str(p) for p in now.query(sql)["patient_id"] if str(p) not in seen]
+
+
+def _pfs(cohort: Cohort | None) -> tuple[dict | None, Answer | None]:
+    if cohort is None or "pfs" not in cohort.endpoints:
+        return None, None
+    try:
+        answer = survival_answer(QuerySpec(metric="pfs"), cohort)
+    except StsError:
+        return None, None
+    body = answer.body.json()
+    return {**{k: body[k] for k in _PFS_KEYS}, "n": answer.n}, answer
+
+
+def _times_of(cohort: Cohort, cases: Sequence[str], unit: str) -> tuple[float, ...]:
+    """The PFS times of `cases`, in `unit`: where the weekly image rings them."""
+    if not cases:
+        return ()
+    frame = cohort.query("SELECT CAST(patient_id AS VARCHAR) AS id, pfs_time FROM patients")
+    scale = TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[unit]
+    chosen = frame[frame["id"].isin(list(cases))]
+    return tuple(sorted(float(t) * scale for t in chosen["pfs_time"]))
+
+
 def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """What the weekly post says for the week holding `spec.as_of` (default: today)."""
     today = dt.date.today()
     period = period_of(spec.as_of or today)
-    # The post for a week says what was known at its end (or now, for the week in progress).
+    # The post for a week says what was known at its end (or now, for the week in progress),
+    # and never claims a day past the cohort's cut-off: nothing after it is known.
     day = min(period.end, today)
+    if cohort.meta.data_as_of is not None:
+        day = min(day, cohort.meta.data_as_of)
     now = snapshot(cohort, day)
     before = _snapshot_or_none(cohort, period.start - dt.timedelta(days=1))
     size = now.rows()
@@ -105,17 +177,13 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             [period.start, day],
         )
         severe = frame.to_dict("records")
-    pfs = None
+    pfs, pfs_answer = _pfs(now)
+    pfs_before, _ = _pfs(before)
+    progressed = _new_events(now, before, "pfs")
     km_chart = None
-    if "pfs" in now.endpoints:
-        try:
-            answer = survival_answer(QuerySpec(metric="pfs"), now)
-            body = answer.body.json()
-            pfs = {k: body[k] for k in ("median", "ci_low", "ci_high", "events", "unit")}
-            pfs["n"] = answer.n
-            km_chart = answer.chart
-        except StsError:
-            pfs = None
+    if pfs_answer is not None and pfs_answer.chart is not None:
+        chart = pfs_answer.chart
+        km_chart = replace(chart, marked=(_times_of(now, progressed or (), chart.unit),))
     body = Summary(
         period=period.key,
         period_start=period.start,
@@ -131,6 +199,10 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         dcr_before=_rate("dcr", before),
         pfs=pfs,
         new_grade3plus=severe,
+        responded=_new_responses(now, before),
+        progressed=progressed,
+        died=_new_events(now, before, "os"),
+        pfs_before=pfs_before,
     )
     return Answer(
         spec=spec,
@@ -151,7 +223,8 @@ SUMMARY = Metric(
     title="Weekly summary",
     summary=(
         "What the weekly post says for the week holding as_of=YYYY-MM-DD (default: this week), "
-        "with what changed since the week before."
+        "with what changed since the week before: new patients, responses, progressions or "
+        "deaths and grade ≥3 events. Data as of the week's end, or the cohort's cut-off."
     ),
     examples=("summary", "summary as_of=2019-10-14"),
     aliases=("weekly",),

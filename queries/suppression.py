@@ -185,7 +185,7 @@ def _rules() -> None:
     from .endpoints import Survival
     from .help import Help
     from .rates import RESPONDERS, Count, Rate
-    from .summary import Summary
+    from .summary import CASE_LISTS, Summary
     from .tables import Baseline, Fields
     from .toxicity import Toxicity
 
@@ -314,12 +314,21 @@ def _rules() -> None:
 
     @_register(Summary)
     def _(body: Summary, answer: Answer, k: int):
-        hid = bool(body.joined)
-        changes: dict[str, Any] = {"joined": tuple(Hidden(k) for _ in body.joined)}
+        # Every list of case ids (joined, responded, progressed, died): no case named, and
+        # a small count of them shown as <k.
+        changes: dict[str, Any] = {}
+        hid = False
+        for key in CASE_LISTS:
+            cases = getattr(body, key)
+            if cases:
+                small = is_small(len(cases), k)
+                changes[key], hid = tuple(Hidden(k, small=small) for _ in cases), True
         few_joined = is_small(body.size - body.size_before, k)
+        # Last week's numbers beside this week's would give the few new responses back.
+        few_responded = is_small(len(body.responded or ()), k)
         for key in ("orr", "dcr", "orr_before", "dcr_before"):
             value = getattr(body, key)
-            if value and few_joined and key.endswith("_before"):
+            if value and (few_joined or few_responded) and key.endswith("_before"):
                 # Last week's rate beside this week's would give the few new patients' responses.
                 changes[key], hid = hide_all(value, k), True
             elif value:
@@ -329,6 +338,13 @@ def _rules() -> None:
         if body.pfs:
             changes["pfs"], h = _survival(body.pfs, body.pfs["n"], k)
             hid |= h
+        if body.pfs_before:
+            if few_joined or is_small(len(body.progressed or ()), k):
+                # …and last week's median beside this week's, the few progressions.
+                changes["pfs_before"], hid = hide_all(body.pfs_before, k), True
+            else:
+                changes["pfs_before"], h = _survival(body.pfs_before, body.pfs_before["n"], k)
+                hid |= h
         severe = []
         for e in body.new_grade3plus:
             if is_small(e.get("events"), k) or is_small(e.get("patients"), k):
