@@ -16,7 +16,7 @@ from .common import (
     MISSING,
     SMALL_GROUP,
     group_labels,
-    group_name,
+    group_names,
     is_missing,
     provenance_notes,
     run,
@@ -191,7 +191,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     curves: list[tuple[str, KMFit]] = [("All", fit)]
     groups, test, hazards = [], None, None
     if spec.by:
-        keys = frame["group_key"].map(group_name).to_numpy()
+        keys = group_names(frame["group_key"])
         labels = group_labels(spec, cohort, set(keys))
         curves = []
         for label in labels:
