@@ -186,8 +186,11 @@ def _rules() -> None:
     from .help import Help
     from .rates import RESPONDERS, Count, Rate
     from .summary import Summary
+    from .suppression_effects import register_rules
     from .tables import Baseline, Fields
     from .toxicity import Toxicity
+
+    register_rules(_register)
 
     @_register(Rate)
     def _(body: Rate, answer: Answer, k: int):
