@@ -157,6 +157,14 @@ def suppress_groups(answer: Answer, k: int) -> tuple[list[dict], set[str]]:
     return out, hidden
 
 
+def _others(g: Mapping) -> int | None:
+    """A group's patients outside its count (non-responders), when both are shown."""
+    n, count = g.get("n"), g.get("count")
+    if is_hidden(n) or is_hidden(count) or not isinstance(n, int) or not isinstance(count, int):
+        return None
+    return n - count
+
+
 def _hide_rate(d: dict, k: int) -> None:
     for key in ("count", "rate", "ci_low", "ci_high"):
         d[key] = hidden_count(d[key], k)
@@ -207,6 +215,14 @@ def _rules() -> None:
         hid |= across(
             d["count"],
             [lambda g=g: g["count"] for g in groups],
+            lambda i: _hide_rate(groups[i], k),
+            k,
+        )
+        # The same for the non-responders: a group whose few non-responders hide its count
+        # (†) must not get it back from the total's and the other groups' shown counts.
+        hid |= across(
+            answer.n - body.count,
+            [lambda g=g: _others(g) for g in groups],
             lambda i: _hide_rate(groups[i], k),
             k,
         )
