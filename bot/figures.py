@@ -97,7 +97,7 @@ def _forest(chart: ForestChart, answer: Answer) -> bytes:
         reference=chart.reference,
         comparison=chart.comparison,
         interactions=chart.interactions,
-        method_note=answer.method or "",
+        method_note=" · ".join(t for t in (answer.method, chart.withheld_note) if t),
         stamp=_stamp(chart, answer),
     )
 

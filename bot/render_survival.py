@@ -175,7 +175,7 @@ def _ttr(body: TimeToFirstResponse, a: Answer) -> tuple[list[str], str | None]:
     def spread(d: dict) -> str:
         if not d["responders"]:
             return "no responders"
-        return f"{num(d['median'])} {unit} (range {num(d['min'])}–{num(d['max'])})"
+        return f"{num(d['median'])} {unit} ({_range(d)})"
 
     overall = {"responders": body.responders, "median": body.median}
     overall |= {"min": body.minimum, "max": body.maximum}
@@ -190,12 +190,18 @@ def _ttr(body: TimeToFirstResponse, a: Answer) -> tuple[list[str], str | None]:
                 g["label"],
                 f"{g['responders']}/{g['n']}",
                 num(g["median"], none="–"),
-                f"{num(g['min'])}–{num(g['max'])}" if g["responders"] else "–",
+                _range(g).removeprefix("range ") if g["responders"] else "–",
             ]
             for g in a.groups
         ]
         table = _table([a.spec.by, "responders/N", f"median ({unit})", "range"], rows)
     return lines, table
+
+
+def _range(d: dict) -> str:
+    if is_hidden(d["min"]):  # the earliest and latest responders' own times (queries/privacy)
+        return "range withheld"
+    return f"range {num(d['min'])}–{num(d['max'])}"
 
 
 @sections.register
@@ -220,6 +226,8 @@ def _forest(body: Forest, a: Answer) -> tuple[list[str], str | None]:
         return lines, _table(["field", "subgroup", "k/N", name, "95% CI"], rows)
 
     def hr(r: Mapping) -> str:
+        if is_hidden(r["estimate"]):
+            return "withheld"
         if r["estimate"] is None:
             return "not estimable"
         return f"{r['estimate']:.2f} ({r['ci_low']:.2f}–{r['ci_high']:.2f})"
@@ -229,7 +237,11 @@ def _forest(body: Forest, a: Answer) -> tuple[list[str], str | None]:
         f"({o['events']} events in {o['n']}); by subgroup below"
     ]
     p_of = {
-        i["field"]: fmt_p(i["p"]) if i.get("p") is not None else "not estimable"
+        i["field"]: "withheld"
+        if is_hidden(i.get("p"))
+        else fmt_p(i["p"])
+        if i.get("p") is not None
+        else "not estimable"
         for i in body.interactions
     }
     rows, previous = [], None

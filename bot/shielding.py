@@ -1,4 +1,5 @@
-"""An outcome as it may be shown outside patient places: small cells as <5, no plot with them.
+"""An outcome as it may be shown outside patient places: small cells as <5, no plot with them
+unless the plot can be drawn from the shown cells alone.
 
 The gateway uses it for every answer outside a patient place, the weekly post for a summary
 channel that is not one. The rules themselves live in `sts_queries.privacy`.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sts_queries.privacy import public_json, shield
+from sts_queries.privacy import Shielded, public_json, shield
 
+from .figures import Plot, draw
 from .render import compose
 from .service import Outcome
 
@@ -34,7 +36,17 @@ def shielded_outcome(
     shown = Outcome(
         reply=replace(reply, context=(*reply.context, *stamp[-1:])),
         json=data,
-        plots=() if shielded.suppressed else outcome.plots,
+        plots=_plots(outcome, shielded),
         answer=answer,
     )
     return shown, shielded.suppressed
+
+
+def _plots(outcome: Outcome, shielded: Shielded) -> tuple[Plot, ...]:
+    """The plots as drawn, or, with cells hidden, drawn again from what may be shown (a forest
+    plot of the shown subgroups); none when the rule gives no chart or none was asked for."""
+    if not shielded.suppressed:
+        return outcome.plots
+    if not outcome.plots or shielded.answer.chart is None:
+        return ()
+    return draw(shielded.answer)

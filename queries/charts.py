@@ -82,3 +82,4 @@ class ForestChart(Chart):
     reference: str | None = None  # hazard ratios: against this by= group
     comparison: str | None = None  # hazard ratios: of this by= group
     interactions: Sequence[Mapping[str, Any]] = ()  # per field: p of the interaction test
+    withheld_note: str = ""  # what was left out of the plot (small cells, in public places)

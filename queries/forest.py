@@ -38,7 +38,7 @@ class Forest(Part):
     outcome: str  # orr, dcr, or a survival endpoint
     measure: str  # "rate" or "hazard ratio"
     overall: Mapping  # estimate, ci_low, ci_high, and count/n or events/n
-    rows: Sequence[Mapping]  # field, subgroup, n, estimate, ci_low, ci_high, …
+    rows: Sequence[Mapping]  # field, subgroup, n, estimate, ci_low, ci_high, … (HR: arms)
     fields: Sequence[str]  # the fields split, in order
     reference: str | None = None  # hazard ratios: the `by` group they are against
     comparison: str | None = None  # hazard ratios: the other `by` group
@@ -119,6 +119,18 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
     reference = spec.reference or arms[0]
     other = next(a for a in arms if a != reference)
 
+    def _arms(part) -> list[dict]:
+        # Each by= group's patients and events in this subgroup: the cells the HR rests on
+        # (the small-cell rule reads them, as it reads a grouped answer's groups).
+        return [
+            {
+                "label": arm,
+                "n": int((part["arm"] == arm).sum()),
+                "events": int(part.loc[part["arm"] == arm, "event"].sum()),
+            }
+            for arm in (reference, other)
+        ]
+
     def hr(part) -> dict:
         result = hazard_ratios(
             part["time"], part["event"], part["arm"], reference=reference, order=arms
@@ -131,6 +143,7 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
                 "ci_low": None,
                 "ci_high": None,
                 "reason": result.reason,
+                "arms": _arms(part),
             }
         g = next(x for x in result.groups if x.label == other)
         return {
@@ -139,6 +152,7 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
             "ci_low": g.ci_low,
             "ci_high": g.ci_high,
             "reason": None,
+            "arms": _arms(part),
         }
 
     overall = hr(frame)
@@ -158,6 +172,7 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
                     "ci_low": None,
                     "ci_high": None,
                     "reason": f"only {', '.join(sorted(set(mine['arm'])))} in this subgroup",
+                    "arms": _arms(mine),
                 }
             else:
                 row = hr(mine)

@@ -10,7 +10,8 @@ Two questions, both answered from the spec and the answer's own counts before an
   (a `Hidden`, see cells.py), plus the cells that would let someone recover it from a total
   and the other cells of the same answer, shown as `†` (complementary suppression; the rule
   of each kind of answer is in suppression.py). Tests and hazard ratios over groups with a
-  hidden cell, and plots of an answer with any hidden cell, are withheld.
+  hidden cell are withheld, and so are plots of an answer with any hidden cell unless its rule
+  can draw them from the shown cells alone (a forest plot of the shown subgroups).
 
 Nothing here knows Slack.
 """
@@ -31,6 +32,7 @@ from .result import Answer, jsonable
 from .spec import QuerySpec
 from .sql import statement
 from .suppression import suppress_body, suppress_groups
+from .suppression_effects import public_chart, suppress_notes
 
 __all__ = [
     "DEFAULT_MIN_CELL",
@@ -96,14 +98,16 @@ def reveals_patients(spec: QuerySpec, metric: Metric, cohort: Cohort, min_cell: 
 @dataclass(frozen=True, kw_only=True)
 class Shielded:
     answer: Answer
-    suppressed: bool  # some cell is hidden: a note says so, plots are withheld
+    suppressed: bool  # some cell is hidden: a note says so; `answer.chart` is what may be drawn
 
 
 _NOTE = (
     "Counts of fewer than {k} patients are shown as <{k}, and those that would give one away "
-    "by subtraction as †; plots are withheld: small numbers can identify a patient. The full "
+    "by subtraction as †; {plots}: small numbers can identify a patient. The full "
     "answer is given in the channels set up for patient-level questions{dm}."
 )
+_NO_PLOT = "plots are withheld"
+_SHOWN_PLOT = "the plot draws only what is shown"
 
 
 def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | None:
@@ -117,7 +121,7 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
     body, groups, hid = ruled
     suppressed = hid or bool(hidden_groups)
     test, method = answer.test, answer.method
-    notes = [mask_text(note, k) for note in answer.notes]
+    notes = suppress_notes(answer.body, body, [mask_text(note, k) for note in answer.notes], k)
     if hidden_groups:  # notes that name a hidden group (its size, its events) go
         labels = [re.escape(str(label)) for label in hidden_groups]
         named = re.compile(rf"\b({'|'.join(labels)})\b")
@@ -140,8 +144,13 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
             }
             for g in groups
         ]
+    chart = answer.chart
+    if suppressed and chart is not None:  # drawn from the cells it may show, if any
+        chart = public_chart(body, chart, k)
     if suppressed:
-        notes.append(_NOTE.format(k=k, dm=" (or a direct message with me)" if dms else ""))
+        dm = " (or a direct message with me)" if dms else ""
+        plots = _SHOWN_PLOT if chart is not None else _NO_PLOT
+        notes.append(_NOTE.format(k=k, dm=dm, plots=plots))
     shielded = replace(
         answer,
         body=body,
@@ -149,7 +158,7 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
         test=test,
         method=method,
         notes=tuple(notes),
-        chart=None if suppressed else answer.chart,
+        chart=chart,
     )
     return Shielded(answer=shielded, suppressed=suppressed)
 

@@ -46,6 +46,10 @@ def _rate(d: Mapping, responders: tuple[str, ...], n: int, k: int) -> tuple[dict
     return d, bool(hide)
 
 
+# A landmark's numbers: survival and its CI (old and contract names) and the number at risk.
+_LANDMARK_CELLS = ("surv", "survival", "ci_low", "ci_high", "n_risk", "at_risk")
+
+
 def _survival(d: Mapping, n: int, k: int) -> tuple[dict, bool]:
     d = dict(d)
     events = d.get("events")
@@ -54,12 +58,7 @@ def _survival(d: Mapping, n: int, k: int) -> tuple[dict, bool]:
         for key in ("events", "median", "ci_low", "ci_high"):
             d[key] = hidden_count(d[key], k)
         d["landmarks"] = [
-            {
-                **lm,
-                **{
-                    key: hidden_count(lm[key], k) for key in ("surv", "ci_low", "ci_high", "n_risk")
-                },
-            }
+            {**lm, **{key: hidden_count(lm[key], k) for key in _LANDMARK_CELLS if key in lm}}
             for lm in d.get("landmarks", ())
         ]
         return d, True
@@ -68,8 +67,10 @@ def _survival(d: Mapping, n: int, k: int) -> tuple[dict, bool]:
         hid = True
     landmarks = []
     for lm in d.get("landmarks", ()):
-        if is_small(lm.get("n_risk"), k):
-            lm = {**lm, "n_risk": hidden_count(lm["n_risk"], k)}
+        # The number at risk, under both of its names (n_risk, and at_risk of the contract).
+        small = [key for key in ("n_risk", "at_risk") if is_small(lm.get(key), k)]
+        if small:
+            lm = {**lm, **{key: hidden_count(lm[key], k) for key in small}}
             hid = True
         landmarks.append(lm)
     if "landmarks" in d:
@@ -157,6 +158,14 @@ def suppress_groups(answer: Answer, k: int) -> tuple[list[dict], set[str]]:
     return out, hidden
 
 
+def _others(g: Mapping) -> int | None:
+    """A group's patients outside its count (non-responders), when both are shown."""
+    n, count = g.get("n"), g.get("count")
+    if is_hidden(n) or is_hidden(count) or not isinstance(n, int) or not isinstance(count, int):
+        return None
+    return n - count
+
+
 def _hide_rate(d: dict, k: int) -> None:
     for key in ("count", "rate", "ci_low", "ci_high"):
         d[key] = hidden_count(d[key], k)
@@ -186,8 +195,11 @@ def _rules() -> None:
     from .help import Help
     from .rates import RESPONDERS, Count, Rate
     from .summary import CASE_LISTS, Summary
+    from .suppression_effects import register_rules
     from .tables import Baseline, Fields
     from .toxicity import Toxicity
+
+    register_rules(_register)
 
     @_register(Rate)
     def _(body: Rate, answer: Answer, k: int):
@@ -204,6 +216,14 @@ def _rules() -> None:
         hid |= across(
             d["count"],
             [lambda g=g: g["count"] for g in groups],
+            lambda i: _hide_rate(groups[i], k),
+            k,
+        )
+        # The same for the non-responders: a group whose few non-responders hide its count
+        # (†) must not get it back from the total's and the other groups' shown counts.
+        hid |= across(
+            answer.n - body.count,
+            [lambda g=g: _others(g) for g in groups],
             lambda i: _hide_rate(groups[i], k),
             k,
         )

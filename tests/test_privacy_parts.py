@@ -160,3 +160,16 @@ def test_with_no_workspace_list_only_the_bots_own_workspace_is_answered(demo):
     assert not home.refused
     guest = gateway.handle("count", Asker(user="U2", team="T9", channel="C0PUB"), surface="s")
     assert guest.refused and "workspaces it was set up for" in guest.outcome.text
+
+
+def test_a_small_number_at_risk_is_hidden_under_both_of_its_names(demo):
+    """Landmarks carry n_risk and the contract's at_risk: neither may show a small count."""
+    from sts_bot.service import Service
+    from sts_bot.shielding import shielded_outcome
+
+    full = Service.over(demo).respond("pfs at=12", with_plots=False)
+    (landmark,) = full.json["landmarks"]
+    assert 0 < landmark["at_risk"] < 5 and landmark["n_risk"] == landmark["at_risk"]
+    shown, suppressed = shielded_outcome(full, 5)
+    (public,) = shown.json["landmarks"]
+    assert suppressed and public["at_risk"] is None and public["n_risk"] is None

@@ -47,6 +47,7 @@ ROUTES = [
     ("default", PUBLIC, "typed", "summary as_of=2019-09-18", "suppressed"),
     ("default", PUBLIC, "typed", "orr by=stage", "suppressed"),
     ("default", PUBLIC, "typed", "count by=sex", "aggregate"),
+    ("default", PUBLIC, "typed", "ttr by=sex", "suppressed"),  # few responders, no range
     ("default", DM, "typed", "patient 8", "refused"),
     ("default", DM, "typed", "tox by=case", "refused"),
     ("default", PUBLIC, "share", "swimmer share", "refused"),
