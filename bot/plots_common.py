@@ -7,8 +7,10 @@ concurrent threads do not share state.
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
+from collections.abc import Callable
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -46,6 +48,16 @@ def new_figure(height: float = HEIGHT_IN) -> Figure:
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
     return fig
+
+
+def png_of(figure: Callable[..., Figure]) -> Callable[..., bytes]:
+    """The PNG-returning form of a figure builder, with the same arguments and docstring."""
+
+    @functools.wraps(figure)
+    def plot(*args, **kwargs) -> bytes:
+        return to_png(figure(*args, **kwargs))
+
+    return plot
 
 
 def to_png(fig: Figure) -> bytes:

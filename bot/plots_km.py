@@ -24,10 +24,10 @@ from sts_bot.plots_common import (
     add_footer,
     group_style,
     new_figure,
+    png_of,
     shorten,
     style_axes,
     time_ticks,
-    to_png,
     wrap_title,
 )
 from sts_bot.plots_km_landmarks import LANDMARK_STYLE, draw_landmark_lines, label_landmarks
@@ -51,54 +51,6 @@ _LEGEND_ROW_IN = 0.2  # one legend line
 _MAX_BANDS = 2
 _BAND_ALPHA = 0.15
 _CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain", "symmetric": "log-log"}
-
-
-def km_plot(
-    curves: Sequence[tuple[str, KMFit]],
-    *,
-    title: str,
-    unit: str = "months",
-    endpoint: str = "",
-    test_label: str | None = None,
-    method_note: str = "",
-    stamp: str = "",
-    marked: Sequence[Sequence[float]] = (),
-    marked_label: str = "New this week",
-    landmarks: Sequence[float] = (),
-    followup: Mapping | None = None,
-    reference: str | None = None,
-    hazards: Mapping[str, tuple[float, float, float]] | None = None,
-    hr_test_label: str | None = None,
-) -> bytes:
-    """PNG of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
-
-    Confidence bands are drawn for one or two curves; with more they would hide each other.
-    ``endpoint`` ("pfs", "os", …) names the y-axis; ``stamp`` says what the data are (e.g.
-    reconstructed, as of a date) under the method line. ``marked`` holds, per curve, the
-    times of events to ring (the weekly post's new progressions), named ``marked_label``.
-    ``landmarks`` are times (in ``unit``) drawn as dashed lines with each curve's survival
-    there; ``hazards`` maps each non-reference group to (HR, low, high) against
-    ``reference`` (its test in ``hr_test_label``, beside ``test_label``); ``followup`` is the
-    reverse-KM median follow-up ({median, ci_low, ci_high}), written in the footer.
-    """
-    return to_png(
-        _km_figure(
-            curves,
-            title=title,
-            unit=unit,
-            endpoint=endpoint,
-            test_label=test_label,
-            method_note=method_note,
-            stamp=stamp,
-            marked=marked,
-            marked_label=marked_label,
-            landmarks=landmarks,
-            followup=followup,
-            reference=reference,
-            hazards=hazards,
-            hr_test_label=hr_test_label,
-        )
-    )
 
 
 def km_figure_height(n_curves: int, extra_lines: int = 0) -> float:
@@ -126,6 +78,17 @@ def _km_figure(
     hazards: Mapping[str, tuple[float, float, float]] | None = None,
     hr_test_label: str | None = None,
 ) -> Figure:
+    """Figure of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
+
+    Confidence bands are drawn for one or two curves; with more they would hide each other.
+    ``endpoint`` ("pfs", "os", …) names the y-axis; ``stamp`` says what the data are (e.g.
+    reconstructed, as of a date) under the method line. ``marked`` holds, per curve, the
+    times of events to ring (the weekly post's new progressions), named ``marked_label``.
+    ``landmarks`` are times (in ``unit``) drawn as dashed lines with each curve's survival
+    there; ``hazards`` maps each non-reference group to (HR, low, high) against
+    ``reference`` (its test in ``hr_test_label``, beside ``test_label``); ``followup`` is the
+    reverse-KM median follow-up ({median, ci_low, ci_high}), written in the footer.
+    """
     if not curves:
         raise ValueError("km_plot needs at least one curve")
     tmax = max((float(fit.time[-1]) for _, fit in curves if len(fit.time)), default=1.0)
@@ -362,3 +325,7 @@ def _draw_at_risk(ax, curves: Sequence[tuple[str, KMFit]], ticks: np.ndarray) ->
     ax.tick_params(axis="x", length=0, labelbottom=False)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
+
+
+# The PNG a reply carries; `_km_figure` is the same figure, for tests that inspect it.
+km_plot = png_of(_km_figure)

@@ -48,16 +48,19 @@ def draw_landmark_lines(ax: Axes, times: Sequence[float], xmax: float) -> list[f
 
 
 def _values(curves: Sequence[tuple[str, KMFit]], times: Sequence[float]) -> list[_Value]:
-    """Each curve's survival at each time (none past its last follow-up, as R's summary);
+    """Each curve's survival at each time (none past its last follow-up unless it is at 0);
     curves that show the same value at a time share one label, in a neutral colour."""
     out = []
     for t in times:
         shown: dict[str, list[tuple[int, float]]] = {}
         for i, (_, fit) in enumerate(curves):
             (mark,) = landmarks(fit, [t]) if len(fit.time) else (None,)
-            if mark is None or mark.survival is None:
+            survival = None if mark is None else mark.survival
+            if survival is None and len(fit.surv) and float(fit.surv[-1]) == 0.0:
+                survival = 0.0  # past its end a curve that reached 0 stays there (the answer's 0%)
+            if survival is None:
                 continue
-            shown.setdefault(f"{100 * mark.survival:.0f}%", []).append((i, mark.survival))
+            shown.setdefault(f"{100 * survival:.0f}%", []).append((i, survival))
         for text, members in shown.items():
             color = group_style(members[0][0])["color"] if len(members) == 1 else SHARED_COLOR
             out.append(_Value(t, members[0][1], text, color))

@@ -24,10 +24,10 @@ from sts_bot.plots_common import (
     SURGERY_COLOR,
     add_footer,
     new_figure,
+    png_of,
     shorten,
     style_axes,
     time_ticks,
-    to_png,
     wrap_title,
 )
 
@@ -103,28 +103,6 @@ class SwimmerLane:
             raise ValueError(f"{self.label}: duration and on_treatment must be >= 0")
 
 
-def swimmer_plot(
-    lanes: Sequence[SwimmerLane],
-    *,
-    title: str,
-    unit: str = "months",
-    data_as_of: dt.date | None = None,
-    method_note: str = "",
-    stamp: str = "",
-) -> bytes:
-    """PNG of one bar per patient, coloured by best response, longest follow-up on top."""
-    return to_png(
-        _swimmer_figure(
-            lanes,
-            title=title,
-            unit=unit,
-            data_as_of=data_as_of,
-            method_note=method_note,
-            stamp=stamp,
-        )
-    )
-
-
 def swimmer_figure_height(n_rows: int) -> float:
     """8 x 5.5 in up to about twelve lanes, then one lane's height more per lane."""
     return max(HEIGHT_IN, 1.9 + _LANE_IN * n_rows)
@@ -155,6 +133,7 @@ def _swimmer_figure(
     method_note: str = "",
     stamp: str = "",
 ) -> Figure:
+    """Figure of one bar per patient, coloured by best response, longest follow-up on top."""
     if not lanes:
         raise ValueError("swimmer_plot needs at least one patient")
     grouped = _ordered(lanes)
@@ -321,3 +300,7 @@ def _legend(ax, seen: set, data_as_of: dt.date | None = None) -> None:
             tuple: HandlerTuple(ndivide=None, pad=0),
         },
     ).set_gid("swimmer-legend")
+
+
+# The PNG a reply carries; `_swimmer_figure` is the same figure, for tests that inspect it.
+swimmer_plot = png_of(_swimmer_figure)

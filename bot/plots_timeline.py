@@ -26,9 +26,9 @@ from sts_bot.plots_common import (
     WIDTH_IN,
     add_footer,
     new_figure,
+    png_of,
     style_axes,
     text_color_on,
-    to_png,
     wrap_title,
 )
 
@@ -40,50 +40,6 @@ _CHAR_IN = 0.6 * FONT_SMALL / 72  # average width of one character at FONT_SMALL
 TREATMENT_ROW, RESPONSE_ROW = 0, 1
 _MONTH_STEPS = (1, 2, 3, 6, 12)
 _MAX_TICKS = 9
-
-
-def patient_timeline_plot(
-    *,
-    label: str,
-    start: str,
-    cycles: int,
-    cycle_days: int = 21,
-    assessments: list[tuple[float, str]],
-    adverse_events: list[tuple[float, str, int]],
-    progression: float | None,
-    surgery: float | None,
-    unit: str = "months",
-    context: str = "",
-    best_response: str | None = None,
-    measurements: list[tuple[float, float]] = (),
-    measure_label: str = "",
-    data_as_of: str | None = None,
-    stamp: str = "",
-) -> bytes:
-    """PNG of one patient's course; times are from the start of treatment, in ``unit``.
-
-    ``measurements`` are tumour sizes per scan ``(time, value)``, drawn in their own row;
-    ``context`` (histology, stage, regimen) joins the case in the title.
-    """
-    return to_png(
-        _timeline_figure(
-            label=label,
-            start=start,
-            cycles=cycles,
-            cycle_days=cycle_days,
-            assessments=assessments,
-            adverse_events=adverse_events,
-            progression=progression,
-            surgery=surgery,
-            unit=unit,
-            context=context,
-            best_response=best_response,
-            measurements=measurements,
-            measure_label=measure_label,
-            data_as_of=data_as_of,
-            stamp=stamp,
-        )
-    )
 
 
 def timeline_figure_height(n_ae_rows: int, n_fixed_rows: int = 2) -> float:
@@ -149,6 +105,11 @@ def _timeline_figure(
     data_as_of: str | None = None,
     stamp: str = "",
 ) -> Figure:
+    """Figure of one patient's course; times are from the start of treatment, in ``unit``.
+
+    ``measurements`` are tumour sizes per scan ``(time, value)``, drawn in their own row;
+    ``context`` (histology, stage, regimen) joins the case in the title.
+    """
     if unit not in DAYS_PER_UNIT:
         raise ValueError(f"unknown time unit {unit!r}; use one of {', '.join(DAYS_PER_UNIT)}")
     if cycles < 0:
@@ -364,3 +325,7 @@ def _draw_milestone(
     ax.text(
         when, -0.58, name, color=color, ha=ha, va="bottom", fontsize=FONT_SMALL, fontweight="bold"
     )
+
+
+# The PNG a reply carries; `_timeline_figure` is the same figure, for tests that inspect it.
+patient_timeline_plot = png_of(_timeline_figure)

@@ -23,10 +23,10 @@ from sts_bot.plots_common import (
     HEIGHT_IN,
     add_footer,
     new_figure,
+    png_of,
     shorten,
     style_axes,
     text_color_on,
-    to_png,
     wrap_title,
 )
 
@@ -37,24 +37,6 @@ _TERM_IN = 0.42  # height of one bar row
 _MIN_LABEL_PCT = 4.5  # a segment narrower than this (in % of N) gets no count inside
 _MAX_COLUMNS = 3
 _LEGEND_IN = 0.45  # height of the legend row, in inches
-
-
-def tox_plot(
-    rows: Sequence[Mapping],
-    *,
-    n: int,
-    title: str,
-    groups: Sequence[Mapping] = (),
-    method_note: str = "",
-    stamp: str = "",
-) -> bytes:
-    """PNG of stacked bars per term, ``{"term", "grades": {"1": k, ...}}``, as % of ``n``.
-
-    ``groups`` (``{label, n, rows}`` each) draws one panel per group instead of the pooled bars.
-    """
-    return to_png(
-        _tox_figure(rows, n=n, title=title, groups=groups, method_note=method_note, stamp=stamp)
-    )
 
 
 def tox_figure_height(n_terms: int, n_panel_rows: int = 1) -> float:
@@ -85,6 +67,10 @@ def _tox_figure(
     method_note: str = "",
     stamp: str = "",
 ) -> Figure:
+    """Figure of stacked bars per term, ``{"term", "grades": {"1": k, ...}}``, as % of ``n``.
+
+    ``groups`` (``{label, n, rows}`` each) draws one panel per group instead of the pooled bars.
+    """
     if n <= 0:
         raise ValueError("tox_plot needs the number of patients selected, n > 0")
     # The table's order (declared in cohort.toml, then by frequency), kept as given.
@@ -228,3 +214,7 @@ def _legend(ax, present: list[int], *, facet: bool) -> None:
         fontsize=FONT_SMALL,
         frameon=False,
     ).set_gid("tox-legend")
+
+
+# The PNG a reply carries; `_tox_figure` is the same figure, for tests that inspect it.
+tox_plot = png_of(_tox_figure)

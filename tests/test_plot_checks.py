@@ -13,7 +13,7 @@ import pytest
 from matplotlib.image import imread
 from matplotlib.text import Text
 
-from sts_bot import plots_forest, plots_km, plots_swimmer, plots_timeline, plots_tox
+from sts_bot import plots_common, plots_forest, plots_km, plots_swimmer, plots_timeline, plots_tox
 from sts_bot.figures import draw
 from sts_queries.answer import ask
 from sts_queries.cohort import demo_path, load_cohort
@@ -55,7 +55,9 @@ def drawn(cohort, monkeypatch):
 
     def render(command: str):
         figures = []
-        for module in (plots_km, plots_tox, plots_swimmer, plots_timeline, plots_forest):
+        # Each drawer renders through plots_common.to_png (png_of) or its own import of it.
+        modules = (plots_common, plots_km, plots_tox, plots_swimmer, plots_timeline, plots_forest)
+        for module in [m for m in modules if hasattr(m, "to_png")]:
             original = module.to_png
 
             def keep(fig, original=original):
