@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
-from lifelines.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
-from lifelines.statistics import TimeTransformers, proportional_hazard_test
 from scipy.special import chdtrc
+
+if TYPE_CHECKING:  # lifelines is imported by the first Cox model fitted, not by every answer
+    from lifelines import CoxPHFitter
 
 __all__ = ["DURATION", "EVENT", "effect", "fit_quietly", "schoenfeld_tests"]
 
@@ -39,6 +40,9 @@ INFINITE = (
 def fit_quietly(data: pd.DataFrame) -> tuple[CoxPHFitter | None, str | None]:
     """(model, None) for a usable fit of `data` (columns DURATION, EVENT, then the design);
     (None, why in plain words) otherwise."""
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
+
     model = CoxPHFitter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -85,6 +89,8 @@ def schoenfeld_tests(
     Together: the global statistic of R's `cox.zph` before survival 3.0, to which that per-term
     approximation belongs: u' V⁻¹ u / (d Σ(g - ḡ)²), u = Σ(g - ḡ) r*, over the d event times.
     """
+    from lifelines.statistics import TimeTransformers, proportional_hazard_test
+
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         try:

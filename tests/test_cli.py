@@ -97,3 +97,19 @@ def test_check_says_what_fixing_each_warning_would_change(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "→ fixing it adds up to 1 patient(s) to every `os` answer (now 3 of 4)" in done.stdout
     assert "→ no answer can use `notes` until it holds values" in done.stdout
+
+
+def test_a_count_imports_no_plotting_statistics_or_slack(tmp_path):
+    """Imports on demand: what a cold `sts ask "count"` loads (bench/cold_ask.py times it)."""
+    probe = (
+        "import sys\n"
+        "from sts_bot.cli import main\n"
+        "main(['ask', 'orr histology=LPS'])\n"
+        "heavy = ('matplotlib', 'lifelines', 'slack_bolt', 'slack_sdk', 'scipy.stats')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stdout, done.stdout.splitlines()[-1]
