@@ -33,13 +33,17 @@ class GroupHazards:
     ph_test: Mapping[str, float | str | int] | None  # Schoenfeld residuals, every term
     method: str
     notes: tuple[str, ...]
-    model: HazardRatios
+    model: HazardRatios | None  # None when the model was not fitted (too many patients)
 
 
 def declared_order(meta_fields: Mapping[str, Mapping], name: str) -> list[str]:
     """The order cohort.toml declares for a field's values (empty when it declares none): the
     reference group comes first; without one, R's sorted factor levels decide (cox.py)."""
     return [str(v) for v in meta_fields.get(name, {}).get("order", ())]
+
+
+# The largest selection a Cox model is fitted for (see group_hazards).
+MAX_COX_PATIENTS = 50_000
 
 
 def group_hazards(
@@ -60,6 +64,23 @@ def group_hazards(
         notes.append(
             f"{int((~known).sum())} patient(s) with no recorded group are left out of the "
             "hazard ratios."
+        )
+    if int(known.sum()) > MAX_COX_PATIENTS:
+        # lifelines' Cox fit grows faster than the cohort (35 s at 200,000 patients here): past
+        # this size the answer says so rather than keep a tumor board waiting for minutes.
+        return GroupHazards(
+            reference=reference or next((x for x in order if x != MISSING), None),
+            adjusted_for=(),
+            per_group={},
+            test=None,
+            ph_test=None,
+            method=COX_METHOD,
+            notes=(
+                *notes,
+                f"No hazard ratios: they are computed for up to {MAX_COX_PATIENTS:,} patients "
+                f"and this selection has {int(known.sum()):,}; filter to the patients to compare.",
+            ),
+            model=None,
         )
     model = hazard_ratios(
         times[known],

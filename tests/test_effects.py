@@ -291,3 +291,15 @@ def test_km_chart_carries_landmarks_followup_and_hazard_ratios(demo):
     assert tuple(chart.landmarks) == (3, 6)
     assert chart.followup["median"] == pytest.approx(18.63)
     assert chart.reference == "IIIA" and set(chart.hazards) == {"IIIB", "IV"}
+
+
+def test_a_selection_too_large_for_the_cox_fit_says_so_instead_of_waiting(demo, monkeypatch):
+    from sts_queries import hazards
+
+    monkeypatch.setattr(hazards, "MAX_COX_PATIENTS", 10)
+    answer = ask("pfs by=stage", demo).as_json()
+    assert all(g.get("hr") is None for g in answer["groups"])
+    assert answer["test"]["name"] == "log-rank"  # the medians and log-rank stay
+    assert any(
+        "computed for up to 10 patients and this selection has 14" in n for n in answer["notes"]
+    )
