@@ -9,28 +9,14 @@ step), the number at risk and the median follow-up exactly.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-import pandas as pd
 import pytest
 
 from sts_queries.followup import median_followup
 from sts_queries.landmarks import landmarks
 from sts_queries.survival import kaplan_meier
+from tests.reference_data import dataset, selection
 
-REFERENCE = Path(__file__).parent / "reference"
 ABS = 1e-6
-
-
-@cache
-def dataset(name: str) -> pd.DataFrame:
-    return pd.read_csv(REFERENCE / f"{name}.csv")
-
-
-def selection(name: str, column: str | None, value) -> pd.DataFrame:
-    data = dataset(name)
-    return data if column is None else data[data[column] == value]
 
 
 def near(value):

@@ -8,28 +8,15 @@ significant digits and the implementation follows R's arithmetic step by step.
 
 from __future__ import annotations
 
-from functools import cache
 from math import inf, nan
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sts_queries.survival import LogRankNotEstimable, kaplan_meier, logrank
+from tests.reference_data import dataset, selection
 
-REFERENCE = Path(__file__).parent / "reference"
 REL = 1e-9
-
-
-@cache
-def dataset(name: str) -> pd.DataFrame:
-    return pd.read_csv(REFERENCE / f"{name}.csv")
-
-
-def selection(name: str, column: str | None, value) -> pd.DataFrame:
-    data = dataset(name)
-    return data if column is None else data[data[column] == value]
 
 
 def same(value):
