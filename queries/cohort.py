@@ -20,7 +20,7 @@ import pandas as pd
 from .catalog import Catalog
 from .errors import CohortDataError
 from .fields import build_catalog, field_facts, kinds_from_types
-from .loader import build_tables, endpoints_of
+from .loader import build_tables, endpoints_of, summarise
 from .meta import TIME_UNITS, CohortMeta, read_meta
 from .sql_names import quote_identifier
 from .store import CohortStore, content_hash
@@ -142,6 +142,7 @@ def assemble(path: Path, meta: CohortMeta, typed: dict[str, pd.DataFrame]) -> Co
         con.register("_incoming", frame)
         con.execute(f"CREATE TABLE {quote_identifier(name)} AS SELECT * FROM _incoming")
         con.unregister("_incoming")
+    summarise(con, list(typed))
     kinds = kinds_from_types(con)
     kinds.update({k: v for k, v in meta.column_kinds.items() if k in kinds})
     info = {

@@ -25,7 +25,7 @@ from .common import (
 )
 from .errors import UsageError
 from .followup import median_followup
-from .hazards import GroupHazards, declared_order, group_hazards
+from .hazards import MAX_COX_PATIENTS, GroupHazards, declared_order, group_hazards
 from .landmarks import landmarks
 from .median_se import symmetric_median_ci
 from .metric import Metric
@@ -86,11 +86,11 @@ class Survival(Part):
     hr_method: str | None = None
 
 
-def km_fit(times, events, ci_type: str) -> KMFit:
+def km_fit(times, events, ci_type: str, weights=None) -> KMFit:
     """R's KM fit; for ci=symmetric the median's CI is the symmetric median ± z·SE instead."""
     if ci_type != "symmetric":
-        return kaplan_meier(times, events, conf_type=ci_type)
-    fit = kaplan_meier(times, events, conf_type="log-log")
+        return kaplan_meier(times, events, weights=weights, conf_type=ci_type)
+    fit = kaplan_meier(times, events, weights=weights, conf_type="log-log")
     low, high = symmetric_median_ci(fit)
     return replace(fit, median_low=low, median_high=high)
 
@@ -169,24 +169,31 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     n = selected_n(spec, cohort)
     columns = {"time": f"{endpoint}_time", "event": f"{endpoint}_event"}
     covariates = {f"covariate_{i}": name for i, name in enumerate(spec.adjust)}
-    frame = run(spec, cohort, metric_sql("survival"), columns={**columns, **covariates})
+    # One row per (group, time, event, covariates) with its number of patients: DuckDB counts a
+    # registry down to some thousands of rows, and every statistic below weights by them.
+    frame = run(spec, cohort, metric_sql("survival_counts"), columns={**columns, **covariates})
     scale = TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[spec.unit]
     times = frame["time"].to_numpy(dtype=float) * scale
     events = frame["event"].to_numpy(dtype=int)
+    weights = frame["patients"].to_numpy(dtype=np.int64)
+    recorded = int(weights.sum())
     notes: list[str] = []
-    if len(frame) < n:
-        notes.append(f"{n - len(frame)} of {n} selected patients have no {endpoint} recorded.")
-    if len(frame) == 0:
+    if recorded < n:
+        notes.append(f"{n - recorded} of {n} selected patients have no {endpoint} recorded.")
+    if recorded == 0:
         raise UsageError(
             f"None of the {n} selected patients has {endpoint} recorded.",
             hint="Check the filters, or the cohort's survival columns.",
         )
-    fit = km_fit(times, events, spec.ci_type)
+    fit = km_fit(times, events, spec.ci_type, weights)
     at = _landmark_times(spec)
     overall = _summary(fit, at, spec.ci_type)
     # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
     followup = median_followup(
-        times, events, conf_type="log-log" if spec.ci_type == "symmetric" else spec.ci_type
+        times,
+        events,
+        weights=weights,
+        conf_type="log-log" if spec.ci_type == "symmetric" else spec.ci_type,
     )
     curves: list[tuple[str, KMFit]] = [("All", fit)]
     groups, test, hazards = [], None, None
@@ -196,12 +203,12 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         curves = []
         for label in labels:
             mask = keys == label
-            group_fit = km_fit(times[mask], events[mask], spec.ci_type)
+            group_fit = km_fit(times[mask], events[mask], spec.ci_type, weights[mask])
             curves.append((label, group_fit))
             groups.append({"label": label, **_summary(group_fit, at, spec.ci_type)})
-        test, why = logrank_test(times, events, keys, groups)
+        test, why = logrank_test(times, events, keys, groups, weights)
         notes.extend(why)
-        hazards = _hazards(spec, cohort, frame, times, events, keys)
+        hazards = _hazards(spec, cohort, frame, times, events, keys, weights)
         notes.extend(hazards.notes)
         groups = [_with_hazard(g, hazards) for g in groups]
         fragile = [str(g["label"]) for g in groups if g["median_few_at_risk"]]
@@ -268,7 +275,14 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     )
 
 
-def _hazards(spec, cohort, frame, times, events, keys) -> GroupHazards:
+def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
+    # The Cox model takes one row per patient: the counted rows are expanded (it is only
+    # fitted up to hazards.MAX_COX_PATIENTS).
+    counted = weights
+    if int(weights.sum()) <= MAX_COX_PATIENTS:
+        rows = np.repeat(np.arange(len(frame)), weights)
+        frame = frame.iloc[rows].reset_index(drop=True)
+        times, events, keys, counted = times[rows], events[rows], keys[rows], None
     covariates = None
     orders = {}
     if spec.adjust:
@@ -288,6 +302,7 @@ def _hazards(spec, cohort, frame, times, events, keys) -> GroupHazards:
         reference=spec.reference,
         covariates=covariates,
         covariate_orders=orders,
+        weights=counted,
     )
 
 
@@ -315,13 +330,13 @@ def km_method(ci_type: str) -> str:
     return f"Kaplan–Meier; median with 95% CI {ci}"
 
 
-def logrank_test(times, events, keys, groups) -> tuple[dict | None, list[str]]:
+def logrank_test(times, events, keys, groups, weights=None) -> tuple[dict | None, list[str]]:
     if (why := why_no_test(groups)) is not None:
         return None, [why]
     if int(np.sum(events)) == 0:
         return None, ["No events yet in any group: no log-rank test."]
     try:
-        result = logrank(times, events, keys)
+        result = logrank(times, events, keys, weights=weights)
     except LogRankNotEstimable:
         return None, ["The log-rank test cannot be computed for these groups (no information)."]
     notes = []

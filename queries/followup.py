@@ -30,13 +30,14 @@ class FollowUp:
 
 
 def median_followup(
-    time, event, *, conf_type: str = "log-log", conf_level: float = 0.95
+    time, event, *, weights=None, conf_type: str = "log-log", conf_level: float = 0.95
 ) -> FollowUp:
-    """Reverse Kaplan–Meier median follow-up of `time` (event 1, censored 0)."""
+    """Reverse Kaplan–Meier median follow-up of `time` (event 1, censored 0); `weights` counts
+    the patients each row stands for, as in `kaplan_meier`."""
     e = np.asarray(event).ravel()
     if e.dtype == bool:
         e = e.astype(np.int64)
-    fit = kaplan_meier(time, 1 - e, conf_type=conf_type, conf_level=conf_level)
+    fit = kaplan_meier(time, 1 - e, weights=weights, conf_type=conf_type, conf_level=conf_level)
     return FollowUp(
         median=fit.median,
         ci_low=fit.median_low,

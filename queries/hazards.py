@@ -55,17 +55,20 @@ def group_hazards(
     reference: str | None,
     covariates: pd.DataFrame | None,
     covariate_orders: Mapping[str, Sequence[str]],
+    weights: np.ndarray | None = None,
 ) -> GroupHazards:
     """Cox hazard ratio of each group in `labels` against `reference` (default: first of
-    `order`), adjusted for `covariates` (one column per field, a row per patient)."""
+    `order`), adjusted for `covariates` (one column per field, a row per patient). Rows counted
+    by `weights` (patients per row) are only ever refused: the model is fitted on patients."""
     notes: list[str] = []
     known = labels != MISSING
     if not known.all():
+        unknown = int((~known).sum() if weights is None else weights[~known].sum())
         notes.append(
-            f"{int((~known).sum())} patient(s) with no recorded group are left out of the "
-            "hazard ratios."
+            f"{unknown} patient(s) with no recorded group are left out of the hazard ratios."
         )
-    if int(known.sum()) > MAX_COX_PATIENTS:
+    patients = int(known.sum() if weights is None else weights[known].sum())
+    if patients > MAX_COX_PATIENTS or weights is not None:
         # lifelines' Cox fit grows faster than the cohort (35 s at 200,000 patients here): past
         # this size the answer says so rather than keep a tumor board waiting for minutes.
         return GroupHazards(
@@ -78,7 +81,7 @@ def group_hazards(
             notes=(
                 *notes,
                 f"No hazard ratios: they are computed for up to {MAX_COX_PATIENTS:,} patients "
-                f"and this selection has {int(known.sum()):,}; filter to the patients to compare.",
+                f"and this selection has {patients:,}; filter to the patients to compare.",
             ),
             model=None,
         )

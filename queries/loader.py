@@ -183,6 +183,7 @@ def build_tables(
         for name in kinds
         if raws["patients"].originals.get(name, "") != name
     }
+    summarise(con, [t.name for t in typed])
     return {
         "kinds": kinds,
         "originals": originals,
@@ -193,3 +194,19 @@ def build_tables(
         "endpoints": list(endpoints_of(kinds)),
         "files": {t.name: t.file for t in typed},
     }
+
+
+# What the metrics read instead of recomputing it per question, kept with the cohort (and its
+# stored copy): a registry's 2.5x10^6 adverse events reduced to each patient's worst grade per
+# term once, so that `tox` is a join and a count (0.1 s) instead of a GROUP BY over every event
+# on every question (0.9 s at 10^6 patients).
+AE_WORST = "_ae_worst"
+
+
+def summarise(con, tables) -> None:
+    """Create the summary tables of the cohort's tables in `con` (see AE_WORST)."""
+    if "adverse_events" in tables:
+        con.execute(
+            f"CREATE TABLE {AE_WORST} AS SELECT patient_id, term, max(grade) AS worst_grade "
+            "FROM adverse_events GROUP BY patient_id, term ORDER BY patient_id"
+        )

@@ -16,7 +16,7 @@ import duckdb
 __all__ = ["READER_VERSION", "CohortStore", "content_hash"]
 
 # Bumped whenever reading or typing rules change, so a stored cohort is never stale code's.
-READER_VERSION = "readers-1"
+READER_VERSION = "readers-2"  # 2: the _ae_worst summary table
 _READ = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".toml"}
 _INFO_TABLE = "_sts_cohort"
 

@@ -74,25 +74,35 @@ class LogRank:
     p: float
 
 
-def kaplan_meier(time, event, *, conf_type: str = "log-log", conf_level: float = 0.95) -> KMFit:
+def kaplan_meier(
+    time, event, *, weights=None, conf_type: str = "log-log", conf_level: float = 0.95
+) -> KMFit:
     """Kaplan–Meier curve with Greenwood errors, R's confidence limits and R's median.
 
-    `time` is follow-up (>= 0), `event` is 1 for the event and 0 for censoring. The median and
-    its limits are those `print(survfit(...))` shows; None means not reached.
+    `time` is follow-up (>= 0), `event` is 1 for the event and 0 for censoring. `weights`, when
+    given, counts the patients each row stands for (a registry's rows aggregated by time and
+    event): the fit is the one of the expanded rows, number for number, since every count is a
+    sum of whole patients. The median and its limits are those `print(survfit(...))` shows;
+    None means not reached.
     """
     if conf_type not in CONF_TYPES:
         # The command language only ever passes a known type: this is a caller's bug.
         raise ValueError(f"unknown conf_type {conf_type!r}; use one of {', '.join(CONF_TYPES)}")
     if not 0.0 < conf_level < 1.0:
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
-    t, e = _as_survival_data(time, event)
-    if t.size == 0:
+    t, e, w = _as_survival_data(time, event, weights)
+    total = int(w.sum())
+    if total == 0:
         raise ValueError("Kaplan–Meier needs at least one patient")
 
-    times, at_time, counts = np.unique(t, return_inverse=True, return_counts=True)
-    n_event = np.bincount(at_time, weights=e, minlength=times.size).astype(np.int64)
+    times, at_time = np.unique(t, return_inverse=True)
+    counts = np.bincount(at_time, weights=w, minlength=times.size).astype(np.int64)
+    n_event = np.bincount(at_time, weights=e * w, minlength=times.size).astype(np.int64)
+    if not np.all(counts):  # a time only rows of no patient have is no time point
+        keep = counts > 0
+        times, counts, n_event = times[keep], counts[keep], n_event[keep]
     n_censor = counts - n_event
-    n_risk = t.size - np.concatenate(([0], np.cumsum(counts)[:-1]))
+    n_risk = total - np.concatenate(([0], np.cumsum(counts)[:-1]))
 
     # survfitkm: km *= (n - d) / n and v += d / (n (n - d)) at event times only; a factor of
     # exactly 1 and a term of exactly 0 elsewhere keep cumprod/cumsum bit-identical to R's loop.
@@ -108,7 +118,7 @@ def kaplan_meier(time, event, *, conf_type: str = "log-log", conf_level: float =
     for a in (times, n_risk, n_event, n_censor, surv, std_err, lower, upper):
         a.setflags(write=False)
     return KMFit(
-        n=int(t.size),
+        n=total,
         events=int(n_event.sum()),
         conf_type=conf_type,
         conf_level=float(conf_level),
@@ -126,25 +136,28 @@ def kaplan_meier(time, event, *, conf_type: str = "log-log", conf_level: float =
     )
 
 
-def logrank(time, event, group) -> LogRank:
+def logrank(time, event, group, *, weights=None) -> LogRank:
     """Log-rank chi-square across the groups in `group`; equals R's `survdiff` chisq and p.
 
-    Raises `LogRankNotEstimable` where survdiff stops on a singular variance.
+    `weights` counts the patients each row stands for, as in `kaplan_meier`. Raises
+    `LogRankNotEstimable` where survdiff stops on a singular variance.
     """
-    t, e = _as_survival_data(time, event)
+    t, e, w = _as_survival_data(time, event, weights)
     g = np.asarray(group)
     if g.shape != t.shape:
         raise ValueError("time, event and group must have the same length")
     if pd.isna(g).any():  # survdiff drops these rows; here the caller decides, visibly
         raise ValueError("group has missing values; drop those patients first")
+    if not np.all(w):  # a group only rows of no patient stand for is no group
+        t, e, w, g = t[w > 0], e[w > 0], w[w > 0], g[w > 0]
     levels, g_idx = np.unique(g, return_inverse=True)
     if levels.size < 2:
         raise ValueError("the log-rank test needs at least two groups")
     times, t_idx = np.unique(t, return_inverse=True)
     k = levels.size
     cell = t_idx * k + g_idx
-    total = np.bincount(cell, minlength=times.size * k).reshape(times.size, k)
-    observed_at = np.bincount(cell, weights=e, minlength=times.size * k).reshape(times.size, k)
+    total = np.bincount(cell, weights=w, minlength=times.size * k).reshape(times.size, k)
+    observed_at = np.bincount(cell, weights=e * w, minlength=times.size * k).reshape(times.size, k)
     # At risk at t = everyone whose time is >= t: a reversed cumulative sum over times.
     at_risk = np.cumsum(total[::-1], axis=0)[::-1].astype(float)
 
@@ -185,18 +198,28 @@ def logrank(time, event, group) -> LogRank:
     return LogRank(chi2=stat, df=df, p=float(chdtrc(df, stat)))
 
 
-def _as_survival_data(time, event) -> tuple[np.ndarray, np.ndarray]:
+def _as_survival_data(time, event, weights=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(time, event, weights) checked; weights are whole patients, 1 per row when not given."""
     t = np.asarray(time, dtype=float).ravel()
     e = np.asarray(event).ravel()
     if t.shape != e.shape:
         raise ValueError("time and event must have the same length")
+    if weights is None:
+        w = np.ones(t.size, dtype=np.int64)
+    else:
+        w = np.asarray(weights).ravel()
+        if w.shape != t.shape:
+            raise ValueError("weights must have one count per row")
+        if w.size and (np.any(w < 0) or np.any(w != np.round(w))):
+            raise ValueError("weights count patients: whole numbers >= 0")
+        w = w.astype(np.int64)
     if not np.all(np.isfinite(t)) or np.any(t < 0):
         raise ValueError("times must be finite and non-negative")
     if e.dtype == bool:
         e = e.astype(np.int64)
     elif not np.all((e == 0) | (e == 1)):
         raise ValueError("events must be 0 (censored) or 1 (event)")
-    return t, e.astype(np.int64)
+    return t, e.astype(np.int64), w
 
 
 def _confint(

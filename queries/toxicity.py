@@ -60,18 +60,16 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     n = selected_n(spec, cohort)
 
-    def counted(summary: str):
-        return run(
-            spec,
-            cohort,
-            metric_sql("tox"),
-            columns={},
-            result_filters=spec.ae_filters,
-            then=metric_sql(summary),
-        )
-
-    frame = counted("tox_counts")
-    with_event = counted("tox_patients")
+    counted = run(
+        spec,
+        cohort,
+        metric_sql("tox"),
+        columns={},
+        result_filters=spec.ae_filters,
+        then=metric_sql("tox_counts"),
+    )
+    frame = counted[~counted["any_term"]]
+    with_any = int(counted.loc[counted["any_term"], "patients"].sum())
     order = cohort.meta.term_order
     rows = _rows(frame, n, order)
     groups = []
@@ -84,7 +82,6 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             groups.append(
                 {"label": label, "n": size[label], "rows": _rows(part, size[label], order)}
             )
-    with_any = int(with_event["patients"].sum())
     return Answer(
         spec=spec,
         metric="tox",
