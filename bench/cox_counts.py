@@ -1,15 +1,19 @@
 """Benchmark: Cox hazard ratios of a registry fitted on counts (queries/cox_counts.py). By hand:
 
-    .venv/bin/python bench/cox_counts.py
+    .venv/bin/python bench/cox_counts.py [--registry /tmp/sts-coxcounts]
 
 `group_hazards` as a grouped survival answer calls it (the model, the likelihood-ratio test of
 the groups, the Schoenfeld tests), on the seeded synthetic registry of
 tests/reference/registry_counts.py: 8 groups, integer-day times. Prints figures; asserts
 nothing (shared machines are noisy: read the numbers, compare runs).
+
+With --registry, also whole answers on bench/registry.py's registry of 10^6 patients (written
+there once, loaded with its store beside it): warm `pfs by=…` and `forest pfs by=sex`.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -64,5 +68,29 @@ def main() -> None:
         print(f"{n:>9,} patients, 8 groups + age (numeric, a row per patient): {seconds:.3f} s")
 
 
+def answers(folder: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from registry import write_registry
+
+    from sts_bot.service import Service
+    from sts_queries.cohort import load_cohort
+
+    write_registry(folder, 1_000_000, 10)
+    cohort = load_cohort(folder, store=folder.parent / f"{folder.name}-store")
+    service = Service.over(cohort)
+    for command in ("pfs by=histology", "pfs by=sex adjust=age", "forest pfs by=sex"):
+
+        def ask(command=command):
+            service.cache.clear()
+            service.respond(command, cohort, with_plots=False)
+
+        print(f"{cohort.rows():,} patients, warm `{command}` (no plot): {timed(ask):.2f} s")
+
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--registry", type=Path)
+    args = parser.parse_args()
     main()
+    if args.registry:
+        answers(args.registry)
