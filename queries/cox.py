@@ -1,9 +1,11 @@
 """Hazard ratios of groups against a reference, from a Cox proportional-hazards model.
 
 The model is lifelines' `CoxPHFitter` (Efron ties, Wald intervals: R `coxph`'s defaults, the
-field's reference). Groups enter as indicator columns against the reference group; adjustment
-covariates enter linearly when numeric and as indicators against their first level (R's
-factor coding) otherwise. Where the model cannot be estimated the result has no hazard ratios
+field's reference) up to `cox_fit.MAX_LIFELINES_PATIENTS` patients, and past that the same model
+fitted on counts (`cox_counts`: identical patients as one row, as R's coxph on the patients).
+Groups enter as indicator columns against the reference group; adjustment covariates enter
+linearly when numeric and as indicators against their first level (R's factor coding)
+otherwise. Where the model cannot be estimated the result has no hazard ratios
 and says why in plain words; nothing here prints.
 """
 
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from .cox_fit import DURATION, EVENT, effect, fit_quietly, schoenfeld_tests
+from .cox_fit import DURATION, EVENT, choose_fitter, fit
 from .errors import UsageError
 
 __all__ = ["CovariateEffect", "GroupHazard", "HazardRatios", "ModelTest", "hazard_ratios"]
@@ -93,6 +95,8 @@ def hazard_ratios(
     covariates: pd.DataFrame | None = None,
     covariate_orders: Mapping[str, Sequence[str]] | None = None,
     conf_level: float = 0.95,
+    weights=None,
+    fitter: str = "auto",
 ) -> HazardRatios:
     """Cox PH hazard ratio of each group in `group` against a reference group.
 
@@ -101,12 +105,18 @@ def hazard_ratios(
     per patient) adjusts the model; patients missing one are left out, as R's `na.omit`, and a
     note says so. `covariate_orders` gives a categorical covariate's levels, the first being its
     reference. Raises `UsageError` when `reference` is not one of the groups.
+
+    `weights` gives the patients each row stands for (identical patients as one row: time,
+    event, group and covariates; None = one each); every count is of patients. `fitter`:
+    "auto" fits lifelines on the patients up to `cox_fit.MAX_LIFELINES_PATIENTS` and the
+    counts past that; "lifelines" or "counts" forces one.
     """
     t = np.asarray(time, dtype=float).ravel()
     e = np.asarray(event).ravel()
     g = pd.Series(np.asarray(group, dtype=object).ravel())
     if not t.size == e.size == g.size:
         raise ValueError("time, event and group must have the same length")
+    w = np.ones(t.size, dtype=np.int64) if weights is None else _patients(weights, t.size)
     if g.isna().any():
         raise ValueError("group has missing values; drop those patients first")
     if not (np.all(np.isfinite(t)) and np.all(t >= 0) and np.all((e == 0) | (e == 1))):
@@ -125,10 +135,11 @@ def hazard_ratios(
         if not keep.all():
             names = ", ".join(str(c) for c in cov.columns if cov[c].isna().any())
             notes.append(
-                f"{int((~keep).sum())} of {t.size} patients left out of the model: "
+                f"{int(w[~keep].sum())} of {int(w.sum())} patients left out of the model: "
                 f"no {names} recorded."
             )
     t, e, g, cov = t[keep], e[keep].astype(int), g[keep].reset_index(drop=True), cov[keep]
+    w = w[keep]
     design, terms, adjusted_for = _covariate_design(
         cov.reset_index(drop=True), notes, orders=covariate_orders or {}
     )
@@ -145,12 +156,14 @@ def hazard_ratios(
     base = HazardRatios(
         reference=levels[0] if levels else None,
         groups=tuple(
-            GroupHazard(label=x, n=int((labels == x).sum()), events=int(e[labels == x].sum()))
+            GroupHazard(
+                label=x, n=int(w[labels == x].sum()), events=int((w * e)[labels == x].sum())
+            )
             for x in levels
         ),
         adjusted_for=tuple(adjusted_for),
-        n=int(t.size),
-        events=int(e.sum()),
+        n=int(w.sum()),
+        events=int((w * e).sum()),
         conf_level=conf_level,
         method=(
             f"Cox proportional hazards (Efron ties, Wald {conf_level:.0%} CI) as R "
@@ -166,32 +179,29 @@ def hazard_ratios(
     for column, x in group_columns.items():
         design[column] = (labels == x).astype(float)
     data = pd.concat([pd.DataFrame({DURATION: t, EVENT: e}), design], axis=1)
-    model, why = fit_quietly(data)
+    fitter = choose_fitter(base.n, fitter)
+    rows = None if weights is None else w
+    model, why = fit(data, rows, fitter=fitter)
     if model is None:
         return replace(base, reason=why)
 
-    hazards = {x: effect(model, column) for column, x in group_columns.items()}
-    lr = model.log_likelihood_ratio_test()
-    lr_test = ModelTest(
-        name="likelihood ratio",
-        chi2=float(lr.test_statistic),
-        df=int(lr.degrees_freedom),
-        p=float(lr.p_value),
-    )
+    hazards = {x: model.effect(column, conf_level) for column, x in group_columns.items()}
+    chi2, df, p = model.lr_test()
+    lr_test = ModelTest(name="likelihood ratio", chi2=chi2, df=df, p=p)
     group_test: ModelTest | None = lr_test
     if terms:
-        reduced, _ = fit_quietly(data.drop(columns=list(group_columns)))
+        reduced, _ = fit(data.drop(columns=list(group_columns)), rows, fitter=fitter)
         if reduced is None:
             group_test = None
             notes.append("The likelihood-ratio test of the groups alone could not be computed.")
         else:
-            stat = max(2.0 * float(model.log_likelihood_ - reduced.log_likelihood_), 0.0)
+            stat = max(2.0 * float(model.loglik - reduced.loglik), 0.0)
             df = len(group_columns)
             group_test = ModelTest(
                 name="likelihood ratio", chi2=stat, df=df, p=float(chdtrc(df, stat))
             )
 
-    ph, ph_terms = schoenfeld_tests(model, data)
+    ph, ph_terms = model.schoenfeld()
     ph_test = (
         None
         if ph is None
@@ -202,7 +212,7 @@ def hazard_ratios(
             f"Proportional hazards are in doubt (Schoenfeld residuals test p = {ph_test.p:.2g}):"
             " the hazard ratio may change over time; read it as an average over follow-up."
         )
-    parameters = len(model.params_)
+    parameters = len(model.columns)
     if base.events < _EVENTS_PER_PARAMETER * parameters:
         notes.append(
             f"{base.events} events for {parameters} model parameter"
@@ -212,7 +222,9 @@ def hazard_ratios(
     return replace(
         base,
         groups=tuple(replace(x, **hazards.get(x.label, {})) for x in base.groups),
-        covariates=tuple(CovariateEffect(term=name, **effect(model, c)) for c, name in terms),
+        covariates=tuple(
+            CovariateEffect(term=name, **model.effect(c, conf_level)) for c, name in terms
+        ),
         lr_test=lr_test,
         group_test=group_test,
         ph_test=ph_test,
@@ -221,6 +233,15 @@ def hazard_ratios(
         ),
         notes=tuple(notes),
     )
+
+
+def _patients(weights, size: int) -> np.ndarray:
+    w = np.asarray(weights).ravel()
+    if w.size != size:
+        raise ValueError("weights must have one value per row")
+    if not (np.all(np.isfinite(w)) and np.all(w >= 0) and np.all(w == np.round(w))):
+        raise ValueError("weights are patient counts: whole numbers >= 0")
+    return w.astype(np.int64)
 
 
 def _why_not_estimable(base: HazardRatios) -> str | None:

@@ -25,7 +25,7 @@ from .common import (
 )
 from .errors import UsageError
 from .followup import median_followup
-from .hazards import MAX_COX_PATIENTS, GroupHazards, declared_order, group_hazards
+from .hazards import GroupHazards, declared_order, group_hazards
 from .landmarks import landmarks
 from .median_se import symmetric_median_ci
 from .metric import Metric
@@ -276,13 +276,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
 
 
 def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
-    # The Cox model takes one row per patient: the counted rows are expanded (it is only
-    # fitted up to hazards.MAX_COX_PATIENTS).
-    counted = weights
-    if int(weights.sum()) <= MAX_COX_PATIENTS:
-        rows = np.repeat(np.arange(len(frame)), weights)
-        frame = frame.iloc[rows].reset_index(drop=True)
-        times, events, keys, counted = times[rows], events[rows], keys[rows], None
+    # The counted rows go to the model as they are: it weighs each by its patients (lifelines
+    # on the expanded rows for a small selection, the counts fitter for a registry).
     covariates = None
     orders = {}
     if spec.adjust:
@@ -302,7 +297,7 @@ def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
         reference=spec.reference,
         covariates=covariates,
         covariate_orders=orders,
-        weights=counted,
+        weights=weights,
     )
 
 

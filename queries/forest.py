@@ -103,7 +103,9 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
             hint=f"e.g. /sts forest {endpoint} by=sex, /sts forest {endpoint} by=prior_chemo",
         )
     columns = {"time": f"{endpoint}_time", "event": f"{endpoint}_event", "arm": spec.by}
-    frame = run(spec, cohort, metric_sql("survival"), columns=columns)
+    # Counts, not patients: a row per distinct (time, event, arm, subgroup) with `patients`;
+    # hazard_ratios fits them as the patients they stand for (any registry size).
+    frame = run(spec, cohort, metric_sql("survival_counts"), columns=columns)
     frame = frame[frame["arm"].map(lambda v: group_name(v) != "missing")]
     frame = frame.assign(arm=frame["arm"].map(str))
     declared = declared_order(cohort.meta.fields, spec.by)
@@ -125,17 +127,22 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
         return [
             {
                 "label": arm,
-                "n": int((part["arm"] == arm).sum()),
-                "events": int(part.loc[part["arm"] == arm, "event"].sum()),
+                "n": _patients(part[part["arm"] == arm]),
+                "events": _events(part[part["arm"] == arm]),
             }
             for arm in (reference, other)
         ]
 
     def hr(part) -> dict:
         result = hazard_ratios(
-            part["time"], part["event"], part["arm"], reference=reference, order=arms
+            part["time"],
+            part["event"],
+            part["arm"],
+            reference=reference,
+            order=arms,
+            weights=part["patients"],
         )
-        counts = {"n": len(part), "events": int(part["event"].sum())}
+        counts = {"n": _patients(part), "events": _events(part)}
         if not result.estimable:
             return {
                 **counts,
@@ -159,15 +166,15 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
     rows, interactions, notes = [], [], []
     for name in fields:
         split = replace(spec, by=name)
-        part = run(split, cohort, metric_sql("survival"), columns=columns)
+        part = run(split, cohort, metric_sql("survival_counts"), columns=columns)
         part = part[part["arm"].map(lambda v: group_name(v) != "missing")]
         part = part.assign(arm=part["arm"].map(str), sub=part["group_key"].map(group_name))
         for label in group_labels(split, cohort, set(part["sub"])):
             mine = part[part["sub"] == label]
-            if mine["arm"].nunique() < 2 or len(mine) < MIN_GROUP:
+            if mine["arm"].nunique() < 2 or _patients(mine) < MIN_GROUP:
                 row = {
-                    "n": len(mine),
-                    "events": int(mine["event"].sum()),
+                    "n": _patients(mine),
+                    "events": _events(mine),
                     "estimate": None,
                     "ci_low": None,
                     "ci_high": None,
@@ -182,6 +189,7 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
             part["event"].to_numpy(int),
             (part["arm"] == other).to_numpy(float),
             part["sub"].to_numpy(object),
+            weights=part["patients"].to_numpy(),
         )
         interactions.append({"field": name, **(test or {"name": None, "p": None}), "reason": why})
     missing = [f"{r['field']} {r['subgroup']}" for r in rows if r["estimate"] is None]
@@ -204,6 +212,14 @@ def _hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[
         interactions=interactions,
     )
     return body, notes
+
+
+def _patients(rows) -> int:
+    return int(rows["patients"].sum())
+
+
+def _events(rows) -> int:
+    return int((rows["patients"] * rows["event"]).sum())
 
 
 def _lower_first(text: str) -> str:

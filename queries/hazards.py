@@ -33,17 +33,13 @@ class GroupHazards:
     ph_test: Mapping[str, float | str | int] | None  # Schoenfeld residuals, every term
     method: str
     notes: tuple[str, ...]
-    model: HazardRatios | None  # None when the model was not fitted (too many patients)
+    model: HazardRatios
 
 
 def declared_order(meta_fields: Mapping[str, Mapping], name: str) -> list[str]:
     """The order cohort.toml declares for a field's values (empty when it declares none): the
     reference group comes first; without one, R's sorted factor levels decide (cox.py)."""
     return [str(v) for v in meta_fields.get(name, {}).get("order", ())]
-
-
-# The largest selection a Cox model is fitted for (see group_hazards).
-MAX_COX_PATIENTS = 50_000
 
 
 def group_hazards(
@@ -58,32 +54,17 @@ def group_hazards(
     weights: np.ndarray | None = None,
 ) -> GroupHazards:
     """Cox hazard ratio of each group in `labels` against `reference` (default: first of
-    `order`), adjusted for `covariates` (one column per field, a row per patient). Rows counted
-    by `weights` (patients per row) are only ever refused: the model is fitted on patients."""
+    `order`), adjusted for `covariates` (one column per field, a row per patient, or per
+    `weights` identical patients when given: each row's patient count).
+
+    Any size: past `cox_fit.MAX_LIFELINES_PATIENTS` patients the model is fitted on counts
+    (a registry's million patients in well under a second; see cox_counts.py)."""
     notes: list[str] = []
     known = labels != MISSING
     if not known.all():
-        unknown = int((~known).sum() if weights is None else weights[~known].sum())
+        unknown = int((~known).sum() if weights is None else np.asarray(weights)[~known].sum())
         notes.append(
             f"{unknown} patient(s) with no recorded group are left out of the hazard ratios."
-        )
-    patients = int(known.sum() if weights is None else weights[known].sum())
-    if patients > MAX_COX_PATIENTS or weights is not None:
-        # lifelines' Cox fit grows faster than the cohort (35 s at 200,000 patients here): past
-        # this size the answer says so rather than keep a tumor board waiting for minutes.
-        return GroupHazards(
-            reference=reference or next((x for x in order if x != MISSING), None),
-            adjusted_for=(),
-            per_group={},
-            test=None,
-            ph_test=None,
-            method=COX_METHOD,
-            notes=(
-                *notes,
-                f"No hazard ratios: they are computed for up to {MAX_COX_PATIENTS:,} patients "
-                f"and this selection has {patients:,}; filter to the patients to compare.",
-            ),
-            model=None,
         )
     model = hazard_ratios(
         times[known],
@@ -93,6 +74,7 @@ def group_hazards(
         order=[x for x in order if x != MISSING],
         covariates=None if covariates is None else covariates[known],
         covariate_orders=covariate_orders,
+        weights=None if weights is None else np.asarray(weights)[known],
     )
     method = COX_METHOD + (
         ", adjusted for " + ", ".join(model.adjusted_for) if model.adjusted_for else ""

@@ -1,8 +1,9 @@
 """Does a treatment effect differ across subgroups? The likelihood-ratio test of interaction.
 
-Two Cox models, fitted with lifelines as `cox.py` fits them (Efron ties): the main effects of
-the group and the subgroup, and the same plus their products; twice the difference of their
-log-likelihoods is chi-square on as many degrees of freedom as products, as R's
+Two Cox models, fitted as `cox.py` fits them (Efron ties; lifelines, or counts past
+`cox_fit.MAX_LIFELINES_PATIENTS` patients): the main effects of the group and the subgroup,
+and the same plus their products; twice the difference of their log-likelihoods is
+chi-square on as many degrees of freedom as products, as R's
 `anova(coxph(Surv(t, e) ~ arm + sub), coxph(Surv(t, e) ~ arm * sub))`. Only subgroups where
 both groups are present carry a product term (elsewhere it is not estimable).
 """
@@ -13,17 +14,18 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from .cox_fit import DURATION, EVENT, fit_quietly
+from .cox_fit import DURATION, EVENT, choose_fitter, fit
 
 __all__ = ["interaction_test"]
 
 
-def interaction_test(time, event, arm, subgroup) -> tuple[dict | None, str | None]:
+def interaction_test(time, event, arm, subgroup, *, weights=None) -> tuple[dict | None, str | None]:
     """({name, chi2, df, p}, None), or (None, why in words) where it cannot be computed.
 
     `arm` is 1 for the compared group and 0 for the reference; `subgroup` labels each patient.
     The baseline level is the first (sorted) subgroup holding both groups; the test does not
-    depend on that choice.
+    depend on that choice. `weights`: the patients each row stands for (None: one each); past
+    `cox_fit.MAX_LIFELINES_PATIENTS` patients both models are fitted on counts.
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=int)
@@ -46,13 +48,14 @@ def interaction_test(time, event, arm, subgroup) -> tuple[dict | None, str | Non
             products.append(f"_x{j}")
     if int(e.sum()) == 0:
         return None, "there are no events"
-    full, why = fit_quietly(design)
+    fitter = choose_fitter(t.size if weights is None else int(np.sum(weights)))
+    full, why = fit(design, weights, fitter=fitter)
     if full is None:
         return None, why
-    reduced, why = fit_quietly(design.drop(columns=products))
+    reduced, why = fit(design.drop(columns=products), weights, fitter=fitter)
     if reduced is None:
         return None, why
-    stat = max(2.0 * float(full.log_likelihood_ - reduced.log_likelihood_), 0.0)
+    stat = max(2.0 * float(full.loglik - reduced.loglik), 0.0)
     df = len(products)
     return {
         "name": "likelihood-ratio test of interaction",

@@ -293,13 +293,19 @@ def test_km_chart_carries_landmarks_followup_and_hazard_ratios(demo):
     assert chart.reference == "IIIA" and set(chart.hazards) == {"IIIB", "IV"}
 
 
-def test_a_selection_too_large_for_the_cox_fit_says_so_instead_of_waiting(demo, monkeypatch):
-    from sts_queries import hazards
+def test_a_selection_past_lifelines_is_fitted_on_counts_with_the_same_answer(demo, monkeypatch):
+    # Past MAX_LIFELINES_PATIENTS the model is fitted on counts (cox_counts.py): the same
+    # hazard ratios, intervals and tests, to the fits' convergence tolerance.
+    from sts_queries import cox_fit
 
-    monkeypatch.setattr(hazards, "MAX_COX_PATIENTS", 10)
-    answer = ask("pfs by=stage", demo).as_json()
-    assert all(g.get("hr") is None for g in answer["groups"])
-    assert answer["test"]["name"] == "log-rank"  # the medians and log-rank stay
-    assert any(
-        "computed for up to 10 patients and this selection has 14" in n for n in answer["notes"]
-    )
+    small = ask("pfs by=stage", demo).as_json()
+    monkeypatch.setattr(cox_fit, "MAX_LIFELINES_PATIENTS", 10)
+    large = ask("pfs by=stage", demo).as_json()
+    assert [g["hr"] is None for g in large["groups"]] == [True, False, False]  # IIIA: reference
+    for g_small, g_large in zip(small["groups"][1:], large["groups"][1:], strict=True):
+        for key in ("hr", "hr_ci_low", "hr_ci_high", "hr_p"):
+            assert g_large[key] == pytest.approx(g_small[key], rel=1e-4), key
+    for test in ("hr_test", "ph_test"):
+        assert large[test]["chi2"] == pytest.approx(small[test]["chi2"], rel=1e-4), test
+        assert large[test]["p"] == pytest.approx(small[test]["p"], rel=1e-4), test
+    assert large["notes"] == small["notes"]
