@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .cohort import Cohort
-from .errors import EmptySelection
+from .errors import EmptySelection, UsageError
 from .filters import Filter
 from .spec import QuerySpec
 from .sql import statement
@@ -20,6 +20,7 @@ __all__ = [
     "group_name",
     "group_names",
     "is_missing",
+    "one_per_patient",
     "provenance_notes",
     "run",
     "selected_n",
@@ -53,6 +54,21 @@ def selected_n(spec: QuerySpec, cohort: Cohort) -> int:
             hint="Loosen a filter; `/sts fields` shows every value with its count.",
         )
     return n
+
+
+def one_per_patient(spec: QuerySpec, n: int, *, shows: str, limit: int) -> None:
+    """Refuse, before any work, an answer that shows `shows` for each of more than `limit`
+    patients: a registry's 10^5 lanes or lines are unreadable in Slack and would take minutes
+    and gigabytes to draw; the user is told how to narrow the question instead."""
+    if n <= limit:
+        return
+    what = " and ".join(spec.describe_filters())
+    raise UsageError(
+        f"`{spec.metric}` shows {shows} for each patient, up to {limit:,}; "
+        f"{what + ' selects' if what else 'this cohort has'} {n:,}.",
+        hint=f"Narrow it with filters (e.g. /sts {spec.metric} stage=IV histology=LPS), or see "
+        "the whole selection with /sts count by=histology or /sts baseline.",
+    )
 
 
 def group_labels(spec: QuerySpec, cohort: Cohort, present: set[str]) -> list[str]:

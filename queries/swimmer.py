@@ -15,7 +15,7 @@ import pandas as pd
 
 from .charts import SwimmerChart
 from .cohort import TIME_UNITS, Cohort
-from .common import group_labels, group_name, provenance_notes, run, selected_n
+from .common import group_labels, group_name, one_per_patient, provenance_notes, run, selected_n
 from .errors import UsageError
 from .metric import Metric
 from .result import Answer, Part
@@ -61,6 +61,9 @@ def _since(start: dt.date | None, when, days_per_unit: float) -> float | None:
 # whose last contact is older was lost to follow-up as far as the data know: censored, not
 # ongoing. 13 weeks is the usual 3-monthly scan interval of sarcoma follow-up.
 FOLLOWED_WITHIN_DAYS = 91
+# A swimmer plot is read lane by lane: past this many it is a smear (and a registry's would
+# take minutes and gigabytes to draw).
+MAX_LANES = 100
 
 
 def _status(
@@ -102,6 +105,7 @@ def swimmer_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint="Add cycles, start_date or pfs_time/pfs_event to patients.csv.",
         )
     n = selected_n(spec, cohort)
+    one_per_patient(spec, n, shows="a lane", limit=MAX_LANES)
     columns = [c for c in _LANE_COLUMNS if c in cohort.catalog.names()]
     frame = run(spec, cohort, metric_sql("swimmer"), columns={c: c for c in columns})
     per_unit = TIME_UNITS[spec.unit]

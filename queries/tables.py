@@ -8,7 +8,15 @@ from dataclasses import dataclass, replace
 from .catalog import CATEGORICAL, NUMERIC, Field
 from .charts import TimelineChart
 from .cohort import Cohort
-from .common import group_labels, group_name, is_missing, provenance_notes, run, selected_n
+from .common import (
+    group_labels,
+    group_name,
+    is_missing,
+    one_per_patient,
+    provenance_notes,
+    run,
+    selected_n,
+)
 from .errors import UnknownValue
 from .metric import Metric
 from .result import Answer, Part
@@ -65,6 +73,8 @@ LIST_COLUMNS = ("patient_id", "age", "sex", "histology", "stage", "regimen", "be
 # Columns that are outcomes or bookkeeping, not characteristics of a patient at baseline.
 _NOT_BASELINE = {"patient_id", "best_response", "resection", "cycles"}
 _MAX_LEVELS = 15
+# `list` is for finding cases, not for exporting a registry: past this many lines it is refused.
+MAX_LISTED = 500
 
 
 def baseline_fields(cohort: Cohort) -> list[Field]:
@@ -143,6 +153,7 @@ def baseline_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
 def list_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """The matching patients, one line each, nothing more than the list columns."""
     n = selected_n(spec, cohort)
+    one_per_patient(spec, n, shows="a line", limit=MAX_LISTED)
     columns = [c for c in LIST_COLUMNS if c in cohort.catalog.names()]
     frame = run(spec, cohort, metric_sql("list"), columns={c: c for c in columns})
     patients = [
