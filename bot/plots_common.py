@@ -94,7 +94,7 @@ def fmt_hr(value: float) -> str:
         return "<0.001"
     if value >= 1000:
         return ">999"
-    if value < 1:
+    if value < 0.995:  # (0.996 would be '1.0' here, and 1.00 above: one form for both)
         return f"{value:#.2g}"  # '#' keeps a trailing zero: 0.30, 0.030
     return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
 

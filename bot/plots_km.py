@@ -49,6 +49,9 @@ AT_RISK_LABEL = "Number at risk"
 _ROW_IN = 0.24  # height of one at-risk row
 _LEGEND_ROW_IN = 0.2  # one legend line
 _MAX_BANDS = 2
+# Censor marks are read one by one; past this many (over all curves) they merge into a thick
+# band over the curves (a registry's thousands of censoring times) and are left out, saying so.
+MAX_CENSOR_MARKS = 400
 _BAND_ALPHA = 0.15
 _CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain", "symmetric": "log-log"}
 
@@ -112,9 +115,13 @@ def _km_figure(
     # More than two overlapping bands muddy into each other and hide the curves; a curve that
     # never drops (no events) has no band to show, nor to name in the legend.
     bands = len(curves) <= _MAX_BANDS and any(_has_band(fit) for _, fit in curves)
+    censorings = sum(int(np.count_nonzero(fit.n_censor)) for _, fit in curves)
+    marks = censorings <= MAX_CENSOR_MARKS
     handles = []
     for i, ((label, fit), entry) in enumerate(zip(curves, entries, strict=True)):
-        handles.append(_draw_curve(ax, label, fit, entry, band=bands, **group_style(i)))
+        handles.append(
+            _draw_curve(ax, label, fit, entry, band=bands, marks=marks, **group_style(i))
+        )
     labels = [h.get_label() for h in handles]
     if bands:
         conf = _CI_NAMES.get(curves[0][1].conf_type, curves[0][1].conf_type)
@@ -136,9 +143,13 @@ def _km_figure(
     if rings:
         handles.append(Line2D([], [], **{**_RING, "markersize": 9}, color="#333333"))
         labels.append(f"{marked_label} ({rings})")
-    if any(int(np.sum(fit.n_censor)) > 0 for _, fit in curves):
+    if censorings and marks:
         handles.append(Line2D([], [], color="#333333", marker="+", linestyle="none", markersize=8))
         labels.append("Censored")
+    elif censorings:
+        censored = sum(int(np.sum(fit.n_censor)) for _, fit in curves)
+        handles.append(Line2D([], [], linestyle="none"))
+        labels.append(f"Censored: {censored:,} patients, not marked (too many to show)")
 
     ax.set_xlim(0, ticks[-1])
     ax.set_xticks(ticks)
@@ -225,7 +236,15 @@ def _steps_through_median(fit: KMFit) -> bool:
 
 
 def _draw_curve(
-    ax, label: str, fit: KMFit, entry: str, *, color: str, linestyle: str, band: bool
+    ax,
+    label: str,
+    fit: KMFit,
+    entry: str,
+    *,
+    color: str,
+    linestyle: str,
+    band: bool,
+    marks: bool = True,
 ) -> Line2D:
     time = np.concatenate([[0.0], np.asarray(fit.time, float)])
     surv = np.concatenate([[1.0], np.asarray(fit.surv, float)])
@@ -253,7 +272,7 @@ def _draw_curve(
     line.set_gid("km-curve")
 
     censored = np.asarray(fit.n_censor) > 0
-    if censored.any():
+    if marks and censored.any():
         # Unclipped: a censoring at the last time or at 100% sits on the axis edge.
         (marks,) = ax.plot(
             np.asarray(fit.time, float)[censored],

@@ -19,7 +19,7 @@ __all__ = ["fmt_hr", "followup_text", "hazard_text", "legend_text", "listed", "m
 
 # A legend line may be this wide: the canvas less the y-axis labels left of the legend and
 # the legend's line sample.
-_LEGEND_WIDTH_PT = (WIDTH_IN - 1.25) * 72
+_LEGEND_WIDTH_PT = (WIDTH_IN - 1.6) * 72
 
 
 def median_text(fit: KMFit, unit: str) -> str:

@@ -584,6 +584,8 @@ def test_km_entry_for_a_group_without_hr(small_fit):
         (0.30, "0.30"),
         (0.49, "0.49"),
         (1.0787, "1.08"),
+        (0.9962, "1.00"),  # not "1.0": the same form as 1.004 beside it
+        (0.9949, "0.99"),
         (16.0425, "16.0"),
         (238.58, "239"),
         (1.2e-5, "<0.001"),
@@ -672,3 +674,48 @@ def test_forest_extreme_labels_and_intervals_stay_on_the_canvas(monkeypatch):
     assert "1" in [t.get_text() for t in ax.get_xticklabels()]
     for left, right in itertools.pairwise(sorted(ticks, key=lambda b: b.x0)):
         assert left.x1 < right.x0
+
+
+def _registry_curves(groups: int = 8, patients: int = 125_000):
+    """Registry-sized curves (day-level times, thousands of censorings each), built from
+    counts the way the survival answer builds them."""
+    rng = np.random.default_rng(7)
+    curves = []
+    for g in range(groups):
+        days = np.arange(1, 5001)
+        at = rng.multinomial(patients, np.full(days.size, 1 / days.size))
+        events = rng.binomial(at, 0.6)
+        time = np.concatenate([days, days]) / 30.4375
+        event = np.r_[np.ones(days.size, int), np.zeros(days.size, int)]
+        weights = np.concatenate([events, at - events])
+        curves.append((f"Histology {g}", kaplan_meier(time, event, weights=weights)))
+    return curves
+
+
+def test_a_registry_km_plot_stays_readable():
+    curves = _registry_curves()
+    hazards = {label: (0.9962, 0.9851, 1.0074) for label, _ in curves[1:]}
+    fig = _km_figure(
+        curves,
+        title="PFS · by histology · n = 1000000",
+        endpoint="pfs",
+        landmarks=(6, 12),
+        reference=curves[0][0],
+        hazards=hazards,
+        test_label="log-rank p = 0.459",
+    )
+    ax = fig.axes[0]
+    # Thousands of censorings per curve would be one thick band over the curves: not drawn,
+    # and the legend says so (with how many patients were censored).
+    assert _by_gid(ax, "km-censor") == []
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    censored = sum(int(fit.n_censor.sum()) for _, fit in curves)
+    assert legend[-1] == f"Censored: {censored:,} patients, not marked (too many to show)"
+    assert "Censored" not in legend
+    assert all("HR 1.00 (95% CI 0.99–1.01)" in t for t in legend[1 : len(curves)])
+    # Long legend lines (six-digit counts, CIs and HRs) wrap rather than run off the canvas.
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for text in ax.get_legend().get_texts():
+        box = text.get_window_extent(renderer)
+        assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1, text.get_text()
