@@ -98,8 +98,11 @@ def _tox_figure(
     legend_ax.set_axis_off()
     fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
     present: set[int] = set()
+    counts_in = []
     for ax, (label, size, panel_rows) in zip(axes, panels, strict=False):
-        present |= _draw_panel(ax, terms, panel_rows, size, facet=bool(groups))
+        drawn, written = _draw_panel(ax, terms, panel_rows, size, facet=bool(groups))
+        present |= drawn
+        counts_in += written
         if label is not None:
             ax.set_title(shorten(label, 40), loc="left", fontsize=FONT_TICK, fontweight="bold")
             ax.set_gid("tox-panel")
@@ -127,16 +130,35 @@ def _tox_figure(
     else:
         _legend(legend_ax, sorted(present), facet=bool(groups))
     add_footer(fig, method_note, stamp)
+    _drop_overflowing_counts(fig, counts_in)
     return fig
 
 
-def _draw_panel(ax, terms: list[str], rows: Sequence[Mapping], n: int, *, facet: bool) -> set:
+def _drop_overflowing_counts(fig: Figure, counts_in: list) -> None:
+    """A count wider than its segment (a registry's 88107 in 9% of the bar) would run over
+    its neighbours: in the settled layout, such counts are taken out (the table has them)."""
+    if not counts_in:
+        return
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    pad = renderer.points_to_pixels(2)
+    for text, bar in counts_in:
+        room = bar.get_window_extent(renderer).width
+        if text.get_window_extent(renderer).width + 2 * pad > room:
+            text.remove()
+
+
+def _draw_panel(
+    ax, terms: list[str], rows: Sequence[Mapping], n: int, *, facet: bool
+) -> tuple[set, list]:
+    """Draw one panel; (grades present, [(count text, the segment it is written in)])."""
     style_axes(ax, grid_axis="x")
     by_term = {str(row["term"]): _counts(row) for row in rows}
     counted = [(term, by_term.get(term, dict.fromkeys(GRADES, 0))) for term in terms]
     y = np.arange(len(counted))
     left = np.zeros(len(counted))
     present = set()
+    counts_in: list = []
     for grade in GRADES:
         pct = np.array([100 * counts[grade] / n for _, counts in counted]) if n else left * 0
         if not pct.any():
@@ -158,7 +180,7 @@ def _draw_panel(ax, terms: list[str], rows: Sequence[Mapping], n: int, *, facet:
         for bar, (_, counts) in zip(bars, counted, strict=True):
             k = counts[grade]
             if k and bar.get_width() >= min_pct:
-                ax.text(
+                label = ax.text(
                     bar.get_x() + bar.get_width() / 2,
                     bar.get_y() + bar.get_height() / 2,
                     str(k),
@@ -166,7 +188,9 @@ def _draw_panel(ax, terms: list[str], rows: Sequence[Mapping], n: int, *, facet:
                     va="center",
                     fontsize=FONT_SMALL,
                     color=text_color_on(color),
+                    gid="tox-count",
                 )
+                counts_in.append((label, bar))
         left += pct
 
     # "n (%)" in a column right of the axis (not past the bars, which would stretch the axis
@@ -190,7 +214,7 @@ def _draw_panel(ax, terms: list[str], rows: Sequence[Mapping], n: int, *, facet:
     ax.set_xlim(0, 100)
     ax.set_xticks(range(0, 101, 50 if facet else 20))
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
-    return present
+    return present, counts_in
 
 
 def _legend(ax, present: list[int], *, facet: bool) -> None:

@@ -719,3 +719,39 @@ def test_a_registry_km_plot_stays_readable():
     for text in ax.get_legend().get_texts():
         box = text.get_window_extent(renderer)
         assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1, text.get_text()
+
+
+def _counts_written(fig):
+    renderer = fig.canvas.get_renderer()
+    return [
+        (t, t.get_window_extent(renderer))
+        for ax in fig.axes
+        for t in ax.texts
+        if t.get_gid() == "tox-count"
+    ]
+
+
+def test_tox_counts_never_run_over_the_next_segment():
+    n = 1_000_000
+    rows = [
+        {"term": term, "grades": {"1": 160589, "2": 88107, "3": 54379, "4": 28000, "5": 7000}}
+        for term in ("Anemia", "Hypertension", "Neutropenia")
+    ]
+    fig = _tox_figure(rows, n=n, title="Toxicity · n = 1000000")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    written = _counts_written(fig)
+    assert {t.get_text() for t, _ in written} == {"160589", "88107"}  # 5.4% of the bar: too narrow
+    segments = [p.get_window_extent(renderer) for p in fig.axes[0].patches]
+    for text, box in written:
+        (segment,) = [s for s in segments if s.x0 <= (box.x0 + box.x1) / 2 <= s.x1
+                      and s.y0 <= (box.y0 + box.y1) / 2 <= s.y1]  # fmt: skip
+        assert segment.x0 < box.x0 and box.x1 < segment.x1, text.get_text()
+
+
+def test_tox_counts_of_the_paper_are_all_written():
+    fig = _tox_figure(TOX_ROWS, n=14, title="AEs")
+    fig.draw_without_rendering()
+    shown = sorted(int(t.get_text()) for t, _ in _counts_written(fig))
+    wide = sorted(k for counts in TABLE_2.values() for k in counts if k and 100 * k / 14 >= 4.5)
+    assert shown == wide
