@@ -7,7 +7,8 @@ process so that its time and peak memory are its own:
 
 1. first load: read, validate, derive os/pfs from dates, store (DuckDB file keyed by hash);
 2. cold `orr`: a new process opens the stored cohort and answers;
-3. warm `orr`, `pfs by=histology` with its plot, `tox` (answer cache emptied per call).
+3. warm `orr`, `pfs by=histology` with its plot, `tox`, the weekly `summary` with its plot
+   (answer cache emptied per call).
 
 Prints figures; asserts nothing (shared machines are noisy: read the numbers, compare runs).
 """
@@ -95,6 +96,11 @@ def write_registry(folder: Path, patients: int, events: int) -> None:
     )
 
 
+# The warm answers timed, with their plots or not; `summary` replays the registry twice (this
+# week's end and the week before) and compares them.
+WARM = (("orr", False), ("pfs by=histology", True), ("tox", False), ("summary", True))
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -122,7 +128,7 @@ def step(name: str, folder: str, store: str) -> dict:
         raise SystemExit(first.text)
     out = {"open_seconds": opened, "seconds": time.perf_counter() - started}
     if name == "warm":
-        for command, plots in (("orr", False), ("pfs by=histology", True), ("tox", False)):
+        for command, plots in WARM:
             times = []
             for _ in range(5):
                 service.cache.clear()  # measure the computation, not the answer cache
@@ -179,9 +185,9 @@ def main() -> None:
         f"peak {cold['peak_mb']:.0f} MB"
     )
     warm, _ = _run_step("warm", folder, store)
-    for command in ("orr", "pfs by=histology", "tox"):
+    for command, plots in WARM:
         print(
-            f"warm `{command}`{' with its plot' if 'pfs' in command else ''}: "
+            f"warm `{command}`{' with its plot' if plots else ''}: "
             f"{warm[command] * 1000:.0f} ms (median of 5)"
         )
     print(f"peak memory of the answering process: {warm['peak_mb']:.0f} MB")

@@ -26,7 +26,7 @@ from .sql_names import quote_identifier
 from .store import CohortStore, content_hash
 from .validate import Problems
 
-__all__ = ["TIME_UNITS", "Cohort", "CohortMeta", "assemble", "demo_path", "load_cohort"]
+__all__ = ["TIME_UNITS", "Cohort", "CohortMeta", "adopt", "assemble", "demo_path", "load_cohort"]
 
 
 def demo_path() -> Path:
@@ -54,10 +54,14 @@ class Cohort:
     version: str = field(default_factory=lambda: uuid.uuid4().hex)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of the caller's own to the cohort's database (the caller closes it)."""
+        with self._lock:
+            return self.con.cursor()
+
     def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
         """Run one statement; a cursor per call keeps concurrent callers apart."""
-        with self._lock:
-            cursor = self.con.cursor()
+        cursor = self.cursor()
         try:
             return cursor.execute(sql, list(params)).df()
         finally:
@@ -142,13 +146,19 @@ def assemble(path: Path, meta: CohortMeta, typed: dict[str, pd.DataFrame]) -> Co
         con.register("_incoming", frame)
         con.execute(f"CREATE TABLE {quote_identifier(name)} AS SELECT * FROM _incoming")
         con.unregister("_incoming")
-    summarise(con, list(typed))
+    return adopt(path, meta, con, list(typed))
+
+
+def adopt(path: Path, meta: CohortMeta, con, tables: list[str]) -> Cohort:
+    """A Cohort over a connection that already holds validated, typed tables (a snapshot's,
+    made in SQL): their summary tables are made here, kinds read from the column types."""
+    summarise(con, tables)
     kinds = kinds_from_types(con)
     kinds.update({k: v for k, v in meta.column_kinds.items() if k in kinds})
     info = {
         "kinds": kinds,
         "facts": field_facts(con, kinds),
-        "tables": list(typed),
-        "endpoints": list(endpoints_of(typed["patients"].columns)),
+        "tables": list(tables),
+        "endpoints": list(endpoints_of(list(kinds))),
     }
     return _cohort(path, meta, con, info, "")

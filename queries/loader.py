@@ -19,7 +19,7 @@ from .names import identifier_column
 from .readers import ROW_NAMES, RawTable, read_folder
 from .validate import Problems
 
-__all__ = ["build_tables", "endpoints_of"]
+__all__ = ["AE_WORST", "build_tables", "endpoints_of", "summarise", "summary_tables"]
 
 _REQUIRED = {"patients": ("patient_id",), "adverse_events": ("patient_id", "term", "grade")}
 
@@ -203,10 +203,19 @@ def build_tables(
 AE_WORST = "_ae_worst"
 
 
-def summarise(con, tables) -> None:
-    """Create the summary tables of the cohort's tables in `con` (see AE_WORST)."""
+def summary_tables(tables) -> dict[str, str]:
+    """The summary tables of the cohort's tables: name -> the SELECT that makes it."""
+    out = {}
     if "adverse_events" in tables:
-        con.execute(
-            f"CREATE TABLE {AE_WORST} AS SELECT patient_id, term, max(grade) AS worst_grade "
+        out[AE_WORST] = (
+            "SELECT patient_id, term, max(grade) AS worst_grade "
             "FROM adverse_events GROUP BY patient_id, term ORDER BY patient_id"
         )
+    return out
+
+
+def summarise(con, tables) -> None:
+    """Create the summary tables of the cohort's tables in `con` (see AE_WORST); one already
+    there (a snapshot's view, computed when read) is kept."""
+    for name, select in summary_tables(tables).items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS {select}")

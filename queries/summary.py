@@ -17,7 +17,7 @@ from .errors import StsError, UsageError
 from .metric import Metric
 from .rates import rate_answer
 from .result import Answer, Part
-from .snapshot import snapshot
+from .snapshot import Replay, replay_of, replayed
 from .spec import QuerySpec
 
 __all__ = ["CASE_LISTS", "SUMMARY", "Period", "Summary", "period_of", "summary_answer"]
@@ -87,40 +87,43 @@ def _rate(metric: str, cohort: Cohort | None) -> dict | None:
     return {k: body[k] for k in ("count", "n", "rate", "ci_low", "ci_high", "breakdown")}
 
 
-def _snapshot_or_none(cohort: Cohort, day: dt.date) -> Cohort | None:
+def _replay_or_none(cohort: Cohort, day: dt.date) -> Replay | None:
     try:
-        return snapshot(cohort, day)
+        return replay_of(cohort, day)
     except UsageError:  # nobody had started yet
         return None
 
 
-def _ids(frame) -> set[str]:
-    return {str(pid) for pid in frame["patient_id"]}
+def _newly(cohort: Cohort, now: Replay, before: Replay | None, holds) -> list[str]:
+    """Cases for which `holds(replay)` (SQL) is true as of now but was not a week before:
+    an anti-join over the cohort's own patients, ordered as case ids are."""
+    sql = f"SELECT p.patient_id FROM patients p WHERE {now.started()} AND {holds(now)}"
+    if before is not None:
+        sql += (
+            " AND NOT EXISTS (SELECT 1 FROM patients b WHERE b.patient_id = p.patient_id "
+            f"AND {before.started('b')} AND {holds(before, 'b')})"
+        )
+    sql += " ORDER BY TRY_CAST(p.patient_id AS BIGINT), p.patient_id"
+    return [str(p) for p in cohort.query(sql)["patient_id"]]
 
 
-def _new_events(now: Cohort, before: Cohort | None, endpoint: str) -> list[str] | None:
+def _new_events(
+    cohort: Cohort, now: Cohort, replays: tuple[Replay, Replay | None], endpoint: str
+) -> list[str] | None:
     """Cases whose `endpoint` event is in `now` but was not yet in `before`: its date
     (start_date + time, as the snapshots cut it) falls in the week."""
     if endpoint not in now.endpoints:
         return None
-    sql = (
-        f"SELECT patient_id FROM patients WHERE {endpoint}_event = 1 "
-        "ORDER BY TRY_CAST(patient_id AS BIGINT), patient_id"
-    )
-    seen = set() if before is None else _ids(before.query(sql))
-    return [str(p) for p in now.query(sql)["patient_id"] if str(p) not in seen]
+    return _newly(cohort, *replays, lambda r, p="p": f"{r.event(endpoint, p)} = 1")
 
 
-def _new_responses(now: Cohort, before: Cohort | None) -> list[str] | None:
+def _new_responses(
+    cohort: Cohort, now: Cohort, replays: tuple[Replay, Replay | None]
+) -> list[str] | None:
     """Cases whose CR/PR was first documented this week (from the dated assessments)."""
     if not now.has_table("assessments") or "best_response" not in now.catalog.names():
         return None
-    sql = (
-        "SELECT patient_id FROM patients WHERE upper(best_response) IN ('CR', 'PR') "
-        "ORDER BY TRY_CAST(patient_id AS BIGINT), patient_id"
-    )
-    seen = set() if before is None else _ids(before.query(sql))
-    return [str(p) for p in now.query(sql)["patient_id"] if str(p) not in seen]
+    return _newly(cohort, *replays, lambda r, p="p": r.responded(p))
 
 
 def _pfs(cohort: Cohort | None) -> tuple[dict | None, Answer | None]:
@@ -138,9 +141,12 @@ def _times_of(cohort: Cohort, cases: Sequence[str], unit: str) -> tuple[float, .
     """The PFS times of `cases`, in `unit`: where the weekly image rings them."""
     if not cases:
         return ()
-    frame = cohort.query("SELECT CAST(patient_id AS VARCHAR) AS id, pfs_time FROM patients")
+    chosen = cohort.query(
+        "SELECT pfs_time FROM patients "
+        "WHERE CAST(patient_id AS VARCHAR) IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+        [list(cases)],
+    )
     scale = TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[unit]
-    chosen = frame[frame["id"].isin(list(cases))]
     return tuple(sorted(float(t) * scale for t in chosen["pfs_time"]))
 
 
@@ -153,8 +159,9 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     day = min(period.end, today)
     if cohort.meta.data_as_of is not None:
         day = min(day, cohort.meta.data_as_of)
-    now = snapshot(cohort, day)
-    before = _snapshot_or_none(cohort, period.start - dt.timedelta(days=1))
+    replays = (replay_of(cohort, day), _replay_or_none(cohort, period.start - dt.timedelta(1)))
+    now = replayed(cohort, replays[0])
+    before = None if replays[1] is None else replayed(cohort, replays[1])
     size = now.rows()
     joined: list[str] = []
     if "start_date" in now.catalog.names():
@@ -179,7 +186,7 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         severe = frame.to_dict("records")
     pfs, pfs_answer = _pfs(now)
     pfs_before, _ = _pfs(before)
-    progressed = _new_events(now, before, "pfs")
+    progressed = _new_events(cohort, now, replays, "pfs")
     km_chart = None
     if pfs_answer is not None and pfs_answer.chart is not None:
         chart = pfs_answer.chart
@@ -199,9 +206,9 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         dcr_before=_rate("dcr", before),
         pfs=pfs,
         new_grade3plus=severe,
-        responded=_new_responses(now, before),
+        responded=_new_responses(cohort, now, replays),
         progressed=progressed,
-        died=_new_events(now, before, "os"),
+        died=_new_events(cohort, now, replays, "os"),
         pfs_before=pfs_before,
     )
     return Answer(

@@ -1,0 +1,296 @@
+"""The replay in SQL (queries/snapshot.py) gives what the pandas replay it replaced gave
+(tests/snapshot_reference.py): table by table, on the demo and on a synthetic cohort with ties,
+missing values, events after the cut, assessments and surgery dates; read in memory (through
+Parquet) and from a stored file (attached); and the weekly summary over it answers the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sts_queries.cohort import Cohort, demo_path, load_cohort
+from sts_queries.errors import UsageError
+from sts_queries.loader import AE_WORST
+from sts_queries.snapshot import snapshot
+from sts_queries.spec import QuerySpec
+from sts_queries.summary import summary_answer
+from tests.conftest import write_cohort
+from tests.snapshot_reference import reference_snapshot, reference_summary_answer
+
+UNITS = {"months": 365.25 / 12, "weeks": 7.0, "days": 1.0}
+FIRST = dt.date(2020, 1, 1)  # the synthetic cohort's first start
+LAST = dt.date(2021, 6, 30)  # ... and a date past everything it holds
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)
+
+
+def synthetic(folder, unit: str, seed: int = 7):
+    """A cohort made to catch a replay out: start dates shared by several patients, times
+    on the very day a cut falls (and halves at the 4th decimal), events after any cut,
+    missing times, events, dates and responses, lower-case and unknown response codes,
+    surgery before and after, a patient who never starts, ids that are not numbers."""
+    rng = random.Random(seed)
+    per_unit = UNITS[unit]
+    ids = [str(i) for i in range(1, 41)] + ["A7", "B12", "x"]
+    starts = [
+        FIRST + dt.timedelta(days=rng.choice([0, 0, 3, 10, 10, 45, 90, 120, 200])) for _ in ids
+    ]
+    patients = [
+        "patient_id,age,sex,start_date,surgery_date,resection,best_response,"
+        "pfs_time,pfs_event,death_date,last_contact_date,visit_date"
+    ]
+    ties = []
+    for n, (pid, start) in enumerate(zip(ids, starts, strict=True)):
+        days = rng.choice([5, 30, 61, 100, 150, 400])
+        if n % 5 == 0:  # a time on the very day a cut falls: kept, with its event
+            time = repr(days / per_unit)
+            ties.append(start + dt.timedelta(days=days))
+        elif n % 5 == 1:  # half at the 4th decimal
+            time = f"{days / per_unit:.4f}5"
+        else:
+            time = f"{rng.uniform(0.1, 15) * 30.4375 / per_unit:.6f}"
+        event = rng.choice(["0", "1", "1"])
+        if n % 11 == 3:
+            time, event = "", ""  # missing pfs
+        surgery = start + dt.timedelta(days=rng.choice([20, 90, 300])) if n % 3 else None
+        death = start + dt.timedelta(days=rng.choice([50, 200, 700])) if n % 4 == 0 else None
+        contact = None if death else start + dt.timedelta(days=rng.choice([40, 300, 600]))
+        visit = start + dt.timedelta(days=rng.choice([7, 500])) if n % 2 else None
+        row = [
+            pid,
+            None if n % 9 == 4 else rng.randint(20, 80),
+            rng.choice("MF"),
+            start,
+            surgery,
+            rng.choice(["yes", "no"]),
+            rng.choice(["CR", "PR", "SD", "PD", "NE"]),
+            time,
+            event,
+            death,
+            contact,
+            visit,
+        ]
+        patients.append(",".join(_cell(v) for v in row))
+    # one who never starts within the data: the replay leaves them out until then
+    patients.append(f"late,50,F,{LAST + dt.timedelta(days=30)},,no,PD,1.0,1,,2021-09-01,")
+    assessments = ["patient_id,date,response,cycle"]
+    codes = ["CR", "pr", "SD", "PD", "NE", "xx", None, "Pd"]
+    for pid, start in zip(ids, starts, strict=True):
+        for k in range(rng.randint(0, 4)):
+            date = (
+                None
+                if rng.random() < 0.1
+                else start + dt.timedelta(days=rng.choice([14, 42, 42, 90, 180]))
+            )
+            assessments.append(",".join(_cell(v) for v in (pid, date, rng.choice(codes), k + 1)))
+    events = ["patient_id,term,grade,onset_date,cycle"]
+    for pid, start in zip(ids, starts, strict=True):
+        for _ in range(rng.randint(0, 3)):
+            date = (
+                None
+                if rng.random() < 0.1
+                else start + dt.timedelta(days=rng.choice([3, 20, 60, 250]))
+            )
+            term = rng.choice(["Nausea", "Anemia", "Fatigue"])
+            events.append(",".join(_cell(v) for v in (pid, term, rng.randint(1, 4), date, 1)))
+    toml = (
+        f'name = "replay"\ntime_unit = "{unit}"\n'
+        '[endpoints.os]\nstart = "start_date"\nevents = ["death_date"]\n'
+        'censor = "last_contact_date"\n'
+    )
+    write_cohort(
+        folder,
+        "\n".join(patients) + "\n",
+        toml,
+        assessments="\n".join(assessments) + "\n",
+        adverse_events="\n".join(events) + "\n",
+    )
+    return folder, sorted(set(ties))
+
+
+@pytest.fixture(scope="module", params=["months", "weeks", "days"])
+def cohorts(request, tmp_path_factory):
+    """The synthetic cohort in memory and stored (opened read-only), and its tie dates."""
+    root = tmp_path_factory.mktemp(f"replay-{request.param}")
+    folder, ties = synthetic(root / "cohort", request.param)
+    memory = load_cohort(folder)
+    stored = load_cohort(folder, store=root / "store")
+    return memory, stored, ties
+
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory):
+    stored = load_cohort(demo_path(), store=tmp_path_factory.mktemp("demo-store"))
+    return load_cohort(demo_path()), stored
+
+
+def _frame(cohort: Cohort, table: str) -> pd.DataFrame:
+    frame = cohort.query(f'SELECT * FROM "{table}"')
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if column.endswith("date") or (len(values) and isinstance(values.iloc[0], dt.date)):
+            frame[column] = pd.to_datetime(frame[column])  # the old replay's types varied
+    return frame
+
+
+def assert_same_cohort(new: Cohort, old: Cohort) -> None:
+    assert (new.tables, new.endpoints, new.meta) == (old.tables, old.endpoints, old.meta)
+    assert new.catalog == old.catalog
+    tables = list(old.tables) + ([AE_WORST] if old.has_table("adverse_events") else [])
+    for table in tables:
+        a, b = _frame(new, table), _frame(old, table)
+        if table == AE_WORST:  # ordered by patient only
+            a = a.sort_values(list(a.columns)).reset_index(drop=True)
+            b = b.sort_values(list(b.columns)).reset_index(drop=True)
+        assert list(a.columns) == list(b.columns), table
+        for column in a.columns:
+            pd.testing.assert_series_equal(a[column], b[column], check_dtype=False, obj=table)
+
+
+def assert_same_snapshot(cohort: Cohort, day: dt.date) -> None:
+    try:
+        old = reference_snapshot(cohort, day)
+    except UsageError as error:
+        with pytest.raises(UsageError) as raised:
+            snapshot(cohort, day)
+        assert (raised.value.message, raised.value.hint) == (error.message, error.hint)
+        return
+    new = snapshot(cohort, day)
+    if old is cohort:
+        assert new is cohort
+        return
+    assert_same_cohort(new, old)
+
+
+def assert_same_summary(cohort: Cohort, day: dt.date) -> None:
+    spec = QuerySpec(metric="summary", as_of=day)
+    try:
+        old = reference_summary_answer(spec, cohort)
+    except UsageError as error:
+        with pytest.raises(UsageError, match=error.message[:20]):
+            summary_answer(spec, cohort)
+        return
+    new = summary_answer(spec, cohort)
+    assert new.as_json() == old.as_json()
+    assert (new.title, new.n, new.notes, new.method) == (old.title, old.n, old.notes, old.method)
+    assert_same(new.chart, old.chart)  # the KM curve, the week's progressions ringed on it
+
+
+def assert_same(a, b) -> None:
+    """Equal, field by field, arrays with NaN where NaN is."""
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        assert type(a) is type(b)
+        for f in dataclasses.fields(a):
+            assert_same(getattr(a, f.name), getattr(b, f.name))
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, tuple | list):
+        assert type(a) is type(b) and len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            assert_same(x, y)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            assert_same(a[key], b[key])
+    else:
+        assert a == b or (a != a and b != b), (a, b)
+
+
+def _weeks(first: dt.date, last: dt.date, every: int = 1):
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=7 * every)
+
+
+def test_the_stored_cohort_is_replayed_from_its_file(demos):
+    memory, stored = demos
+    day = dt.date(2019, 10, 20)
+    attached = "SELECT count(*) AS n FROM duckdb_databases() WHERE database_name = '_sts_source'"
+    assert snapshot(stored, day).query(attached)["n"].iloc[0] == 1
+    assert snapshot(memory, day).query(attached)["n"].iloc[0] == 0
+
+
+@pytest.mark.parametrize("where", ["memory", "stored"])
+def test_demo_snapshots_equal_the_pandas_replay_week_by_week(demos, where):
+    cohort = demos[0] if where == "memory" else demos[1]
+    for day in [
+        dt.date(2019, 7, 8),
+        dt.date(2019, 7, 9),
+        *_weeks(dt.date(2019, 7, 10), dt.date(2021, 7, 7), every=2),
+    ]:
+        assert_same_snapshot(cohort, day)
+
+
+@pytest.mark.parametrize("where", ["memory", "stored"])
+def test_demo_summaries_equal_the_pandas_replay(demos, where):
+    # Every week while the trial accrued and responded (case lists are computed on the cohort
+    # itself, however it is held); a stored cohort every fourth week, and past the cut-off.
+    cohort, every = (demos[0], 1) if where == "memory" else (demos[1], 4)
+    for day in _weeks(dt.date(2019, 7, 1), dt.date(2020, 9, 30), every):
+        assert_same_summary(cohort, day)
+    for day in (dt.date(2021, 6, 28), dt.date(2021, 6, 30), dt.date(2021, 7, 5)):
+        assert_same_summary(cohort, day)
+
+
+def test_synthetic_snapshots_on_the_days_cuts_fall_on_times(cohorts):
+    memory, stored, ties = cohorts
+    assert ties
+    for day in ties:
+        for cohort in (memory, stored):
+            assert_same_snapshot(cohort, day)
+            assert_same_snapshot(cohort, day - dt.timedelta(days=1))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    day=st.dates(FIRST - dt.timedelta(days=10), LAST + dt.timedelta(days=60)), stored=st.booleans()
+)
+def test_synthetic_snapshots_equal_the_pandas_replay(cohorts, day, stored):
+    assert_same_snapshot(cohorts[1] if stored else cohorts[0], day)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    day=st.dates(FIRST - dt.timedelta(days=10), LAST + dt.timedelta(days=30)), stored=st.booleans()
+)
+def test_synthetic_summaries_equal_the_pandas_replay(cohorts, day, stored):
+    assert_same_summary(cohorts[1] if stored else cohorts[0], day)
+
+
+def test_synthetic_summaries_week_by_week(cohorts):
+    memory, stored, _ = cohorts
+    every = 1 if memory.meta.time_unit == "months" else 4  # the cut itself: tests above
+    news = {"joined": 0, "responded": 0, "progressed": 0, "died": 0}
+    for day in _weeks(FIRST - dt.timedelta(days=7), dt.date(2020, 11, 1), every):
+        assert_same_summary(memory, day)
+        if day >= FIRST:
+            body = summary_answer(QuerySpec(metric="summary", as_of=day), memory).as_json()
+            news = {k: n + len(body[k] or ()) for k, n in news.items()}
+    for day in _weeks(FIRST, dt.date(2020, 11, 1), 6):
+        assert_same_summary(stored, day)
+    if every == 1:  # the weeks do hold news of every kind to compare
+        assert all(news.values()), news
+
+
+def test_tox_on_a_snapshot(demos):
+    from sts_queries.answer import ask
+
+    day = dt.date(2019, 12, 1)
+    memory, stored = (snapshot(c, day) for c in demos)
+    old = reference_snapshot(demos[0], day)
+    assert ask("tox", memory).as_json() == ask("tox", old).as_json() == ask("tox", stored).as_json()
