@@ -13,9 +13,11 @@ from .spec import QuerySpec
 from .sql import statement
 
 __all__ = [
+    "MAX_GROUPS",
     "MIN_GROUP",
     "MISSING",
     "SMALL_GROUP",
+    "few_enough_groups",
     "group_labels",
     "group_name",
     "group_names",
@@ -69,6 +71,32 @@ def one_per_patient(spec: QuerySpec, n: int, *, shows: str, limit: int) -> None:
         hint=f"Narrow it with filters (e.g. /sts {spec.metric} stage=IV histology=LPS), or see "
         "the whole selection with /sts count by=histology or /sts baseline.",
     )
+
+
+# by= compares groups side by side: a table column, a curve, a panel each. Past this many the
+# answer is unreadable and, by=patient_id on a registry, takes minutes.
+MAX_GROUPS = 50
+
+
+def few_enough_groups(spec: QuerySpec, cohort: Cohort) -> None:
+    """Refuse a `by=` that makes more than MAX_GROUPS groups in this selection (counted only
+    when the catalog does not already say the field has few values)."""
+    if not spec.by:
+        return
+    field = cohort.catalog.get(spec.by)
+    if field is not None and 0 < len(field.counts) < MAX_GROUPS:
+        return
+    groups = int(
+        run(spec, cohort, "SELECT count(DISTINCT group_key) AS k FROM selected", columns={})[
+            "k"
+        ].iloc[0]
+    )
+    if groups > MAX_GROUPS:
+        raise UsageError(
+            f"`by={spec.by}` makes {groups:,} groups here; by= compares up to {MAX_GROUPS}.",
+            hint="Group by a field with fewer values (e.g. by=histology, by=stage), or filter "
+            f"to the {spec.by} values to compare (e.g. {spec.by}=a,b).",
+        )
 
 
 def group_labels(spec: QuerySpec, cohort: Cohort, present: set[str]) -> list[str]:

@@ -46,4 +46,7 @@ class Metric:
             raise ValueError(f"metric {self.name}: unknown options {unknown} or args {self.args}")
 
     def answer(self, spec: QuerySpec, cohort: Cohort) -> Answer:
+        from .common import few_enough_groups  # common imports the cohort; metric stays light
+
+        few_enough_groups(spec, cohort)
         return self.handler(spec, cohort)

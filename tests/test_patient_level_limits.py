@@ -41,3 +41,21 @@ def test_the_demo_is_far_inside_the_limits(respond):
     for command in ("swimmer", "list"):
         assert not respond(command).is_error
     assert swimmer.MAX_LANES >= 50 and tables.MAX_LISTED >= 100
+
+
+def test_a_by_with_more_groups_than_can_be_compared_is_refused(respond, monkeypatch):
+    from sts_queries import common
+
+    monkeypatch.setattr(common, "MAX_GROUPS", 3)
+    refused = respond("pfs by=histology")
+    assert refused.is_error and not refused.plots
+    assert "`by=histology` makes 8 groups here; by= compares up to 3." in refused.text
+    assert "histology=a,b" in refused.text
+    assert not respond("pfs by=stage").is_error  # IIIA, IIIB, IV
+    assert not respond("orr by=histology histology=LPS,UPS,SS").is_error  # 3 in the selection
+
+
+def test_by_patient_id_stays_a_patient_level_view_of_a_small_cohort(respond):
+    answer = respond("orr by=patient_id")
+    assert not answer.is_error
+    assert len(answer.json["groups"]) == 14
