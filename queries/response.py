@@ -20,7 +20,7 @@ from .common import group_labels, group_name, provenance_notes, run, selected_n
 from .endpoints import km_fit, km_method, logrank_test
 from .errors import UsageError
 from .metric import Metric
-from .response_duration import duration_of_response, response_times, time_to_response
+from .response_duration import duration_of_response, time_to_response
 from .result import Answer, Part
 from .spec import QuerySpec
 from .sql import metric_sql
@@ -77,20 +77,17 @@ def _responders(spec: QuerySpec, cohort: Cohort) -> tuple[int, _Responders]:
     columns = {"start_date": "start_date", "time": "pfs_time", "event": "pfs_event"}
     if "best_response" in names:
         columns["best_response"] = "best_response"
+    # One row per patient: DuckDB finds each one's first CR/PR and last assessment.
     frame = run(spec, cohort, metric_sql("response"), columns=columns)
-    patients = frame.drop_duplicates("patient_id").set_index("patient_id")
-    dated = frame.dropna(subset=["date"])
-    times = response_times(
-        dated[["patient_id", "date", "response"]],
-        patients["start_date"].dropna(),
-        days_per_unit=TIME_UNITS[spec.unit],
-    )
-    table = patients[["group_key", "time", "event"]].join(times)
+    table = frame.set_index("patient_id")[["group_key", "time", "event"]]
+    per_unit = TIME_UNITS[spec.unit]
+    table["first_response"] = frame["first_response_days"].to_numpy(dtype=float) / per_unit
+    table["last_assessment"] = frame["last_assessment_days"].to_numpy(dtype=float) / per_unit
     table["time"] = table["time"] * TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[spec.unit]
     table["group"] = table["group_key"].map(group_name)
     undated = 0
     if "best_response" in names:  # a response the table reports but no assessment dates
-        said = patients["best_response"].isin(["CR", "PR"])
+        said = frame.set_index("patient_id")["best_response"].isin(["CR", "PR"])
         undated = int((said & table["first_response"].isna()).sum())
     return n, _Responders(table=table, undated=undated)
 
@@ -103,6 +100,16 @@ def _rests_on(responders: int, n: int, undated: int) -> list[str]:
             "and are left out."
         )
     return notes
+
+
+def _consistent(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The table less the responders whose progression or last assessment comes before their
+    first response (records that contradict each other, common in a registry): left out of the
+    duration of response, and counted for a note, rather than refusing the whole answer."""
+    last = table["last_assessment"]
+    end = np.where((table["event"] == 1) | last.isna(), table["time"], last)  # as the DOR's end
+    contradicts = table["first_response"].notna() & (end < table["first_response"])
+    return table[~contradicts], int(contradicts.sum())
 
 
 def _dor(table: pd.DataFrame):
@@ -120,7 +127,7 @@ def _dor(table: pd.DataFrame):
 def dor_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """Kaplan–Meier DOR among responders, per group when asked, with a KM chart."""
     n, found = _responders(spec, cohort)
-    table = found.table
+    table, contradicting = _consistent(found.table)
     dor = _dor(table)
     if dor.responders == 0:
         raise UsageError(
@@ -133,6 +140,12 @@ def dor_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     groups: list[dict] = []
     test = None
     notes = _rests_on(dor.responders, n, found.undated)
+    if contradicting:
+        notes.append(
+            f"{contradicting} responder(s) progress or are last assessed before their first "
+            "documented response (their records contradict each other) and are left out; "
+            "check their assessments and PFS."
+        )
     if spec.by:
         keys = table["group"].to_numpy()[dor.responder_index]
         curves = []

@@ -12,14 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 __all__ = [
     "RESPONSES",
     "DurationOfResponse",
     "TimeToResponse",
     "duration_of_response",
-    "response_times",
     "time_to_response",
 ]
 
@@ -46,30 +44,6 @@ class TimeToResponse:
     median: float | None
     minimum: float | None
     maximum: float | None
-
-
-def response_times(
-    assessments: pd.DataFrame, start: pd.Series, *, days_per_unit: float
-) -> pd.DataFrame:
-    """Per patient of `start` (index patient_id, values the start dates): `first_response`
-    (the first CR/PR assessment; NaN for a non-responder) and `last_assessment` (NaN without
-    assessments), in units of `days_per_unit` days from the start.
-
-    `assessments` has one row per assessment: `patient_id`, `date`, `response`.
-    """
-    if days_per_unit <= 0:
-        raise ValueError("days_per_unit must be positive")
-    rows = assessments[["patient_id", "date", "response"]].copy()
-    rows["patient_id"] = rows["patient_id"].map(str)
-    starts = pd.to_datetime(pd.Series(start.to_numpy(), index=start.index.map(str)))
-    rows = rows[rows["patient_id"].isin(starts.index)]
-    days = (pd.to_datetime(rows["date"]) - starts.reindex(rows["patient_id"]).to_numpy()).dt.days
-    rows["time"] = days.to_numpy(dtype=float) / days_per_unit
-    responded = rows["response"].map(lambda r: str(r).strip().upper() in RESPONSES)
-    table = pd.DataFrame(index=starts.index)
-    table["first_response"] = rows[responded].groupby("patient_id")["time"].min()
-    table["last_assessment"] = rows.groupby("patient_id")["time"].max()
-    return table
 
 
 def duration_of_response(

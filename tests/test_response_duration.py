@@ -9,13 +9,35 @@ import pandas as pd
 import pytest
 
 from sts_queries.cohort import TIME_UNITS, demo_path
-from sts_queries.response_duration import (
-    duration_of_response,
-    response_times,
-    time_to_response,
-)
+from sts_queries.response_duration import RESPONSES, duration_of_response, time_to_response
 
 NAN = math.nan
+
+
+# The definition in pandas, one assessment at a time: queries/sql/response.sql computes the
+# same per patient in DuckDB, and test_the_sql_finds_what_the_definition_finds checks it.
+def response_times(
+    assessments: pd.DataFrame, start: pd.Series, *, days_per_unit: float
+) -> pd.DataFrame:
+    """Per patient of `start` (index patient_id, values the start dates): `first_response`
+    (the first CR/PR assessment; NaN for a non-responder) and `last_assessment` (NaN without
+    assessments), in units of `days_per_unit` days from the start.
+
+    `assessments` has one row per assessment: `patient_id`, `date`, `response`.
+    """
+    if days_per_unit <= 0:
+        raise ValueError("days_per_unit must be positive")
+    rows = assessments[["patient_id", "date", "response"]].copy()
+    rows["patient_id"] = rows["patient_id"].map(str)
+    starts = pd.to_datetime(pd.Series(start.to_numpy(), index=start.index.map(str)))
+    rows = rows[rows["patient_id"].isin(starts.index)]
+    days = (pd.to_datetime(rows["date"]) - starts.reindex(rows["patient_id"]).to_numpy()).dt.days
+    rows["time"] = days.to_numpy(dtype=float) / days_per_unit
+    responded = rows["response"].map(lambda r: str(r).strip().upper() in RESPONSES)
+    table = pd.DataFrame(index=starts.index)
+    table["first_response"] = rows[responded].groupby("patient_id")["time"].min()
+    table["last_assessment"] = rows.groupby("patient_id")["time"].max()
+    return table
 
 
 @pytest.mark.parametrize(
@@ -109,3 +131,67 @@ def test_demo_cohort_responders():
     assert np.all(dor.time > 0)
     ttr = time_to_response(table.first_response)
     assert ttr.responders == 5 and 1 < ttr.minimum <= ttr.median <= ttr.maximum < 3
+
+
+def test_a_responder_whose_records_contradict_is_left_out_of_dor_with_a_note(demo_copy):
+    # Case 4 responded (PR) from its fourth month; a progression recorded at one month
+    # contradicts that. A registry has such records: the answer leaves them out and says so
+    # (it once refused outright, listing 30,000 positions on a registry).
+    from sts_queries.answer import ask
+    from sts_queries.cohort import load_cohort
+
+    patients = pd.read_csv(demo_copy / "patients.csv", dtype=str, keep_default_na=False)
+    case = patients["patient_id"] == "4"
+    patients.loc[case, ["pfs_time", "pfs_event"]] = ["1.0", "1"]
+    patients.to_csv(demo_copy / "patients.csv", index=False)
+    answer = ask("dor", load_cohort(demo_copy)).as_json()
+    assert answer["responders"] == 4 and answer["events"] == 0
+    assert (
+        "1 responder(s) progress or are last assessed before their first documented response "
+        "(their records contradict each other) and are left out; check their assessments and PFS."
+    ) in answer["notes"]
+    assert not any("contradict" in note for note in ask("dor", load_cohort(demo_path())).notes)
+
+
+def test_the_sql_finds_what_the_definition_finds(tmp_path):
+    from sts_queries.cohort import load_cohort
+    from sts_queries.response import _responders
+    from sts_queries.spec import QuerySpec
+    from tests.conftest import write_cohort
+
+    rng = np.random.default_rng(3)
+    n = 300
+    starts = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
+    patients = pd.DataFrame(
+        {
+            "patient_id": [f"P{i}" for i in range(n)],
+            "start_date": [d.date().isoformat() for d in starts],
+            "pfs_time": rng.integers(1, 40, n) / 2,
+            "pfs_event": rng.integers(0, 2, n),
+        }
+    )
+    patients.loc[rng.choice(n, 10, replace=False), "start_date"] = ""  # no start: no times
+    visits = []
+    for i, start in enumerate(starts):
+        for _ in range(int(rng.integers(0, 5))):
+            day = start + pd.Timedelta(days=int(rng.integers(-5, 500)))
+            code = str(rng.choice(["CR", "PR", "SD", "PD", "NE", " pr ", "cr", ""]))
+            visits.append((f"P{i}", "" if rng.random() < 0.05 else day.date().isoformat(), code))
+    assessments = pd.DataFrame(visits, columns=["patient_id", "date", "response"])
+    folder = write_cohort(
+        tmp_path / "c",
+        patients.to_csv(index=False),
+        assessments=assessments.to_csv(index=False),
+    )
+    cohort = load_cohort(folder)
+    for unit in ("months", "weeks", "days"):
+        _, found = _responders(QuerySpec(metric="dor", unit=unit), cohort)
+        expected = response_times(
+            assessments.replace("", NAN).dropna(subset=["date"]),
+            patients.set_index("patient_id")["start_date"].replace("", NAN).dropna(),
+            days_per_unit=TIME_UNITS[unit],
+        ).reindex(patients["patient_id"])
+        got = found.table.reindex(patients["patient_id"])
+        for column in ("first_response", "last_assessment"):
+            np.testing.assert_array_equal(got[column].to_numpy(), expected[column].to_numpy())
+    assert found.table["first_response"].notna().sum() > 50  # responders to compare
