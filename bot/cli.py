@@ -73,6 +73,15 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"! {warning}")
         if (change := impact(warning, cohort)) is not None:
             print(f"  → {change}")
+    from sts_queries.response import contradicting_responders
+
+    if cases := contradicting_responders(cohort):
+        shown = ", ".join(cases[:10]) + (f" and {len(cases) - 10} more" if len(cases) > 10 else "")
+        print(
+            f"! {len(cases)} responder(s) progress or are last assessed before their first "
+            f"documented response (patient_id {shown}): their assessments and PFS contradict."
+        )
+        print(f"  → fixing them adds up to {len(cases)} responder(s) to every `dor` answer")
     return 0
 
 

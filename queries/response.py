@@ -25,7 +25,15 @@ from .result import Answer, Part
 from .spec import QuerySpec
 from .sql import metric_sql
 
-__all__ = ["DOR", "TTR", "ResponseDuration", "TimeToFirstResponse", "dor_answer", "ttr_answer"]
+__all__ = [
+    "DOR",
+    "TTR",
+    "ResponseDuration",
+    "TimeToFirstResponse",
+    "contradicting_responders",
+    "dor_answer",
+    "ttr_answer",
+]
 
 _COLUMNS = ("start_date", "pfs_time", "pfs_event")
 
@@ -102,14 +110,28 @@ def _rests_on(responders: int, n: int, undated: int) -> list[str]:
     return notes
 
 
-def _consistent(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The table less the responders whose progression or last assessment comes before their
-    first response (records that contradict each other, common in a registry): left out of the
-    duration of response, and counted for a note, rather than refusing the whole answer."""
+def _contradicting(table: pd.DataFrame) -> pd.Series:
+    """Responders whose progression or last assessment comes before their first response:
+    records that contradict each other (common in a registry)."""
     last = table["last_assessment"]
     end = np.where((table["event"] == 1) | last.isna(), table["time"], last)  # as the DOR's end
-    contradicts = table["first_response"].notna() & (end < table["first_response"])
+    return table["first_response"].notna() & (end < table["first_response"])
+
+
+def _consistent(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The table less the contradicting responders: left out of the duration of response and
+    counted for a note, rather than refusing the whole answer."""
+    contradicts = _contradicting(table)
     return table[~contradicts], int(contradicts.sum())
+
+
+def contradicting_responders(cohort: Cohort) -> list[str]:
+    """The patients `dor` leaves out because their records contradict a response, for
+    `sts check` (empty where the cohort has no dated assessments)."""
+    if not cohort.has_table("assessments") or set(_COLUMNS) - set(cohort.catalog.names()):
+        return []
+    _, found = _responders(QuerySpec(metric="dor"), cohort)
+    return [str(pid) for pid in found.table.index[_contradicting(found.table)]]
 
 
 def _dor(table: pd.DataFrame):

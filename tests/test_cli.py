@@ -99,6 +99,22 @@ def test_check_says_what_fixing_each_warning_would_change(tmp_path):
     assert "→ no answer can use `notes` until it holds values" in done.stdout
 
 
+def test_check_names_the_responders_whose_records_contradict(demo_copy):
+    import pandas as pd
+
+    patients = pd.read_csv(demo_copy / "patients.csv", dtype=str, keep_default_na=False)
+    patients.loc[patients["patient_id"].isin(["4", "8"]), ["pfs_time", "pfs_event"]] = ["1.0", "1"]
+    patients.to_csv(demo_copy / "patients.csv", index=False)
+    done = sts("check", str(demo_copy))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "! 2 responder(s) progress or are last assessed before their first documented response "
+        "(patient_id 4, 8): their assessments and PFS contradict.\n"
+        "  → fixing them adds up to 2 responder(s) to every `dor` answer"
+    ) in done.stdout
+    assert "contradict" not in sts("check", "data").stdout
+
+
 def test_a_count_imports_no_plotting_statistics_or_slack(tmp_path):
     """Imports on demand: what a cold `sts ask "count"` loads (bench/cold_ask.py times it)."""
     probe = (
