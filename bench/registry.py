@@ -1,13 +1,14 @@
 """Benchmark: a registry of 10^6 patients (with date columns) and 2.5×10^6 adverse events.
 
-    .venv/bin/python bench/registry.py [--patients 1000000] [--dir /tmp/sts-registry]
+    .venv/bin/python bench/registry.py [--patients 1000000] [--dir /tmp/sts-registry] [--assessments]
 
 Writes the registry as CSV (once; reused while the files exist), then, each step in a fresh
 process so that its time and peak memory are its own:
 
 1. first load: read, validate, derive os/pfs from dates, store (DuckDB file keyed by hash);
 2. cold `orr`: a new process opens the stored cohort and answers;
-3. warm `orr`, `pfs by=histology` with its plot, `tox`, the weekly `summary` with its plot
+3. warm `orr`, `pfs by=histology` with its plot, `tox`, the weekly `summary` with its plot,
+   `forest pfs by=sex`, `pfs by=sex adjust=age` (and `dor`, `ttr` with --assessments)
    (answer cache emptied per call).
 
 Prints figures; asserts nothing (shared machines are noisy: read the numbers, compare runs).
@@ -98,7 +99,41 @@ def write_registry(folder: Path, patients: int, events: int) -> None:
 
 # The warm answers timed, with their plots or not; `summary` replays the registry twice (this
 # week's end and the week before) and compares them.
-WARM = (("orr", False), ("pfs by=histology", True), ("tox", False), ("summary", True))
+WARM = (
+    ("orr", False),
+    ("pfs by=histology", True),
+    ("tox", False),
+    ("summary", True),
+    ("forest pfs by=sex", True),
+    ("pfs by=sex adjust=age", False),
+)
+# With --assessments (3 dated RECIST assessments per patient, 3x10^6 rows): response duration.
+ASSESSED = (("dor", True), ("ttr", False))
+
+
+def _warm(folder: str | Path) -> tuple[tuple[str, bool], ...]:
+    return WARM + (ASSESSED if (Path(folder) / "assessments.csv").exists() else ())
+
+
+def write_assessments(folder: Path) -> None:
+    """Three assessments per patient, six weeks apart, from start_date (seeded): responses
+    that sometimes contradict the registry's progression dates, as real records do."""
+    import duckdb
+
+    if (folder / "assessments.csv").exists():
+        return
+    con = duckdb.connect()
+    con.execute("SELECT setseed(0.1)")
+    con.execute(
+        f"""
+        COPY (
+          SELECT p.patient_id, p.start_date + CAST(42 * k AS INTEGER) AS date,
+                 ['CR','PR','SD','PD'][1 + CAST(floor(random() * 4) AS INTEGER)] AS response
+          FROM read_csv_auto('{folder / "patients.csv"}') p, range(1, 4) r(k)
+          ORDER BY p.patient_id, date
+        ) TO '{folder / "assessments.csv"}' (HEADER)
+        """
+    )
 
 
 def _peak_mb() -> float:
@@ -128,7 +163,7 @@ def step(name: str, folder: str, store: str) -> dict:
         raise SystemExit(first.text)
     out = {"open_seconds": opened, "seconds": time.perf_counter() - started}
     if name == "warm":
-        for command, plots in WARM:
+        for command, plots in _warm(folder):
             times = []
             for _ in range(5):
                 service.cache.clear()  # measure the computation, not the answer cache
@@ -159,14 +194,21 @@ def main() -> None:
     parser.add_argument("--dir", default="/tmp/sts-registry")
     parser.add_argument("--store", default="")
     parser.add_argument("--step", default="")
+    parser.add_argument(
+        "--assessments", action="store_true", help="add assessments.csv; time dor and ttr too"
+    )
     args = parser.parse_args()
     folder = Path(args.dir)
+    if args.assessments and args.dir == parser.get_default("dir"):
+        folder = Path(f"{args.dir}-assessed")
     if args.step:
         print(json.dumps(step(args.step, str(folder), args.store)))
         return
     store = Path(args.store or folder.parent / f"{folder.name}-store")
     t0 = time.perf_counter()
     write_registry(folder, args.patients, int(2.5 * args.patients))
+    if args.assessments:
+        write_assessments(folder)
     size = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
     print(
         f"registry: {args.patients:,} patients, {int(2.5 * args.patients):,} adverse events, "
@@ -185,7 +227,7 @@ def main() -> None:
         f"peak {cold['peak_mb']:.0f} MB"
     )
     warm, _ = _run_step("warm", folder, store)
-    for command, plots in WARM:
+    for command, plots in _warm(folder):
         print(
             f"warm `{command}`{' with its plot' if plots else ''}: "
             f"{warm[command] * 1000:.0f} ms (median of 5)"
