@@ -1,6 +1,6 @@
 """Benchmark: a registry of 10^6 patients (with date columns) and 2.5×10^6 adverse events.
 
-    .venv/bin/python bench/registry.py [--patients 1000000] [--dir /tmp/sts-registry] [--assessments]
+    .venv/bin/python bench/registry.py [--patients 1000000] [--dir DIR] [--assessments]
 
 Writes the registry as CSV (once; reused while the files exist), then, each step in a fresh
 process so that its time and peak memory are its own:
