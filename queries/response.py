@@ -86,16 +86,16 @@ def _responders(spec: QuerySpec, cohort: Cohort) -> tuple[int, _Responders]:
     if "best_response" in names:
         columns["best_response"] = "best_response"
     # One row per patient: DuckDB finds each one's first CR/PR and last assessment.
-    frame = run(spec, cohort, metric_sql("response"), columns=columns)
-    table = frame.set_index("patient_id")[["group_key", "time", "event"]]
+    patients = run(spec, cohort, metric_sql("response"), columns=columns).set_index("patient_id")
+    table = patients[["group_key", "time", "event"]].copy()
     per_unit = TIME_UNITS[spec.unit]
-    table["first_response"] = frame["first_response_days"].to_numpy(dtype=float) / per_unit
-    table["last_assessment"] = frame["last_assessment_days"].to_numpy(dtype=float) / per_unit
-    table["time"] = table["time"] * TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[spec.unit]
+    table["first_response"] = patients["first_response_days"].astype(float) / per_unit
+    table["last_assessment"] = patients["last_assessment_days"].astype(float) / per_unit
+    table["time"] = table["time"] * TIME_UNITS[cohort.meta.time_unit] / per_unit
     table["group"] = table["group_key"].map(group_name)
     undated = 0
     if "best_response" in names:  # a response the table reports but no assessment dates
-        said = frame.set_index("patient_id")["best_response"].isin(["CR", "PR"])
+        said = patients["best_response"].isin(["CR", "PR"])
         undated = int((said & table["first_response"].isna()).sum())
     return n, _Responders(table=table, undated=undated)
 
@@ -128,9 +128,10 @@ def _consistent(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def contradicting_responders(cohort: Cohort) -> list[str]:
     """The patients `dor` leaves out because their records contradict a response, for
     `sts check` (empty where the cohort has no dated assessments)."""
-    if not cohort.has_table("assessments") or set(_COLUMNS) - set(cohort.catalog.names()):
+    try:
+        _, found = _responders(QuerySpec(metric="dor"), cohort)
+    except UsageError:  # no dated assessments (or no PFS): dor leaves nobody out
         return []
-    _, found = _responders(QuerySpec(metric="dor"), cohort)
     return [str(pid) for pid in found.table.index[_contradicting(found.table)]]
 
 
