@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sts_queries.hazards import group_hazards
+from sts_queries.metrics.hazards import group_hazards
 from tests.reference.registry_counts import registry
 
 
@@ -72,8 +72,8 @@ def answers(folder: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from registry import write_registry
 
-    from sts_bot.service import Service
-    from sts_queries.cohort import load_cohort
+    from sts_bot.service.service import Service
+    from sts_queries.cohort.cohort import load_cohort
 
     write_registry(folder, 1_000_000, 10)
     cohort = load_cohort(folder, store=folder.parent / f"{folder.name}-store")

@@ -18,9 +18,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sts_bot.service import Service
-from sts_queries.cohort import CohortMeta, assemble, demo_path, load_cohort
-from sts_queries.survival import kaplan_meier, logrank
+from sts_bot.service.service import Service
+from sts_queries.cohort.cohort import CohortMeta, assemble, demo_path, load_cohort
+from sts_queries.stats.survival import kaplan_meier, logrank
 
 SERVICE = Service()
 respond = SERVICE.respond

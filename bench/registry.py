@@ -143,7 +143,7 @@ def _peak_mb() -> float:
 def step(name: str, folder: str, store: str) -> dict:
     """One measured step, run inside its own process."""
     started = time.perf_counter()
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
 
     if name == "load":
         cohort = load_cohort(folder, store=store)
@@ -153,7 +153,7 @@ def step(name: str, folder: str, store: str) -> dict:
             "patients": cohort.rows(),
             "aes": cohort.rows("adverse_events"),
         }
-    from sts_bot.service import Service
+    from sts_bot.service.service import Service
 
     cohort = load_cohort(folder, store=store)
     opened = time.perf_counter() - started

@@ -9,11 +9,10 @@ import os
 import sys
 from pathlib import Path
 
+from sts_bot.log_filters import PhiFilter
+from sts_bot.service.service import Outcome, Service
+from sts_bot.settings import Settings, SettingsError, load_settings
 from sts_queries.errors import StsError
-
-from .log_filters import PhiFilter
-from .service import Outcome, Service
-from .settings import Settings, SettingsError, load_settings
 
 __all__ = ["main"]
 
@@ -47,7 +46,7 @@ def _reload(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
     from sts_queries.errors import CohortDataError
 
     try:
@@ -67,13 +66,13 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         f"✓ {cohort.meta.name}: {n} patients; tables {tables}; "
         f"endpoints: {', '.join(cohort.endpoints) or 'none'}"
     )
-    from sts_queries.impact import impact
+    from sts_queries.cohort.impact import impact
 
     for warning in cohort.warnings:
         print(f"! {warning}")
         if (change := impact(warning, cohort)) is not None:
             print(f"  → {change}")
-    from sts_queries.response import contradicting_responders
+    from sts_queries.metrics.response import contradicting_responders
 
     if cases := contradicting_responders(cohort):
         shown = ", ".join(cases[:10]) + (f" and {len(cases) - 10} more" if len(cases) > 10 else "")
@@ -86,7 +85,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _init(args: argparse.Namespace, settings: Settings) -> int:
-    from sts_queries.draft import draft_cohort
+    from sts_queries.cohort.draft import draft_cohort
 
     folder = Path(args.dir)
     if not folder.is_dir():
@@ -105,19 +104,19 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import serve
+    from sts_bot.server import serve
 
     return serve(http=args.http, host=args.host, port=args.port)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import run
+    from sts_bot.server import run
 
     return run()
 
 
 def _summary(args: argparse.Namespace, settings: Settings) -> int:
-    from .weekly import post_summary_now
+    from sts_bot.weekly.post import post_summary_now
 
     return post_summary_now(post=args.post, as_of=args.as_of, data=args.data, out=args.out)
 

@@ -13,11 +13,10 @@ import sys
 from dataclasses import replace
 from typing import TextIO
 
+from sts_bot.gateway.access import Asker, Policy
+from sts_bot.gateway.gateway import open_gateway
+from sts_bot.settings import SettingsError, load_settings
 from sts_queries.errors import CohortDataError
-
-from .access import Asker, Policy
-from .gateway import open_gateway
-from .settings import SettingsError, load_settings
 
 __all__ = ["PLACE", "main"]
 

@@ -20,13 +20,9 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 
-from sts_queries.errors import CohortDataError
-
-from .app import build_app
-from .gateway import open_gateway
-from .http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
-from .log_filters import configure_logging
-from .settings import (
+from sts_bot.gateway.gateway import open_gateway
+from sts_bot.log_filters import configure_logging
+from sts_bot.settings import (
     HTTP_REQUIRED,
     SOCKET_REQUIRED,
     Settings,
@@ -35,6 +31,9 @@ from .settings import (
     load_settings,
     read_env,
 )
+from sts_bot.slack.app import build_app
+from sts_bot.slack.http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
+from sts_queries.errors import CohortDataError
 
 __all__ = ["run", "serve", "wsgi_app"]
 
@@ -158,8 +157,8 @@ def _start_weekly(settings: Settings, app: App):
     """The in-process weekly post, when a channel is set and this process should schedule."""
     if not (settings.summary_channel and settings.summary_in_process):
         return None
-    from .scheduler import start_scheduler
-    from .weekly import poster, schedule_of
+    from sts_bot.weekly.post import poster, schedule_of
+    from sts_bot.weekly.scheduler import start_scheduler
 
     # Its own client, not app.client: the weekly post is never retried on a dropped connection.
     return start_scheduler(schedule_of(settings), poster(settings))
@@ -178,6 +177,6 @@ def run() -> int:
             "(see deploy/SLACK_SETUP.md).",
             file=sys.stderr,
         )
-    from .console import main
+    from sts_bot.console import main
 
     return main()

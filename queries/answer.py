@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .charts import KaplanMeierChart
-from .cohort import Cohort
-from .metric import Metric
-from .parse import parse
-from .registry import resolve
-from .result import Answer
-from .spec import QuerySpec, build_spec
+from sts_queries.charts import KaplanMeierChart
+from sts_queries.cohort.cohort import Cohort
+from sts_queries.language.parse import parse
+from sts_queries.language.resolve import QuerySpec, build_spec
+from sts_queries.metrics.metric import Metric
+from sts_queries.metrics.registry import resolve
+from sts_queries.result import Answer
 
 __all__ = ["answer", "ask", "metric_of", "understand"]
 

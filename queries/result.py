@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .spec import QuerySpec
+from sts_queries.language.resolve import QuerySpec
 
 __all__ = ["Answer", "Part", "jsonable"]
 

@@ -10,7 +10,7 @@ import pytest
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from sts_queries.cohort import demo_path, load_cohort
+from sts_queries.cohort.cohort import demo_path, load_cohort
 
 REPO = Path(__file__).resolve().parent.parent
 

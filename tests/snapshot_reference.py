@@ -13,13 +13,13 @@ from dataclasses import replace
 
 import pandas as pd
 
-from sts_queries.cohort import TIME_UNITS, Cohort, assemble
-from sts_queries.common import provenance_notes
+from sts_queries.cohort.cohort import TIME_UNITS, Cohort, assemble
 from sts_queries.errors import UsageError
+from sts_queries.language.resolve import QuerySpec
+from sts_queries.metrics.common import provenance_notes
+from sts_queries.metrics.summary import Summary, _pfs, _rate, period_of
 from sts_queries.result import Answer
-from sts_queries.spec import QuerySpec
-from sts_queries.sql_names import quote_identifier
-from sts_queries.summary import Summary, _pfs, _rate, period_of
+from sts_queries.sql.identifiers import quote_identifier
 
 _RANK = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "NE": 4}
 _DATE_COLUMNS = {"assessments": "date", "adverse_events": "onset_date"}

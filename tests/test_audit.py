@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sts_bot import audit as audit_module
-from sts_bot.access import Asker, Policy
-from sts_bot.audit import AuditLog, AuditRecord, AuditWriteFailed
-from sts_bot.gateway import Gateway
-from sts_bot.service import Service
+from sts_bot.gateway import audit as audit_module
+from sts_bot.gateway.access import Asker, Policy
+from sts_bot.gateway.audit import AuditLog, AuditRecord, AuditWriteFailed
+from sts_bot.gateway.gateway import Gateway
+from sts_bot.service.service import Service
 from tests.slack_stub import SlackStub
 from tests.test_slack_http import STS, server_env
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sts_queries.answer import ask
-from sts_queries.cohort import load_cohort
+from sts_queries.cohort.cohort import load_cohort
 from sts_queries.errors import CohortDataError
 from tests.conftest import write_cohort
 

@@ -8,8 +8,8 @@ import re
 import subprocess
 import sys
 
-from sts_bot.render import to_text
-from sts_bot.service import Service
+from sts_bot.render.answers import to_text
+from sts_bot.service.service import Service
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sts_queries.cox import hazard_ratios
 from sts_queries.errors import UsageError
+from sts_queries.stats.cox import hazard_ratios
 
 TIME = [1, 2, 3, 5, 6, 7, 8, 9]
 TWO = ["a"] * 4 + ["b"] * 4

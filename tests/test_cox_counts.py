@@ -19,10 +19,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sts_queries.cox import hazard_ratios
-from sts_queries.cox_counts import collapse, fit_counts, schoenfeld_counts
-from sts_queries.cox_fit import DURATION, EVENT, INFINITE, SINGULAR, fit_quietly, schoenfeld_tests
-from sts_queries.hazards import group_hazards
+from sts_queries.metrics.hazards import group_hazards
+from sts_queries.stats.cox import hazard_ratios
+from sts_queries.stats.cox_counts import collapse, fit_counts, schoenfeld_counts
+from sts_queries.stats.cox_fit import (
+    DURATION,
+    EVENT,
+    INFINITE,
+    SINGULAR,
+    fit_quietly,
+    schoenfeld_tests,
+)
 from tests.reference.registry_counts import registry
 from tests.reference_data import dataset
 
@@ -414,9 +421,9 @@ def test_a_registry_of_a_million_patients_has_hazard_ratios():
 
 @pytest.mark.parametrize("command", ["forest pfs by=sex", "forest pfs by=prior_chemo"])
 def test_forest_past_lifelines_is_fitted_on_counts_with_the_same_answer(command, monkeypatch):
-    from sts_queries import cox_fit
     from sts_queries.answer import ask
-    from sts_queries.cohort import demo_path, load_cohort
+    from sts_queries.cohort.cohort import demo_path, load_cohort
+    from sts_queries.stats import cox_fit
 
     demo = load_cohort(demo_path())
     small = ask(command, demo).as_json()

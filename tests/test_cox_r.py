@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sts_queries.cox import hazard_ratios
+from sts_queries.stats.cox import hazard_ratios
 
 REFERENCE = Path(__file__).parent / "reference"
 REL = 1e-3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from slack_bolt import BoltRequest, BoltResponse
 
-from sts_bot.dedupe import SeenRequests, request_key, skip_repeats
+from sts_bot.slack.dedupe import SeenRequests, request_key, skip_repeats
 
 COMMAND = {"team_id": "T1", "trigger_id": "1.2.a", "text": "orr"}
 BUTTON = {"team": {"id": "T1"}, "trigger_id": "9.8.b", "actions": [{}]}

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from sts_bot.delivery import DRAIN_WAIT, Retry, TransientError, maybe_done, transient
+from sts_bot.slack.delivery import DRAIN_WAIT, Retry, TransientError, maybe_done, transient
 
 
 def api_error(status: int, error: str = "boom") -> SlackApiError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sts_queries.answer import ask
-from sts_queries.registry import METRICS
+from sts_queries.metrics.registry import METRICS
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from sts_bot.figures import draw
-from sts_bot.render import compose, to_text
+from sts_bot.plots.figures import draw
+from sts_bot.render.answers import compose, to_text
 from sts_queries.answer import ask
-from sts_queries.cohort import load_cohort
+from sts_queries.cohort.cohort import load_cohort
 from sts_queries.errors import StsError
 from tests.conftest import write_cohort
 from tests.test_cox_r import COX_MODELS, REFERENCE
@@ -274,7 +274,7 @@ def test_new_answers_draw_a_png(demo, command):
 
 
 def test_forest_figure_has_a_row_per_subgroup_and_the_overall(demo):
-    from sts_bot.plots_forest import forest_plot
+    from sts_bot.plots.forest import forest_plot
 
     rows = ask("forest orr over=sex,stage", demo).as_json()
     png = forest_plot(
@@ -296,7 +296,7 @@ def test_km_chart_carries_landmarks_followup_and_hazard_ratios(demo):
 def test_a_selection_past_lifelines_is_fitted_on_counts_with_the_same_answer(demo, monkeypatch):
     # Past MAX_LIFELINES_PATIENTS the model is fitted on counts (cox_counts.py): the same
     # hazard ratios, intervals and tests, to the fits' convergence tolerance.
-    from sts_queries import cox_fit
+    from sts_queries.stats import cox_fit
 
     small = ask("pfs by=stage", demo).as_json()
     monkeypatch.setattr(cox_fit, "MAX_LIFELINES_PATIENTS", 10)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sts_queries.exact import TooLargeForExact, clopper_pearson, fisher_exact
+from sts_queries.stats.exact import TooLargeForExact, clopper_pearson, fisher_exact
 
 REL = 1e-9
 

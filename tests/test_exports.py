@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sts_queries.answer import ask
-from sts_queries.cohort import load_cohort
+from sts_queries.cohort.cohort import load_cohort
 from sts_queries.errors import CohortDataError, UnknownValue, UsageError
 from tests.exports import (
     gbsg2_as_windows,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from sts_queries.followup import median_followup
-from sts_queries.landmarks import landmarks
-from sts_queries.survival import kaplan_meier
+from sts_queries.stats.followup import median_followup
+from sts_queries.stats.landmarks import landmarks
+from sts_queries.stats.survival import kaplan_meier
 from tests.reference_data import dataset, selection
 
 ABS = 1e-6

@@ -12,11 +12,11 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sts_bot.service import Service
-from sts_queries.catalog import CATEGORICAL, DATE, NUMERIC
-from sts_queries.cohort import demo_path, load_cohort
-from sts_queries.metric import OPTIONS
-from sts_queries.registry import METRICS
+from sts_bot.service.service import Service
+from sts_queries.cohort.catalog import CATEGORICAL, DATE, NUMERIC
+from sts_queries.cohort.cohort import demo_path, load_cohort
+from sts_queries.metrics.metric import OPTIONS
+from sts_queries.metrics.registry import METRICS
 
 DEMO = load_cohort(demo_path())
 FIELDS = [f for f in DEMO.catalog.fields if f.name != "patient_id"]

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from sts_queries.answer import understand
 from sts_queries.errors import UsageError
-from sts_queries.lexer import LexError, glue_operators, split
-from sts_queries.parse import MAX_COMMAND, parse
+from sts_queries.language.lexer import LexError, glue_operators, split
+from sts_queries.language.parse import MAX_COMMAND, parse
 
 # Quotes, backslashes, every kind of space and the operators are where lexers differ.
 TEXT = st.text(alphabet=list("ab é'\"\\ \t\r\n\x0b\x0c=<>!≥#$`;"), max_size=30)

@@ -13,12 +13,12 @@ from typing import ClassVar
 
 import pytest
 
-from sts_bot.access import Policy
-from sts_bot.audit import AuditLog
-from sts_bot.delivery import DEFAULT_RETRY, DELIVERED
-from sts_bot.gateway import Gateway
-from sts_bot.listeners import command, common, share
-from sts_bot.service import Service
+from sts_bot.gateway.access import Policy
+from sts_bot.gateway.audit import AuditLog
+from sts_bot.gateway.gateway import Gateway
+from sts_bot.service.service import Service
+from sts_bot.slack.delivery import DEFAULT_RETRY, DELIVERED
+from sts_bot.slack.listeners import command, common, share
 
 
 class Recorder:

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sts_queries.cohort import load_cohort
+from sts_queries.cohort.cohort import load_cohort
 from sts_queries.errors import CohortDataError
 
 CELLS = [

@@ -6,8 +6,8 @@ import pytest
 
 from sts_queries.answer import understand
 from sts_queries.errors import StsError, UnknownField, UnknownMetric, UnknownValue, UsageError
-from sts_queries.parse import parse
-from sts_queries.sql import selection_sql
+from sts_queries.language.parse import parse
+from sts_queries.sql.statement import selection_sql
 
 SPECS = [
     # text, metric, echo of the filters, WHERE clause, parameters

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from sts_bot.service import Service
-from sts_queries import swimmer, tables
+from sts_bot.service.service import Service
+from sts_queries.metrics import swimmer, tables
 
 
 @pytest.fixture()
@@ -44,7 +44,7 @@ def test_the_demo_is_far_inside_the_limits(respond):
 
 
 def test_a_by_with_more_groups_than_can_be_compared_is_refused(respond, monkeypatch):
-    from sts_queries import common
+    from sts_queries.metrics import common
 
     monkeypatch.setattr(common, "MAX_GROUPS", 3)
     refused = respond("pfs by=histology")

@@ -13,10 +13,15 @@ import pytest
 from matplotlib.image import imread
 from matplotlib.text import Text
 
-from sts_bot import plots_common, plots_forest, plots_km, plots_swimmer, plots_timeline, plots_tox
-from sts_bot.figures import draw
+from sts_bot.plots import common as plots_common
+from sts_bot.plots import forest as plots_forest
+from sts_bot.plots import km as plots_km
+from sts_bot.plots import swimmer as plots_swimmer
+from sts_bot.plots import timeline as plots_timeline
+from sts_bot.plots import tox as plots_tox
+from sts_bot.plots.figures import draw
 from sts_queries.answer import ask
-from sts_queries.cohort import demo_path, load_cohort
+from sts_queries.cohort.cohort import demo_path, load_cohort
 
 PLOTS = [
     "pfs",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sts_bot.figures import draw
-from sts_bot.plot_pool import PlotPool
+from sts_bot.plots.figures import draw
+from sts_bot.plots.pool import PlotPool
 from sts_queries.answer import ask
 
 

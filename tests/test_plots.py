@@ -14,20 +14,20 @@ import pytest
 from lifelines.datasets import load_waltons
 from matplotlib.image import imread
 
-from sts_bot import plots_common
-from sts_bot.plots import (
+from sts_bot.plots import common as plots_common
+from sts_bot.plots.common import GRADE_COLORS, RESPONSE_COLORS, fmt_number
+from sts_bot.plots.drawings import (
     SwimmerLane,
     km_plot,
     patient_timeline_plot,
     swimmer_plot,
     tox_plot,
 )
-from sts_bot.plots_common import GRADE_COLORS, RESPONSE_COLORS, fmt_number
-from sts_bot.plots_km import AT_RISK_LABEL, _km_figure, km_figure_height
-from sts_bot.plots_swimmer import _swimmer_figure, swimmer_figure_height
-from sts_bot.plots_timeline import _timeline_figure
-from sts_bot.plots_tox import _tox_figure, tox_figure_height
-from sts_queries.survival import kaplan_meier
+from sts_bot.plots.km import AT_RISK_LABEL, _km_figure, km_figure_height
+from sts_bot.plots.swimmer import _swimmer_figure, swimmer_figure_height
+from sts_bot.plots.timeline import _timeline_figure
+from sts_bot.plots.tox import _tox_figure, tox_figure_height
+from sts_queries.stats.survival import kaplan_meier
 from tests.test_survival_answers import TABLE_2
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -268,7 +268,7 @@ def test_km_ticks_at_the_units_natural_step():
 
 
 def test_km_palette_has_no_yellow():
-    from sts_bot.plot_style import GROUP_COLORS
+    from sts_bot.plots.style import GROUP_COLORS
 
     assert "#F0E442" not in GROUP_COLORS
     for color in GROUP_COLORS:  # every line colour reads on white (WCAG 3:1 for graphics)
@@ -452,7 +452,7 @@ def _rgb(hex_color: str) -> tuple[float, float, float]:
 
 
 def _hex(i: int) -> str:
-    from sts_bot.plot_style import group_style
+    from sts_bot.plots.style import group_style
 
     return group_style(i)["color"]
 
@@ -593,7 +593,7 @@ def test_km_entry_for_a_group_without_hr(small_fit):
     ],
 )
 def test_fmt_hr(value, text):
-    from sts_bot.plots_common import fmt_hr
+    from sts_bot.plots.common import fmt_hr
 
     assert fmt_hr(value) == text
 
@@ -637,7 +637,7 @@ EXTREME_FOREST = {
 
 
 def test_forest_extreme_labels_and_intervals_stay_on_the_canvas(monkeypatch):
-    from sts_bot import plots_forest
+    from sts_bot.plots import forest as plots_forest
 
     figures = []
     monkeypatch.setattr(plots_forest, "to_png", lambda fig: figures.append(fig) or b"")

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sts_bot.access import Asker, Policy
-from sts_bot.audit import AuditLog
-from sts_bot.gateway import Gateway
-from sts_bot.service import Service
-from sts_queries.cohort import load_cohort
-from sts_queries.privacy import Hidden, complementary, shield
+from sts_bot.gateway.access import Asker, Policy
+from sts_bot.gateway.audit import AuditLog
+from sts_bot.gateway.gateway import Gateway
+from sts_bot.service.service import Service
+from sts_queries.cohort.cohort import load_cohort
+from sts_queries.privacy.reveal import Hidden, complementary, shield
 from tests.conftest import write_cohort
 
 K = 5

@@ -8,13 +8,13 @@ import re
 
 import pytest
 
-from sts_bot.access import Asker, Policy
-from sts_bot.audit import AuditLog
-from sts_bot.gateway import Gateway
+from sts_bot.gateway.access import Asker, Policy
+from sts_bot.gateway.audit import AuditLog
+from sts_bot.gateway.gateway import Gateway
+from sts_bot.gateway.redact import Redactor
 from sts_bot.log_filters import PhiFilter, clean
-from sts_bot.redact import Redactor
-from sts_bot.service import Service
-from sts_queries.privacy import mask_text
+from sts_bot.service.service import Service
+from sts_queries.privacy.reveal import mask_text
 
 KEY = "k" * 32
 H = r"h:[0-9a-f]{16}"
@@ -164,8 +164,8 @@ def test_with_no_workspace_list_only_the_bots_own_workspace_is_answered(demo):
 
 def test_a_small_number_at_risk_is_hidden_under_both_of_its_names(demo):
     """Landmarks carry n_risk and the contract's at_risk: neither may show a small count."""
-    from sts_bot.service import Service
-    from sts_bot.shielding import shielded_outcome
+    from sts_bot.gateway.shielding import shielded_outcome
+    from sts_bot.service.service import Service
 
     full = Service.over(demo).respond("pfs at=12", with_plots=False)
     (landmark,) = full.json["landmarks"]

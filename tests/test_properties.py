@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sts_bot.service import Service
+from sts_bot.service.service import Service
 from sts_queries.answer import understand
 from sts_queries.errors import StsError
-from sts_queries.filters import InValues, NotInValues
-from sts_queries.sql import selection_sql, where_clause
+from sts_queries.language.filters import InValues, NotInValues
+from sts_queries.sql.statement import selection_sql, where_clause
 
 respond = Service().respond
 SETTINGS = settings(
@@ -89,7 +89,7 @@ def test_every_metric_splits_by_every_category(demo, metric, field):
 
 
 def test_patients_with_an_empty_group_field_form_a_missing_group(tmp_path):
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
     from tests.conftest import write_cohort
 
     patients = (

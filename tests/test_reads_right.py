@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from sts_bot.service import Service
+from sts_bot.service.service import Service
 
 ROWS = [
     # bare values belonging to one field are read as that filter, and the reply says so
@@ -47,7 +47,7 @@ def test_the_reply_reads_right(demo, command, has, has_not):
 
 def test_a_blank_best_response_is_counted_as_ne_with_a_note(tmp_path):
     from sts_queries.answer import ask
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
     from tests.conftest import write_cohort
 
     folder = write_cohort(tmp_path / "c", "patient_id,best_response\n1,PR\n2,SD\n3,\n4,PD\n")
@@ -61,7 +61,7 @@ def test_groups_and_filters_of_a_coded_field_read_by_their_labels(tmp_path):
     from lifelines.datasets import load_lung
 
     from sts_queries.answer import ask
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
 
     folder = tmp_path / "lung"
     folder.mkdir()

@@ -13,14 +13,14 @@ import json
 import pytest
 from lifelines.datasets import load_lung
 
-from sts_bot.blocks import to_blocks
-from sts_bot.figures import draw, render_chart
-from sts_bot.render import compose, sections, to_text
+from sts_bot.plots.figures import draw, render_chart
+from sts_bot.render.answers import compose, sections, to_text
+from sts_bot.slack.blocks import to_blocks
 from sts_queries.answer import ask, understand
 from sts_queries.charts import Chart
-from sts_queries.cohort import load_cohort
-from sts_queries.metric import OPTIONS
-from sts_queries.registry import METRICS, resolve
+from sts_queries.cohort.cohort import load_cohort
+from sts_queries.metrics.metric import OPTIONS
+from sts_queries.metrics.registry import METRICS, resolve
 from sts_queries.result import Part
 from tests.conftest import write_cohort
 

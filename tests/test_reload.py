@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import threading
 
-from sts_bot.service import Service
-from sts_bot.source import CohortSource
-from sts_queries.cohort import load_cohort
+from sts_bot.service.service import Service
+from sts_bot.service.source import CohortSource
+from sts_queries.cohort.cohort import load_cohort
 from sts_queries.errors import CohortDataError
 
 
@@ -96,9 +96,9 @@ def test_bad_new_data_is_reported_for_admins_and_an_admin_reload_says_why(demo_c
 
 
 def test_reload_is_for_admins_and_audited(demo_copy, tmp_path):
-    from sts_bot.access import Asker, Policy
-    from sts_bot.audit import AuditLog
-    from sts_bot.gateway import Gateway
+    from sts_bot.gateway.access import Asker, Policy
+    from sts_bot.gateway.audit import AuditLog
+    from sts_bot.gateway.gateway import Gateway
 
     gateway = Gateway(
         service=Service(demo_copy),

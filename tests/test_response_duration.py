@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sts_queries.cohort import TIME_UNITS, demo_path
-from sts_queries.response_duration import RESPONSES, duration_of_response, time_to_response
+from sts_queries.cohort.cohort import TIME_UNITS, demo_path
+from sts_queries.stats.response_duration import RESPONSES, duration_of_response, time_to_response
 
 NAN = math.nan
 
@@ -138,7 +138,7 @@ def test_a_responder_whose_records_contradict_is_left_out_of_dor_with_a_note(dem
     # contradicts that. A registry has such records: the answer leaves them out and says so
     # (it once refused outright, listing 30,000 positions on a registry).
     from sts_queries.answer import ask
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
 
     patients = pd.read_csv(demo_copy / "patients.csv", dtype=str, keep_default_na=False)
     case = patients["patient_id"] == "4"
@@ -154,9 +154,9 @@ def test_a_responder_whose_records_contradict_is_left_out_of_dor_with_a_note(dem
 
 
 def test_the_sql_finds_what_the_definition_finds(tmp_path):
-    from sts_queries.cohort import load_cohort
-    from sts_queries.response import _responders
-    from sts_queries.spec import QuerySpec
+    from sts_queries.cohort.cohort import load_cohort
+    from sts_queries.language.resolve import QuerySpec
+    from sts_queries.metrics.response import _responders
     from tests.conftest import write_cohort
 
     rng = np.random.default_rng(3)

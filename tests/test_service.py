@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from sts_bot import service
-from sts_bot.service import AnswerCache, Service
+from sts_bot.service import service
+from sts_bot.service.service import AnswerCache, Service
 from sts_queries.answer import ask
 from sts_queries.errors import CohortDataError
 
@@ -90,9 +90,9 @@ def test_an_answer_of_one_cohort_version_is_never_served_for_another(demo_copy):
 
 
 def test_a_served_folder_is_reread_when_it_changes(demo_copy, tmp_path):
-    from sts_bot.access import Asker, Policy
-    from sts_bot.audit import AuditLog
-    from sts_bot.gateway import Gateway
+    from sts_bot.gateway.access import Asker, Policy
+    from sts_bot.gateway.audit import AuditLog
+    from sts_bot.gateway.gateway import Gateway
 
     gateway = Gateway(
         service=Service(demo_copy, settle=0, background=False),

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sts_bot.access import Asker, Policy
-from sts_bot.audit import AuditLog
-from sts_bot.gateway import Gateway
-from sts_bot.service import Service
+from sts_bot.gateway.access import Asker, Policy
+from sts_bot.gateway.audit import AuditLog
+from sts_bot.gateway.gateway import Gateway
+from sts_bot.service.service import Service
 from sts_bot.settings import HTTP_REQUIRED, SOCKET_REQUIRED, SettingsError, load_settings
-from sts_queries.registry import resolve
+from sts_queries.metrics.registry import resolve
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",

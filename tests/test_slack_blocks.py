@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sts_bot.blocks import MAX_BLOCKS, MAX_SECTION, SHARE_ACTION, Image, to_blocks
-from sts_bot.render import Reply, Table, compose
+from sts_bot.render.answers import Reply, Table, compose
+from sts_bot.slack.blocks import MAX_BLOCKS, MAX_SECTION, SHARE_ACTION, Image, to_blocks
 from sts_queries.answer import ask
 
 

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sts_queries.cohort import Cohort, demo_path, load_cohort
+from sts_queries.cohort.cohort import Cohort, demo_path, load_cohort
+from sts_queries.cohort.loader import AE_WORST
+from sts_queries.cohort.snapshot import snapshot
 from sts_queries.errors import UsageError
-from sts_queries.loader import AE_WORST
-from sts_queries.snapshot import snapshot
-from sts_queries.spec import QuerySpec
-from sts_queries.summary import summary_answer
+from sts_queries.language.resolve import QuerySpec
+from sts_queries.metrics.summary import summary_answer
 from tests.conftest import write_cohort
 from tests.snapshot_reference import reference_snapshot, reference_summary_answer
 

@@ -19,7 +19,7 @@ import pytest
 from lifelines.datasets import load_lung
 
 from sts_queries.answer import ask
-from sts_queries.cohort import load_cohort
+from sts_queries.cohort.cohort import load_cohort
 from tests.conftest import write_cohort
 
 # conf.type -> (all: median, lower, upper), (by sex: male median, female median,

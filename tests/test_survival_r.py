@@ -13,7 +13,7 @@ from math import inf, nan
 import numpy as np
 import pytest
 
-from sts_queries.survival import LogRankNotEstimable, kaplan_meier, logrank
+from sts_queries.stats.survival import LogRankNotEstimable, kaplan_meier, logrank
 from tests.reference_data import dataset, selection
 
 REL = 1e-9

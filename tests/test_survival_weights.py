@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sts_queries.followup import median_followup
-from sts_queries.survival import kaplan_meier, logrank
+from sts_queries.stats.followup import median_followup
+from sts_queries.stats.survival import kaplan_meier, logrank
 
 FIELDS = ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper")
 

@@ -11,11 +11,11 @@ import datetime as dt
 
 import pytest
 
-from sts_bot.render import compose, to_text
-from sts_bot.service import Service
+from sts_bot.render.answers import compose, to_text
+from sts_bot.service.service import Service
 from sts_queries.answer import ask
 from sts_queries.charts import KaplanMeierChart
-from sts_queries.privacy import shield
+from sts_queries.privacy.reveal import shield
 
 NE_LEGEND = "NE: not estimable"
 FEW = "rests on fewer than three patients at risk"

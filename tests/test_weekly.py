@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from slack_sdk import WebClient
 
-from sts_bot.ledger import Ledger
-from sts_bot.scheduler import catch_up, start_scheduler
-from sts_bot.weekly import METADATA_EVENT, Schedule, due_as_of, post_weekly
+from sts_bot.weekly.ledger import Ledger
+from sts_bot.weekly.post import METADATA_EVENT, Schedule, due_as_of, post_weekly
+from sts_bot.weekly.scheduler import catch_up, start_scheduler
 from sts_queries.answer import ask
-from sts_queries.cohort import demo_path
+from sts_queries.cohort.cohort import demo_path
 from sts_queries.errors import UsageError
 from tests.slack_stub import SlackStub
 
@@ -272,7 +272,7 @@ def test_the_running_scheduler_catches_up_once_and_keeps_the_cron_job(slack, dem
 
 
 def test_a_cohort_without_dates_summarises_now_but_cannot_replay(tmp_path):
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
     from tests.conftest import write_cohort
 
     patients = "patient_id,best_response,pfs_time,pfs_event\n1,PR,3,1\n2,SD,5,0\n3,PD,1,1\n"
@@ -284,7 +284,7 @@ def test_a_cohort_without_dates_summarises_now_but_cannot_replay(tmp_path):
 
 
 def test_a_week_that_cannot_be_summarised_is_not_posted_and_not_claimed(slack, tmp_path):
-    from sts_queries.cohort import load_cohort
+    from sts_queries.cohort.cohort import load_cohort
     from tests.conftest import write_cohort
 
     stub, client = slack

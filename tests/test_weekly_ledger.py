@@ -13,10 +13,10 @@ import datetime as dt
 import pytest
 from slack_sdk import WebClient
 
-from sts_bot import weekly
-from sts_bot.ledger import Ledger
-from sts_bot.slack_io import retry_handlers
-from sts_bot.weekly import METADATA_EVENT, post_settled, post_weekly
+from sts_bot.slack.replies import retry_handlers
+from sts_bot.weekly import post as weekly
+from sts_bot.weekly.ledger import Ledger
+from sts_bot.weekly.post import METADATA_EVENT, post_settled, post_weekly
 from tests.slack_stub import SlackStub
 
 CHANNEL = "C0SUMMARY1"
@@ -225,7 +225,7 @@ def test_a_run_waits_for_a_live_claim_and_takes_over_when_it_goes_stale(demo, tm
 
 def test_the_weekly_client_never_retries_a_dropped_connection(tmp_path):
     from sts_bot.settings import Settings
-    from sts_bot.weekly import weekly_client
+    from sts_bot.weekly.post import weekly_client
 
     client = weekly_client(Settings(bot_token="xoxb-x", api_url="http://127.0.0.1:9/api/"))
     kinds = {type(h).__name__ for h in client.retry_handlers}

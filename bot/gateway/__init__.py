@@ -1,0 +1,3 @@
+"""The way every command goes, whatever surface it came from:
+understand → access → answer → audit.
+"""

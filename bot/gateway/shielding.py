@@ -1,0 +1,51 @@
+"""An outcome as it may be shown outside patient places: small cells as <5, no plot with them
+unless the plot can be drawn from the shown cells alone.
+
+The gateway uses it for every answer outside a patient place, the weekly post for a summary
+channel that is not one. The rules themselves live in `sts_queries.privacy`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sts_bot.plots.figures import Plot, draw
+from sts_bot.render.answers import compose
+from sts_bot.service.service import Outcome
+from sts_queries.privacy.reveal import Shielded, public_json, shield
+
+__all__ = ["shielded_outcome"]
+
+
+def shielded_outcome(
+    outcome: Outcome, min_cell: int, *, dms: bool = False
+) -> tuple[Outcome, bool] | None:
+    """(`outcome` with small cells hidden, whether any was); None: no rule covers its answer."""
+    if outcome.is_error or outcome.answer is None:
+        return outcome, False
+    shielded = shield(outcome.answer, min_cell, dms=dms)
+    if shielded is None:
+        return None
+    answer = shielded.answer
+    reply = compose(answer)
+    # What the service adds under every answer (which data it comes from) stays.
+    stamp = tuple(line for line in outcome.reply.context if line not in reply.context)
+    data = public_json(answer)
+    data.update({k: outcome.json[k] for k in ("data_version", "data_as_of") if k in outcome.json})
+    shown = Outcome(
+        reply=replace(reply, context=(*reply.context, *stamp[-1:])),
+        json=data,
+        plots=_plots(outcome, shielded),
+        answer=answer,
+    )
+    return shown, shielded.suppressed
+
+
+def _plots(outcome: Outcome, shielded: Shielded) -> tuple[Plot, ...]:
+    """The plots as drawn, or, with cells hidden, drawn again from what may be shown (a forest
+    plot of the shown subgroups); none when the rule gives no chart or none was asked for."""
+    if not shielded.suppressed:
+        return outcome.plots
+    if not outcome.plots or shielded.answer.chart is None:
+        return ()
+    return draw(shielded.answer)

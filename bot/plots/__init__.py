@@ -1,0 +1,1 @@
+"""Charts → PNG bytes with matplotlib: one module a kind of plot, one look for all of them."""

@@ -1,0 +1,167 @@
+"""What every plot shares: the figure, its footer and stamp, PNG output (the look: plot_style).
+
+Only matplotlib's object API is used (``Figure`` + ``FigureCanvasAgg``), never ``pyplot``,
+and rcParams are never touched: every size and colour is passed explicitly, so renders in
+concurrent threads do not share state.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import textwrap
+from collections.abc import Callable
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from sts_bot.plots.style import (  # noqa: F401  (re-exported: the drawers import from here)
+    DAYS_PER_UNIT,
+    FONT_FOOTER,
+    FONT_LABEL,
+    FONT_SMALL,
+    FONT_TICK,
+    FONT_TITLE,
+    FOOTER_COLOR,
+    GRADE_COLORS,
+    GRID_COLOR,
+    GROUP_COLORS,
+    NOTE_COLOR,
+    PROGRESSION_COLOR,
+    REFERENCE_COLOR,
+    RESPONSE_COLORS,
+    RESPONSE_NAMES,
+    STAMP_COLOR,
+    SURGERY_COLOR,
+    group_style,
+    time_ticks,
+)
+
+WIDTH_IN = 8.0
+HEIGHT_IN = 5.5
+DPI = 150
+
+
+def new_figure(height: float = HEIGHT_IN) -> Figure:
+    """A fixed-width figure with an Agg canvas attached, laid out by constrained layout."""
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
+    return fig
+
+
+def png_of(figure: Callable[..., Figure]) -> Callable[..., bytes]:
+    """The PNG-returning form of a figure builder, with the same arguments and docstring."""
+
+    @functools.wraps(figure)
+    def plot(*args, **kwargs) -> bytes:
+        return to_png(figure(*args, **kwargs))
+
+    return plot
+
+
+def to_png(fig: Figure) -> bytes:
+    """Render at the figure's own size (no tight bbox, so the pixel size is predictable)."""
+    buf = io.BytesIO()
+    # zlib level 1: a tenth of the encoding time for a file about a fifth larger.
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=fig.dpi,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": 1},
+    )
+    return buf.getvalue()
+
+
+def wrap_title(title: str, width: int = 72) -> str:
+    return "\n".join(textwrap.wrap(title, width=width)) or title
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def fmt_number(value: float) -> str:
+    """8.25 -> '8.25', 8.0 -> '8', 120.0 -> '120'."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_hr(value: float) -> str:
+    """A hazard ratio or one of its limits, three significant figures at most: 0.094, 0.49,
+    0.30, 2.24, 16.0, 239; beyond 1/1000 or 1000 only the side it lies on."""
+    if value < 0.001:
+        return "<0.001"
+    if value >= 1000:
+        return ">999"
+    if value < 0.995:  # (0.996 would be '1.0' here, and 1.00 above: one form for both)
+        return f"{value:#.2g}"  # '#' keeps a trailing zero: 0.30, 0.030
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def style_axes(ax, *, grid_axis: str = "both") -> None:
+    """Quiet frame, light grid behind the data, readable tick labels."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=FONT_TICK)
+    ax.set_axisbelow(True)
+    if grid_axis:
+        ax.grid(True, axis=grid_axis, color=GRID_COLOR, linewidth=0.8)
+
+
+def text_color_on(hex_color: str) -> str:
+    """Black or white, whichever reads better on the given fill."""
+    r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "black" if luminance > 0.45 else "white"
+
+
+_FOOTER_LINE_IN = FONT_FOOTER * 1.35 / 72
+
+
+def _footer_lines(width_in: float, lead: str, method: str, stamp: str) -> list[tuple]:
+    # Characters per line at the footer's size (an average glyph is ~0.6 em wide), with margin.
+    width = int((width_in - 0.3) * 72 / (0.6 * FONT_FOOTER))
+    lines = []
+    if lead:
+        lines.append((wrap_title(lead, width=width), FOOTER_COLOR, "normal", "plot-lead"))
+    if method:
+        lines.append((wrap_title(method, width=width), FOOTER_COLOR, "normal", "plot-method"))
+    if stamp:
+        lines.append((stamp, STAMP_COLOR, "bold", "plot-stamp"))
+    return lines
+
+
+def footer_height(method: str = "", stamp: str = "", *, lead: str = "") -> float:
+    """Inches `add_footer` reserves on a figure of the standard width (0 for no footer)."""
+    lines = _footer_lines(WIDTH_IN, lead, method, stamp)
+    if not lines:
+        return 0.0
+    count = sum(text.count("\n") + 1 for text, *_ in lines)
+    return 0.06 + _FOOTER_LINE_IN * count + 0.04
+
+
+def add_footer(fig: Figure, method: str = "", stamp: str = "", *, lead: str = "") -> None:
+    """The method (dark, 11 pt) and the provenance stamp under the plot, space reserved for both;
+    ``lead`` is a line above the method (the KM plot's median follow-up).
+
+    A plot is often forwarded without its message, so what it rests on travels with the image.
+    """
+    lines = _footer_lines(fig.get_figwidth(), lead, method, stamp)
+    if not lines:
+        return
+    y_in = 0.06
+    for text, color, weight, gid in reversed(lines):
+        fig.text(
+            0.01,
+            y_in / fig.get_figheight(),
+            text,
+            fontsize=FONT_FOOTER,
+            color=color,
+            fontweight=weight,
+            ha="left",
+            va="bottom",
+            gid=gid,
+        )
+        y_in += _FOOTER_LINE_IN * (text.count("\n") + 1)
+    reserved = (y_in + 0.04) / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, reserved, 1, 1 - reserved))

@@ -1,0 +1,152 @@
+"""Answer → PNG plots, by the type of chart the answer carries (`sts_queries.charts`).
+
+matplotlib is imported by the first plot drawn, not by importing this module: a `count` asked
+from the command line never pays for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import singledispatch
+
+from sts_queries.charts import (
+    Chart,
+    ForestChart,
+    KaplanMeierChart,
+    SwimmerChart,
+    TimelineChart,
+    ToxicityChart,
+)
+from sts_queries.result import Answer
+
+__all__ = ["Plot", "draw", "render_chart", "slug"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plot:
+    filename: str
+    title: str
+    png: bytes
+
+
+def slug(text: str, *, limit: int = 80, empty: str = "plot") -> str:
+    """A file name's stem from any text: lower-case words joined by dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or empty
+
+
+def _stamp(chart: Chart, answer: Answer) -> str:
+    """'Reconstructed demo data · data as of 2021-06-30', or what of it applies."""
+    from sts_bot.plots.style import provenance_stamp
+
+    # The answer's notes are where an answer says it rests on reconstructed values
+    # (queries.common.provenance_notes); the plot repeats it because it travels alone.
+    reconstructed = any("reconstructed" in note.lower() for note in answer.notes)
+    return provenance_stamp(reconstructed=reconstructed, data_as_of=chart.data_as_of)
+
+
+@singledispatch
+def render_chart(chart: Chart, answer: Answer) -> bytes:
+    """PNG bytes of one chart (one drawer per chart type)."""
+    raise TypeError(f"no drawer for {type(chart).__name__}")  # a registry test prevents it
+
+
+@render_chart.register
+def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
+    from sts_bot.plots.km import km_plot
+    from sts_bot.render.answers import fmt_p
+
+    return km_plot(
+        chart.curves,
+        title=answer.understood,
+        unit=chart.unit,
+        # The weekly summary carries the PFS curve under its own metric name.
+        endpoint=chart.endpoint or ("pfs" if answer.metric == "summary" else answer.metric),
+        test_label=f"log-rank {fmt_p(chart.test['p'])}" if chart.test else None,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+        marked=chart.marked,
+        landmarks=chart.landmarks,
+        followup=chart.followup,
+        reference=chart.reference,
+        hazards=chart.hazards,
+        hr_test_label=_hr_test_label(chart.hr_test) if chart.hazards else None,
+    )
+
+
+def _hr_test_label(test) -> str | None:
+    """'Cox likelihood-ratio p = 0.030': the test of the hazard ratios, beside the log-rank p."""
+    from sts_bot.render.answers import fmt_p
+
+    if not test or test.get("p") is None:
+        return None
+    name = str(test.get("name", "")).removesuffix(" test") or "HR test"
+    return f"{name} {fmt_p(test['p'])}"
+
+
+@render_chart.register
+def _forest(chart: ForestChart, answer: Answer) -> bytes:
+    from sts_bot.plots.forest import forest_plot
+
+    return forest_plot(
+        chart.rows,
+        overall=chart.overall,
+        measure=chart.measure,
+        outcome=chart.outcome,
+        title=answer.understood,
+        reference=chart.reference,
+        comparison=chart.comparison,
+        interactions=chart.interactions,
+        method_note=" · ".join(t for t in (answer.method, chart.withheld_note) if t),
+        stamp=_stamp(chart, answer),
+    )
+
+
+@render_chart.register
+def _tox(chart: ToxicityChart, answer: Answer) -> bytes:
+    from sts_bot.plots.tox import tox_plot
+
+    return tox_plot(
+        chart.rows,
+        n=chart.n,
+        title=answer.understood,
+        groups=chart.groups,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
+
+
+@render_chart.register
+def _swimmer(chart: SwimmerChart, answer: Answer) -> bytes:
+    from sts_bot.plots.swimmer import SwimmerLane, swimmer_plot
+
+    lanes = [SwimmerLane(**lane) for lane in chart.lanes]
+    return swimmer_plot(
+        lanes,
+        title=answer.understood,
+        unit=chart.unit,
+        data_as_of=chart.data_as_of,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
+
+
+@render_chart.register
+def _timeline(chart: TimelineChart, answer: Answer) -> bytes:
+    from sts_bot.plots.timeline import patient_timeline_plot
+
+    # The timeline says its data cut in its subtitle; the stamp says what the data are.
+    return patient_timeline_plot(**chart.course, stamp=_stamp(chart, answer))
+
+
+def draw(answer: Answer) -> tuple[Plot, ...]:
+    """The plots an answer comes with (none for most metrics)."""
+    if answer.chart is None:
+        return ()
+    spec = answer.spec
+    words = [answer.metric, spec.outcome or "", spec.patient_id or "", *answer.filters]
+    if answer.spec.by:
+        words.append(f"by {answer.spec.by}")
+    filename = slug(" ".join(words)) + ".png"
+    png = render_chart(answer.chart, answer)
+    return (Plot(filename=filename, title=answer.understood, png=png),)

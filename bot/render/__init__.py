@@ -1,0 +1,1 @@
+"""Answer → words: the surface-neutral Reply every surface shows, one renderer a kind of answer."""

@@ -1,0 +1,1 @@
+"""What whoever serves owns: the cohort source, the answer cache, the plot pool."""

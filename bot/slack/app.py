@@ -1,0 +1,96 @@
+"""The Bolt app: a Web API client pointed at SLACK_API_URL, and the listeners."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Executor
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+
+from sts_bot.gateway.gateway import Gateway
+from sts_bot.settings import Settings, SettingsError, redact_url
+from sts_bot.slack.dedupe import SeenRequests, skip_repeats
+from sts_bot.slack.delivery import quiet_sdk
+from sts_bot.slack.listeners import register_listeners
+from sts_bot.slack.replies import Retry, retry_handlers
+
+__all__ = ["build_app", "web_client"]
+
+log = logging.getLogger("sts.bolt")
+
+
+class _SameToken(logging.Filter):
+    # Bolt warns that `token` (read from SLACK_BOT_TOKEN) is unused when a client is given;
+    # our client carries that very token, so the warning only confuses whoever reads the log.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+log.addFilter(_SameToken())
+
+
+def web_client(settings: Settings, *, retry_connections: bool = True) -> WebClient:
+    """The Web API client every Slack call uses: SLACK_API_URL, slack_sdk's retry handlers.
+
+    `retry_connections=False` for calls that must not be repeated blindly (the weekly post:
+    a dropped connection may come after Slack stored the message).
+    """
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=settings.slack_timeout,
+        retry_handlers=retry_handlers(connections=retry_connections),
+        logger=quiet_sdk(logging.getLogger("sts.slack.web")),
+    )
+
+
+def build_app(
+    settings: Settings,
+    gateway: Gateway,
+    *,
+    socket_mode: bool,
+    executor: Executor | None = None,
+    stopping: threading.Event | None = None,
+) -> App:
+    """The app for one process; checks the bot token with auth.test before serving anything.
+
+    `stopping`, set on SIGTERM, makes replies still being retried finish quickly."""
+    # No blind retries of dropped connections: a chat.postMessage may have been stored before
+    # its connection broke. Delivery retries every call itself, reading the channel's history
+    # before repeating a post (bot/delivery.py).
+    client = web_client(settings, retry_connections=False)
+    try:
+        app = App(
+            client=client,
+            signing_secret=settings.signing_secret or "",
+            # Socket Mode requests come over the app token's WebSocket, not as signed HTTP.
+            request_verification_enabled=not socket_mode,
+            # The ack listener only acks, so running it before the HTTP response costs nothing,
+            # and keeps acks off the worker pool the lazy listeners keep busy.
+            process_before_response=True,
+            listener_executor=executor,
+            logger=log,
+        )
+    except BoltError as exc:
+        raise SettingsError(
+            [
+                f"SLACK_BOT_TOKEN: Slack did not accept it ({exc}). Copy the Bot User OAuth "
+                "Token again from OAuth & Permissions, or reinstall the app."
+            ]
+        ) from exc
+    except OSError as exc:  # nothing answers at SLACK_API_URL (network, proxy, a typo)
+        raise SettingsError(
+            [
+                f"SLACK_API_URL: could not reach {redact_url(settings.api_url)} "
+                f"({redact_url(str(exc))}). Check the URL, "
+                "the network and any proxy."
+            ]
+        ) from exc
+    # After Bolt's signature check, before any listener: a repeat is acked, not answered.
+    app.use(skip_repeats(SeenRequests()))
+    retry = Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout, stopping=stopping)
+    register_listeners(app, gateway, command=settings.command, retry=retry)
+    return app

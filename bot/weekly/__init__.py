@@ -1,0 +1,3 @@
+"""The weekly post: built like any reply, claimed in a ledger, posted once per period and
+channel.
+"""

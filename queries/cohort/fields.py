@@ -1,0 +1,118 @@
+"""The catalog of a loaded patients table, counted in DuckDB and described by cohort.toml."""
+
+from __future__ import annotations
+
+from sts_queries.cohort.catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field, norm
+
+__all__ = ["build_catalog", "field_facts", "kinds_from_types"]
+
+# Identifiers keep their values in the catalog (so `patient_id=3` works) up to this many;
+# categories keep their most frequent values.
+_MAX_ID_VALUES = 1000
+_MAX_VALUES = 5000
+_CATALOG_KIND = {
+    "number": NUMERIC,
+    "code": NUMERIC,
+    "date": DATE,
+    "event": NUMERIC,
+    "category": CATEGORICAL,
+    "identifier": CATEGORICAL,
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def kinds_from_types(con, table: str = "patients") -> dict[str, str]:
+    """Kinds of a table that was not read from files (a snapshot): from its column types."""
+    out = {}
+    for name, dtype in con.execute(
+        f"SELECT column_name, column_type FROM (DESCRIBE {table})"
+    ).fetchall():
+        upper = dtype.upper()
+        if upper.startswith(("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "DECIMAL", "HUGEINT")):
+            out[name] = "number"
+        elif upper.startswith(("DATE", "TIMESTAMP")):
+            out[name] = "date"
+        else:
+            out[name] = "category"
+    return out
+
+
+def field_facts(con, kinds: dict[str, str], table: str = "patients") -> dict[str, dict]:
+    """Per column: value counts (categories, codes) and range (numbers), from SQL."""
+    facts: dict[str, dict] = {}
+    for name, kind in kinds.items():
+        q = _q(name)
+        info: dict = {"kind": kind}
+        if kind in ("category", "identifier", "code"):
+            limit = _MAX_ID_VALUES if kind == "identifier" else _MAX_VALUES
+            rows = con.execute(
+                f"SELECT CAST({q} AS VARCHAR) AS v, count(*) AS n FROM {table} "
+                f"WHERE {q} IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit + 1}"
+            ).fetchall()
+            if kind == "identifier" and len(rows) > limit:
+                rows = []
+            info["counts"] = [[v, int(n)] for v, n in rows[:limit]]
+        if kind in ("number", "code", "event"):
+            low, high = con.execute(f"SELECT min({q}), max({q}) FROM {table}").fetchone()
+            info["min"] = None if low is None else float(low)
+            info["max"] = None if high is None else float(high)
+        facts[name] = info
+    return facts
+
+
+def _labels(spec: dict) -> tuple[dict[str, str], dict[str, str]]:
+    labels: dict[str, str] = {}
+    synonyms: dict[str, str] = {}
+    for value, text in (spec.get("labels") or {}).items():
+        labels[str(value)] = str(text)
+    for value, info in (spec.get("values") or {}).items():
+        if isinstance(info, dict):
+            if "label" in info:
+                labels[str(value)] = str(info["label"])
+            for synonym in info.get("synonyms", ()):
+                synonyms[norm(synonym)] = str(value)
+    return labels, synonyms
+
+
+def _field(name: str, info: dict, spec: dict, original: str) -> Field:
+    kind = _CATALOG_KIND.get(info["kind"], CATEGORICAL)
+    tally = dict(info.get("counts", ()))
+    order = [str(v) for v in spec.get("order", ()) if str(v) in tally]
+    rest = [v for v in tally if v not in order]
+    if info["kind"] == "code":
+        rest.sort(key=lambda v: float(v))
+    counts = tuple((v, int(tally[v])) for v in order + rest)
+    labels, synonyms = _labels(spec)
+    aliases = list(spec.get("aliases", ()))
+    if original and norm(original) != norm(name) and original not in aliases:
+        aliases.append(original)
+    return Field(
+        name=name,
+        label=spec.get("label", name.replace("_", " ").capitalize()),
+        kind=kind,
+        aliases=tuple(aliases),
+        counts=counts if kind == CATEGORICAL or info["kind"] == "code" else (),
+        value_labels=labels,
+        synonyms=synonyms,
+        hierarchy={str(k): tuple(map(str, v)) for k, v in spec.get("hierarchy", {}).items()},
+        minimum=info.get("min") if kind == NUMERIC else None,
+        maximum=info.get("max") if kind == NUMERIC else None,
+    )
+
+
+def build_catalog(facts: dict[str, dict], specs: dict, originals: dict[str, str]) -> Catalog:
+    """Every patients column as a Field, in file order."""
+    return Catalog(
+        fields=tuple(
+            _field(
+                name,
+                info,
+                specs.get(name, {}) if isinstance(specs.get(name), dict) else {},
+                originals.get(name, ""),
+            )
+            for name, info in facts.items()
+        )
+    )

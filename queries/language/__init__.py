@@ -1,0 +1,1 @@
+"""The command language: text → words → a Command → a QuerySpec resolved against the catalog."""

@@ -1,0 +1,109 @@
+"""The options that shape effect sizes: `ref=`, `adjust=`, `at=`, `over=`, and the words
+(`hr`, `cox`) that ask for hazard ratios. Each is resolved against the catalog here, so a spec
+holds only catalog fields, canonical values and numbers."""
+
+from __future__ import annotations
+
+from sts_queries.cohort.catalog import CATEGORICAL, DATE, Catalog
+from sts_queries.errors import UnknownField, UnknownValue, UsageError
+
+__all__ = [
+    "EFFECT_OPTIONS",
+    "HAZARD_WORDS",
+    "OPTION_HINTS",
+    "fields_option",
+    "reference_option",
+    "times_option",
+]
+
+EFFECT_OPTIONS = ("ref", "adjust", "at", "over")
+# Words for "hazard ratio" that lead to the grouped survival answer (see registry.resolve).
+HAZARD_WORDS = ("hr", "cox", "hazard", "hazards", "hazard_ratio", "hazard_ratios")
+_MAX_LANDMARKS = 8
+
+OPTION_HINTS = {
+    "ref": "ref= picks the reference group of a grouped survival answer: /sts pfs by=stage ref=IV",
+    "adjust": "adjust= adjusts hazard ratios: /sts pfs by=stage adjust=age",
+    "at": "at= asks for landmark survival: /sts pfs at=3,6,12",
+    "over": "over= names a forest plot's subgroups: /sts forest orr over=sex,stage",
+}
+
+
+def reference_option(text: str | None, by: str | None, catalog: Catalog) -> str | None:
+    """`ref=` as one value of the `by` field, resolved like a filter value (case, synonyms)."""
+    if text is None or by is None:
+        return None
+    field = catalog.get(by)
+    resolved = field.resolve(text)
+    if resolved is None or len(resolved) != 1:
+        what = "is a group of several values of" if resolved else "is not a value of"
+        raise UnknownValue(
+            f"`ref={text}` {what} `{field.name}`; the reference is one group.",
+            hint=f"Known values: {field.known_values_text()}.",
+        )
+    return resolved[0]
+
+
+def fields_option(
+    text: str | None,
+    option: str,
+    catalog: Catalog,
+    *,
+    exclude: str | None = None,
+    categorical: bool = False,
+) -> tuple[str, ...]:
+    """Catalog fields named in `adjust=` or `over=` (aliases, any case), each once."""
+    if text is None:
+        return ()
+    names: list[str] = []
+    for typed in (t.strip() for t in text.split(",") if t.strip()):
+        field = catalog.get(typed)
+        if field is None:
+            near = catalog.nearest(typed)
+            hint = f"Did you mean {' or '.join(f'`{n}`' for n in near)}? " if near else ""
+            raise UnknownField(
+                f"Unknown field `{typed}`.",
+                hint=hint + "`/sts fields` lists every field with its values.",
+            )
+        if field.name == exclude:
+            raise UsageError(
+                f"`{option}={typed}`: `{field.name}` already splits the groups (by=).",
+                hint=f"Name other fields in {option}=, e.g. {option}=age.",
+            )
+        if categorical and field.kind != CATEGORICAL:
+            raise UsageError(
+                f"`{option}={typed}`: subgroups need a category field, not a {field.kind} one.",
+                hint="e.g. over=sex,stage,histology",
+            )
+        if field.kind == DATE:
+            raise UsageError(
+                f"`{option}={typed}`: a date cannot be a covariate.", hint="e.g. adjust=age,stage"
+            )
+        if field.name not in names:
+            names.append(field.name)
+    if not names:
+        raise UsageError(f"`{option}=` names no field.", hint=OPTION_HINTS[option])
+    return tuple(names)
+
+
+def times_option(text: str | None) -> tuple[float, ...]:
+    """`at=3,6,12`: landmark times (the answer's unit), sorted, each once."""
+    if text is None:
+        return ()
+    times: set[float] = set()
+    for typed in (t.strip() for t in text.split(",") if t.strip()):
+        try:
+            value = float(typed)
+        except ValueError:
+            value = float("nan")
+        if not (value >= 0 and value < float("inf")):
+            raise UsageError(
+                f"`at={text}`: landmark times are numbers of the answer's unit, not `{typed}`.",
+                hint="e.g. at=3,6,12 (months), or unit=days at=90,180",
+            )
+        times.add(value)
+    if not times or len(times) > _MAX_LANDMARKS:
+        raise UsageError(
+            f"`at=` takes one to {_MAX_LANDMARKS} times.", hint="e.g. /sts pfs at=3,6,12"
+        )
+    return tuple(sorted(times))

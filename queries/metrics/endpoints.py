@@ -1,0 +1,383 @@
+"""Survival endpoints (pfs, os, any X_time/X_event pair): KM medians, landmarks, median
+follow-up, log-rank, and the hazard ratios of groups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from sts_queries.charts import KaplanMeierChart
+from sts_queries.cohort.catalog import NUMERIC
+from sts_queries.cohort.cohort import TIME_UNITS, Cohort
+from sts_queries.errors import UsageError
+from sts_queries.language.resolve import QuerySpec
+from sts_queries.metrics.common import (
+    MISSING,
+    SMALL_GROUP,
+    group_labels,
+    group_names,
+    is_missing,
+    provenance_notes,
+    run,
+    selected_n,
+    why_no_test,
+)
+from sts_queries.metrics.hazards import GroupHazards, declared_order, group_hazards
+from sts_queries.metrics.metric import Metric
+from sts_queries.result import Answer, Part
+from sts_queries.sql.statement import metric_sql
+from sts_queries.stats.followup import median_followup
+from sts_queries.stats.landmarks import landmarks
+from sts_queries.stats.median_se import symmetric_median_ci
+from sts_queries.stats.survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
+
+__all__ = [
+    "AFTER_START_FIELDS",
+    "CI_NAMES",
+    "FEW_AT_RISK",
+    "LANDMARK_MONTHS",
+    "OS",
+    "PFS",
+    "Survival",
+    "endpoint_metric",
+    "km_fit",
+    "km_method",
+    "logrank_test",
+    "survival_answer",
+]
+
+LANDMARK_MONTHS = (6, 12)
+CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
+# A median resting on fewer patients at risk than this is flagged in words.
+FEW_AT_RISK = 3
+# Fields only known after follow-up has begun: grouping survival by them lets the patients who
+# lived long enough to have them look better (guarantee-time bias).
+AFTER_START_FIELDS = frozenset({"best_response", "resection"})
+NOT_REACHED, NOT_ESTIMABLE = "not reached", "not estimable"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Survival(Part):
+    """A Kaplan–Meier answer: events, the median with its CI, landmark rates."""
+
+    events: int
+    median: float | None
+    ci_low: float | None
+    ci_high: float | None
+    landmarks: Sequence[Mapping]
+    unit: str
+    ci_type: str
+    n_analysed: int
+    followup: Mapping  # median, ci_low, ci_high: reverse Kaplan–Meier
+    # Why a limit has no number ("not reached", "not estimable"; None when it has one), and
+    # whether the median rests on fewer than FEW_AT_RISK patients at risk.
+    ci_low_status: str | None = None
+    ci_high_status: str | None = None
+    median_few_at_risk: bool = False
+    # Grouped answers only (None / empty otherwise): the Cox model's reference group, its
+    # adjustment, the likelihood-ratio test of the groups, the PH test and the method.
+    reference: str | None = None
+    adjusted_for: Sequence[str] = ()
+    hr_test: Mapping | None = None
+    ph_test: Mapping | None = None
+    hr_method: str | None = None
+
+
+def km_fit(times, events, ci_type: str, weights=None) -> KMFit:
+    """R's KM fit; for ci=symmetric the median's CI is the symmetric median ± z·SE instead."""
+    if ci_type != "symmetric":
+        return kaplan_meier(times, events, weights=weights, conf_type=ci_type)
+    fit = kaplan_meier(times, events, weights=weights, conf_type="log-log")
+    low, high = symmetric_median_ci(fit)
+    return replace(fit, median_low=low, median_high=high)
+
+
+def _landmark_times(spec: QuerySpec) -> list[tuple[float, float]]:
+    """(time in the answer's unit, the same in months): at= or the default 6 and 12 months."""
+    to_months = TIME_UNITS[spec.unit] / TIME_UNITS["months"]
+    if spec.at:
+        return [(t, t * to_months) for t in spec.at]
+    return [(m / to_months, m) for m in LANDMARK_MONTHS]
+
+
+def _limit_status(fit: KMFit, which: str, ci_type: str) -> str | None:
+    """Why a limit of the median's CI has no number: None (it has one), "not reached" (its
+    curve stays above 0.5 to the last follow-up) or "not estimable" (it cannot be computed:
+    the limit curve is undefined where it would cross, e.g. log-log once the curve is at 0)."""
+    value = fit.median_low if which == "low" else fit.median_high
+    if value is not None:
+        return None
+    if fit.median is None and which == "high":
+        return NOT_REACHED  # the upper limit is never below the median
+    if ci_type == "symmetric":
+        return NOT_REACHED if fit.median is None else NOT_ESTIMABLE
+    band = fit.lower if which == "low" else fit.upper
+    return NOT_REACHED if band.size and not np.isnan(band[-1]) else NOT_ESTIMABLE
+
+
+def _few_at_risk(fit: KMFit) -> bool:
+    """Does the median rest on fewer than FEW_AT_RISK patients at risk?"""
+    return fit.median is not None and fit.n_at_risk(fit.median) < FEW_AT_RISK
+
+
+def _summary(fit: KMFit, times: list[tuple[float, float]], ci_type: str) -> dict:
+    points = landmarks(fit, [t for t, _ in times])
+    # Past the last time R's summary() has no row; a curve that has reached 0 stays there, so
+    # that landmark is 0 (its CI not estimable), not "beyond follow-up".
+    at_zero = bool(fit.surv.size) and float(fit.surv[-1]) == 0.0
+    points = [replace(p, survival=0.0) if p.survival is None and at_zero else p for p in points]
+    # `months`, `surv` and `n_risk` are the keys of the first contract, kept beside the
+    # names of R's summary(survfit, times=): `survival` and `at_risk`.
+    rows = [
+        {
+            "months": months,
+            "time": p.time,
+            "surv": p.survival,
+            "ci_low": p.ci_low,
+            "ci_high": p.ci_high,
+            "survival": p.survival,
+            "at_risk": p.at_risk,
+            "n_risk": p.at_risk,
+        }
+        for p, (_, months) in zip(points, times, strict=True)
+    ]
+    return {
+        "n": fit.n,
+        "events": fit.events,
+        "median": fit.median,
+        "ci_low": fit.median_low,
+        "ci_high": fit.median_high,
+        "ci_low_status": _limit_status(fit, "low", ci_type),
+        "ci_high_status": _limit_status(fit, "high", ci_type),
+        "median_few_at_risk": _few_at_risk(fit),
+        "landmarks": rows,
+    }
+
+
+def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
+    endpoint = spec.metric
+    if endpoint not in cohort.endpoints:
+        known = ", ".join(cohort.endpoints) or "none"
+        raise UsageError(
+            f"This cohort has no `{endpoint}` endpoint "
+            f"(no {endpoint}_time/{endpoint}_event columns).",
+            hint=f"Survival endpoints here: {known}.",
+        )
+    n = selected_n(spec, cohort)
+    columns = {"time": f"{endpoint}_time", "event": f"{endpoint}_event"}
+    covariates = {f"covariate_{i}": name for i, name in enumerate(spec.adjust)}
+    # One row per (group, time, event, covariates) with its number of patients: DuckDB counts a
+    # registry down to some thousands of rows, and every statistic below weights by them.
+    frame = run(spec, cohort, metric_sql("survival_counts"), columns={**columns, **covariates})
+    scale = TIME_UNITS[cohort.meta.time_unit] / TIME_UNITS[spec.unit]
+    times = frame["time"].to_numpy(dtype=float) * scale
+    events = frame["event"].to_numpy(dtype=int)
+    weights = frame["patients"].to_numpy(dtype=np.int64)
+    recorded = int(weights.sum())
+    notes: list[str] = []
+    if recorded < n:
+        notes.append(f"{n - recorded} of {n} selected patients have no {endpoint} recorded.")
+    if recorded == 0:
+        raise UsageError(
+            f"None of the {n} selected patients has {endpoint} recorded.",
+            hint="Check the filters, or the cohort's survival columns.",
+        )
+    fit = km_fit(times, events, spec.ci_type, weights)
+    at = _landmark_times(spec)
+    overall = _summary(fit, at, spec.ci_type)
+    # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
+    followup = median_followup(
+        times,
+        events,
+        weights=weights,
+        conf_type="log-log" if spec.ci_type == "symmetric" else spec.ci_type,
+    )
+    curves: list[tuple[str, KMFit]] = [("All", fit)]
+    groups, test, hazards = [], None, None
+    if spec.by:
+        keys = group_names(frame["group_key"])
+        labels = group_labels(spec, cohort, set(keys))
+        curves = []
+        for label in labels:
+            mask = keys == label
+            group_fit = km_fit(times[mask], events[mask], spec.ci_type, weights[mask])
+            curves.append((label, group_fit))
+            groups.append({"label": label, **_summary(group_fit, at, spec.ci_type)})
+        test, why = logrank_test(times, events, keys, groups, weights)
+        notes.extend(why)
+        hazards = _hazards(spec, cohort, frame, times, events, keys, weights)
+        notes.extend(hazards.notes)
+        groups = [_with_hazard(g, hazards) for g in groups]
+        fragile = [str(g["label"]) for g in groups if g["median_few_at_risk"]]
+        if fragile:
+            notes.append(
+                f"The median of {', '.join(fragile)} rests on fewer than three patients "
+                "at risk: read it with care."
+            )
+        if spec.by in AFTER_START_FIELDS:
+            notes.append(
+                f"`{spec.by}` is only known after follow-up has begun, and a patient must "
+                "stay progression-free long enough to be seen responding: this comparison "
+                "favours responders by design (guarantee-time bias), so p overstates the "
+                "difference. A landmark analysis is the fair version: from a fixed time (say 3 "
+                "months), compare only the patients still followed then, grouped by their "
+                f"response by that time; `{endpoint} at=3,6 by={spec.by}` gives each group's "
+                "survival at fixed times."
+            )
+    shown = [*([overall] if overall["median"] is not None else []), *groups]  # CIs printed
+    if any(NOT_ESTIMABLE in (d["ci_low_status"], d["ci_high_status"]) for d in shown):
+        notes.append(
+            "NE: not estimable (the limit's curve is undefined where it would cross 50%, as "
+            "once survival reaches 0); NR: not reached (it stays above 50%)."
+        )
+    body = Survival(
+        **{k: v for k, v in overall.items() if k != "n"},
+        unit=spec.unit,
+        ci_type=spec.ci_type,
+        n_analysed=overall["n"],
+        followup={
+            "median": followup.median,
+            "ci_low": followup.ci_low,
+            "ci_high": followup.ci_high,
+        },
+        reference=hazards.reference if hazards else None,
+        adjusted_for=hazards.adjusted_for if hazards else (),
+        hr_test=hazards.test if hazards else None,
+        ph_test=hazards.ph_test if hazards else None,
+        hr_method=hazards.method if hazards else None,
+    )
+    method = km_method(spec.ci_type) + ("; log-rank test as R survdiff" if test else "")
+    return Answer(
+        spec=spec,
+        metric=endpoint,
+        title=endpoint.upper(),
+        n=n,
+        method=method,
+        body=body,
+        groups=tuple(groups),
+        test=test,
+        notes=(*notes, *provenance_notes(spec, cohort, (f"{endpoint}_time", f"{endpoint}_event"))),
+        chart=KaplanMeierChart(
+            curves=tuple(curves),
+            unit=spec.unit,
+            test=test,
+            landmarks=tuple(t for t, _ in at),
+            followup=body.followup,
+            reference=body.reference,
+            hazards={g["label"]: _hr_of(g) for g in groups if g.get("hr") is not None},
+            hr_test=body.hr_test,
+            endpoint=endpoint,
+            data_as_of=cohort.meta.data_as_of,
+        ),
+    )
+
+
+def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
+    # The counted rows go to the model as they are: it weighs each by its patients (lifelines
+    # on the expanded rows for a small selection, the counts fitter for a registry).
+    covariates = None
+    orders = {}
+    if spec.adjust:
+        covariates = pd.DataFrame(index=range(len(frame)))
+        for i, name in enumerate(spec.adjust):
+            field = cohort.catalog.get(name)
+            values = frame[f"covariate_{i}"].reset_index(drop=True)
+            if field.kind != NUMERIC:  # a coded category (stage 1/2/3) is still a category
+                values = values.map(lambda v: None if is_missing(v) else str(v))
+                orders[name] = declared_order(cohort.meta.fields, name)
+            covariates[name] = values
+    return group_hazards(
+        times,
+        events,
+        keys,
+        order=declared_order(cohort.meta.fields, spec.by),
+        reference=spec.reference,
+        covariates=covariates,
+        covariate_orders=orders,
+        weights=weights,
+    )
+
+
+def _with_hazard(group: dict, hazards: GroupHazards) -> dict:
+    """The group's keys with its HR inserted before its landmarks (null for the reference)."""
+    hr = hazards.per_group.get(group["label"], {})
+    if group["label"] == hazards.reference or group["label"] == MISSING:
+        hr = {}
+    extra = {k: hr.get(k) for k in ("hr", "hr_ci_low", "hr_ci_high", "hr_p")}
+    out = {k: v for k, v in group.items() if k != "landmarks"}
+    return {**out, **extra, "landmarks": group["landmarks"]}
+
+
+def _hr_of(group: dict) -> tuple[float, float, float]:
+    return (group["hr"], group["hr_ci_low"], group["hr_ci_high"])
+
+
+def km_method(ci_type: str) -> str:
+    ci = (
+        "symmetric, median ± 1.96·SE with Collett's SE (the form of interval the seed paper "
+        "reports; bands and landmarks log-log)"
+        if ci_type == "symmetric"
+        else f"({CI_NAMES[ci_type]} transform, Greenwood variance) as R survival::survfit"
+    )
+    return f"Kaplan–Meier; median with 95% CI {ci}"
+
+
+def logrank_test(times, events, keys, groups, weights=None) -> tuple[dict | None, list[str]]:
+    if (why := why_no_test(groups)) is not None:
+        return None, [why]
+    if int(np.sum(events)) == 0:
+        return None, ["No events yet in any group: no log-rank test."]
+    try:
+        result = logrank(times, events, keys, weights=weights)
+    except LogRankNotEstimable:
+        return None, ["The log-rank test cannot be computed for these groups (no information)."]
+    notes = []
+    if min(g["n"] for g in groups) < SMALL_GROUP or min(g["events"] for g in groups) == 0:
+        notes.append(
+            f"Some groups have fewer than {SMALL_GROUP} patients or no events: the log-rank "
+            "test has little power here; read p with care."
+        )
+    return {"name": "log-rank", "chi2": result.chi2, "df": result.df, "p": result.p}, notes
+
+
+PFS = Metric(
+    name="pfs",
+    title="PFS",
+    summary=(
+        "Progression-free survival: Kaplan–Meier median with 95% CI, events/N, 6- and 12-month "
+        "rates (or at=3,6,12), median follow-up (reverse KM), KM plot; with by=, hazard ratios "
+        "(Cox) against ref= (default: the first group), adjust=age,stage. "
+        "Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years."
+    ),
+    examples=(
+        "pfs resection=no",
+        "pfs stage=IV",
+        "pfs by=histology",
+        "pfs ci=log",
+        "pfs at=3,6",
+        "pfs by=stage ref=IIIA",
+        "pfs by=sex adjust=age",
+    ),
+    handler=survival_answer,
+    body=Survival,
+    options=frozenset({"ci", "unit", "ref", "adjust", "at"}),
+    endpoint=True,
+)
+OS = replace(
+    PFS,
+    name="os",
+    title="OS",
+    summary="Overall survival, as pfs. Any X_time/X_event column pair is an endpoint `X` too.",
+    examples=("os", "os by=sex"),
+)
+
+
+def endpoint_metric(name: str) -> Metric:
+    """The metric of any survival endpoint `name` (an X_time/X_event pair of the cohort)."""
+    known = {m.name: m for m in (PFS, OS)}
+    if name in known:
+        return known[name]
+    return replace(PFS, name=name, title=name.upper())

@@ -1,0 +1,126 @@
+"""The hazard ratios of a grouped survival answer: `cox.hazard_ratios` on the selection's groups.
+
+This module only chooses what goes into the model (the groups, the reference, the adjustment
+covariates) and words what comes out; the statistics are `cox.py`'s, checked against R.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sts_queries.metrics.common import MISSING, SMALL_GROUP
+from sts_queries.stats.cox import HazardRatios, hazard_ratios
+
+__all__ = ["COX_METHOD", "GroupHazards", "declared_order", "group_hazards"]
+
+COX_METHOD = "Cox PH (Efron ties, Wald CI) as R coxph"
+# Fewer events than this in a group and its hazard ratio rests on almost nothing.
+_FEW_EVENTS = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupHazards:
+    """What a grouped survival answer shows of the Cox model."""
+
+    reference: str | None
+    adjusted_for: tuple[str, ...]
+    per_group: Mapping[str, Mapping[str, float | None]]  # label -> hr, hr_ci_low, hr_ci_high, hr_p
+    test: Mapping[str, float | str | int] | None  # the likelihood-ratio test of the groups
+    ph_test: Mapping[str, float | str | int] | None  # Schoenfeld residuals, every term
+    method: str
+    notes: tuple[str, ...]
+    model: HazardRatios
+
+
+def declared_order(meta_fields: Mapping[str, Mapping], name: str) -> list[str]:
+    """The order cohort.toml declares for a field's values (empty when it declares none): the
+    reference group comes first; without one, R's sorted factor levels decide (cox.py)."""
+    return [str(v) for v in meta_fields.get(name, {}).get("order", ())]
+
+
+def group_hazards(
+    times: np.ndarray,
+    events: np.ndarray,
+    labels: np.ndarray,
+    *,
+    order: Sequence[str],
+    reference: str | None,
+    covariates: pd.DataFrame | None,
+    covariate_orders: Mapping[str, Sequence[str]],
+    weights: np.ndarray | None = None,
+) -> GroupHazards:
+    """Cox hazard ratio of each group in `labels` against `reference` (default: first of
+    `order`), adjusted for `covariates` (one column per field, a row per patient, or per
+    `weights` identical patients when given: each row's patient count).
+
+    Any size: past `cox_fit.MAX_LIFELINES_PATIENTS` patients the model is fitted on counts
+    (a registry's million patients in well under a second; see cox_counts.py)."""
+    notes: list[str] = []
+    known = labels != MISSING
+    if not known.all():
+        unknown = int((~known).sum() if weights is None else np.asarray(weights)[~known].sum())
+        notes.append(
+            f"{unknown} patient(s) with no recorded group are left out of the hazard ratios."
+        )
+    model = hazard_ratios(
+        times[known],
+        events[known],
+        labels[known],
+        reference=reference,
+        order=[x for x in order if x != MISSING],
+        covariates=None if covariates is None else covariates[known],
+        covariate_orders=covariate_orders,
+        weights=None if weights is None else np.asarray(weights)[known],
+    )
+    method = COX_METHOD + (
+        ", adjusted for " + ", ".join(model.adjusted_for) if model.adjusted_for else ""
+    )
+    if not model.estimable:
+        return GroupHazards(
+            reference=model.reference,
+            adjusted_for=model.adjusted_for,
+            per_group={},
+            test=None,
+            ph_test=None,
+            method=method,
+            notes=(*notes, model.reason, *model.notes),
+            model=model,
+        )
+    per_group = {
+        g.label: {"hr": g.hr, "hr_ci_low": g.ci_low, "hr_ci_high": g.ci_high, "hr_p": g.p}
+        for g in model.groups
+    }
+    small = [g for g in model.groups if g.n < SMALL_GROUP or g.events < _FEW_EVENTS]
+    if small:
+        listed = "; ".join(
+            f"{g.label}: {g.n} patient{'s' * (g.n != 1)}, {g.events} event{'s' * (g.events != 1)}"
+            for g in small
+        )
+        notes.append(
+            f"Small groups ({listed}): their hazard ratios rest on few events, so the 95% CIs "
+            "are wide; read them as a direction, not a size."
+        )
+    test = model.group_test
+    return GroupHazards(
+        reference=model.reference,
+        adjusted_for=model.adjusted_for,
+        per_group=per_group,
+        test=None
+        if test is None
+        else {"name": "Cox likelihood-ratio test", "chi2": test.chi2, "df": test.df, "p": test.p},
+        ph_test=None
+        if model.ph_test is None
+        else {
+            "name": "Schoenfeld residuals test of proportional hazards",
+            "chi2": model.ph_test.chi2,
+            "df": model.ph_test.df,
+            "p": model.ph_test.p,
+        },
+        method=method + "; likelihood-ratio test of the groups",
+        notes=(*notes, *model.notes),
+        model=model,
+    )

@@ -1,0 +1,72 @@
+"""Usage text for every metric, with examples; `/sts help [metric]`.
+
+Each metric's own `summary` and `examples` (its `Metric`) are the help; nothing is kept here
+that a metric module does not declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sts_queries.cohort.cohort import Cohort
+from sts_queries.language.parse import USAGE
+from sts_queries.language.resolve import QuerySpec
+from sts_queries.metrics.metric import Metric
+from sts_queries.result import Answer, Part
+
+__all__ = ["FILTERS", "HAZARDS", "HELP", "Help", "help_answer"]
+
+FILTERS = (
+    "Filters: field=value · field=a,b · field!=value · age>=60 · age<40 · age=40..60 · "
+    "stage=III (IIIA+IIIB) · hist=liposarcoma (aliases and synonyms, any case). "
+    "by=field splits into groups with a test. Add `share` to post in the channel."
+)
+
+
+HAZARDS = (
+    "hr, cox — hazard ratios: the grouped survival answer (pfs, else os) with Cox HRs, "
+    "e.g. /sts hr by=stage ref=IIIA adjust=age."
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Help(Part):
+    lines: Sequence[str]
+
+
+def help_answer(spec: QuerySpec, cohort: Cohort | None) -> Answer:
+    # The registry lists this module's metric, so it is looked up when help is asked.
+    from sts_queries.metrics.registry import metric_names, resolve
+
+    endpoints = cohort.endpoints if cohort else ()
+    if spec.topic:
+        metric = resolve(spec.topic, endpoints)
+        lines = (
+            f"{metric.name}: {metric.summary}",
+            *(f"/sts {e}" for e in metric.examples),
+            FILTERS,
+        )
+    else:
+        lines = (
+            f"Usage: {USAGE}",
+            *(f"{m} — {resolve(m, endpoints).summary}" for m in metric_names(endpoints)),
+            HAZARDS,
+            FILTERS,
+            "`/sts help <metric>` shows examples.",
+        )
+    return Answer(spec=spec, metric="help", title="Help", n=0, body=Help(lines=lines))
+
+
+HELP = Metric(
+    name="help",
+    title="Help",
+    summary="Usage, or the details of one metric.",
+    examples=("help", "help pfs"),
+    aliases=("?",),
+    handler=help_answer,
+    body=Help,
+    groupable=False,
+    filterable=False,
+    args="topic",
+)

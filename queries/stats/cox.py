@@ -1,0 +1,297 @@
+"""Hazard ratios of groups against a reference, from a Cox proportional-hazards model.
+
+The model is lifelines' `CoxPHFitter` (Efron ties, Wald intervals: R `coxph`'s defaults, the
+field's reference) up to `cox_fit.MAX_LIFELINES_PATIENTS` patients, and past that the same model
+fitted on counts (`cox_counts`: identical patients as one row, as R's coxph on the patients).
+Groups enter as indicator columns against the reference group; adjustment covariates enter
+linearly when numeric and as indicators against their first level (R's factor coding)
+otherwise. Where the model cannot be estimated the result has no hazard ratios
+and says why in plain words; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy.special import chdtrc
+
+from sts_queries.errors import UsageError
+from sts_queries.stats.cox_fit import DURATION, EVENT, choose_fitter, fit
+
+__all__ = ["CovariateEffect", "GroupHazard", "HazardRatios", "ModelTest", "hazard_ratios"]
+
+# Fewer events than this per model parameter and the estimates are flagged as imprecise
+# (the rule of thumb of ten events per variable, Peduzzi et al. 1996).
+_EVENTS_PER_PARAMETER = 10
+_PH_ALPHA = 0.05
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupHazard:
+    """One group's hazard ratio against the reference (all None for the reference itself)."""
+
+    label: str
+    n: int
+    events: int
+    hr: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: float | None = None  # Wald test of this group against the reference
+
+
+@dataclass(frozen=True, kw_only=True)
+class CovariateEffect:
+    """An adjustment term: per unit of a number, or one level against the first level."""
+
+    term: str
+    hr: float
+    ci_low: float
+    ci_high: float
+    p: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelTest:
+    name: str
+    chi2: float
+    df: int
+    p: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class HazardRatios:
+    """The Cox model's answer. Without a `reason` the hazard ratios are there; with one, none."""
+
+    reference: str | None
+    groups: tuple[GroupHazard, ...]
+    adjusted_for: tuple[str, ...]
+    n: int  # patients in the model (those with every covariate)
+    events: int
+    conf_level: float
+    method: str
+    covariates: tuple[CovariateEffect, ...] = ()
+    lr_test: ModelTest | None = None  # the whole model against none, as summary(coxph)
+    group_test: ModelTest | None = None  # the groups given the covariates (= lr_test alone)
+    ph_test: ModelTest | None = None  # Schoenfeld residuals, every term together
+    ph_term_p: tuple[tuple[str, float], ...] = ()  # Schoenfeld residuals, term by term
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def estimable(self) -> bool:
+        return self.reason is None
+
+
+def hazard_ratios(
+    time,
+    event,
+    group,
+    *,
+    reference: str | None = None,
+    order: Sequence[str] | None = None,
+    covariates: pd.DataFrame | None = None,
+    covariate_orders: Mapping[str, Sequence[str]] | None = None,
+    conf_level: float = 0.95,
+    weights=None,
+    fitter: str = "auto",
+) -> HazardRatios:
+    """Cox PH hazard ratio of each group in `group` against a reference group.
+
+    The reference is `reference` if given, else the first group of `order` present, else the
+    first in sorted order (R's factor levels). `covariates` (one column per covariate, a row
+    per patient) adjusts the model; patients missing one are left out, as R's `na.omit`, and a
+    note says so. `covariate_orders` gives a categorical covariate's levels, the first being its
+    reference. Raises `UsageError` when `reference` is not one of the groups.
+
+    `weights` gives the patients each row stands for (identical patients as one row: time,
+    event, group and covariates; None = one each); every count is of patients. `fitter`:
+    "auto" fits lifelines on the patients up to `cox_fit.MAX_LIFELINES_PATIENTS` and the
+    counts past that; "lifelines" or "counts" forces one.
+    """
+    t = np.asarray(time, dtype=float).ravel()
+    e = np.asarray(event).ravel()
+    g = pd.Series(np.asarray(group, dtype=object).ravel())
+    if not t.size == e.size == g.size:
+        raise ValueError("time, event and group must have the same length")
+    w = np.ones(t.size, dtype=np.int64) if weights is None else _patients(weights, t.size)
+    if g.isna().any():
+        raise ValueError("group has missing values; drop those patients first")
+    if not (np.all(np.isfinite(t)) and np.all(t >= 0) and np.all((e == 0) | (e == 1))):
+        raise ValueError("times must be finite and >= 0, events 0 (censored) or 1")
+    if not 0.0 < conf_level < 1.0:
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
+
+    notes: list[str] = []
+    keep = np.ones(t.size, dtype=bool)
+    cov = pd.DataFrame(index=range(t.size))
+    if covariates is not None:
+        cov = covariates.reset_index(drop=True)
+        if len(cov) != t.size:
+            raise ValueError("covariates must have one row per patient")
+        keep = ~cov.isna().any(axis=1).to_numpy()
+        if not keep.all():
+            names = ", ".join(str(c) for c in cov.columns if cov[c].isna().any())
+            notes.append(
+                f"{int(w[~keep].sum())} of {int(w.sum())} patients left out of the model: "
+                f"no {names} recorded."
+            )
+    t, e, g, cov = t[keep], e[keep].astype(int), g[keep].reset_index(drop=True), cov[keep]
+    w = w[keep]
+    design, terms, adjusted_for = _covariate_design(
+        cov.reset_index(drop=True), notes, orders=covariate_orders or {}
+    )
+
+    levels = _levels(g, order)
+    if reference is not None:
+        if str(reference) not in levels:
+            raise UsageError(
+                f"`{reference}` is not one of the groups here, so it cannot be the reference.",
+                hint="Groups: " + ", ".join(f"`{x}`" for x in levels) + ".",
+            )
+        levels = [str(reference), *(x for x in levels if x != str(reference))]
+    labels = g.map(str).to_numpy()
+    base = HazardRatios(
+        reference=levels[0] if levels else None,
+        groups=tuple(
+            GroupHazard(
+                label=x, n=int(w[labels == x].sum()), events=int((w * e)[labels == x].sum())
+            )
+            for x in levels
+        ),
+        adjusted_for=tuple(adjusted_for),
+        n=int(w.sum()),
+        events=int((w * e).sum()),
+        conf_level=conf_level,
+        method=(
+            f"Cox proportional hazards (Efron ties, Wald {conf_level:.0%} CI) as R "
+            "survival::coxph"
+            + (", adjusted for " + ", ".join(adjusted_for) if adjusted_for else "")
+        ),
+        notes=tuple(notes),
+    )
+    if (why := _why_not_estimable(base)) is not None:
+        return replace(base, reason=why)
+
+    group_columns = {f"_g{i}": x for i, x in enumerate(levels[1:], start=1)}
+    for column, x in group_columns.items():
+        design[column] = (labels == x).astype(float)
+    data = pd.concat([pd.DataFrame({DURATION: t, EVENT: e}), design], axis=1)
+    fitter = choose_fitter(base.n, fitter)
+    rows = None if weights is None else w
+    model, why = fit(data, rows, fitter=fitter)
+    if model is None:
+        return replace(base, reason=why)
+
+    hazards = {x: model.effect(column, conf_level) for column, x in group_columns.items()}
+    chi2, df, p = model.lr_test()
+    lr_test = ModelTest(name="likelihood ratio", chi2=chi2, df=df, p=p)
+    group_test: ModelTest | None = lr_test
+    if terms:
+        reduced, _ = fit(data.drop(columns=list(group_columns)), rows, fitter=fitter)
+        if reduced is None:
+            group_test = None
+            notes.append("The likelihood-ratio test of the groups alone could not be computed.")
+        else:
+            stat = max(2.0 * float(model.loglik - reduced.loglik), 0.0)
+            df = len(group_columns)
+            group_test = ModelTest(
+                name="likelihood ratio", chi2=stat, df=df, p=float(chdtrc(df, stat))
+            )
+
+    ph, ph_terms = model.schoenfeld()
+    ph_test = (
+        None
+        if ph is None
+        else ModelTest(name="Schoenfeld residuals", chi2=ph[0], df=ph[1], p=ph[2])
+    )
+    if ph_test is not None and ph_test.p < _PH_ALPHA:
+        notes.append(
+            f"Proportional hazards are in doubt (Schoenfeld residuals test p = {ph_test.p:.2g}):"
+            " the hazard ratio may change over time; read it as an average over follow-up."
+        )
+    parameters = len(model.columns)
+    if base.events < _EVENTS_PER_PARAMETER * parameters:
+        notes.append(
+            f"{base.events} events for {parameters} model parameter"
+            f"{'s' if parameters > 1 else ''}: the hazard ratios are imprecise."
+        )
+    names = {**group_columns, **dict(terms)}
+    return replace(
+        base,
+        groups=tuple(replace(x, **hazards.get(x.label, {})) for x in base.groups),
+        covariates=tuple(
+            CovariateEffect(term=name, **model.effect(c, conf_level)) for c, name in terms
+        ),
+        lr_test=lr_test,
+        group_test=group_test,
+        ph_test=ph_test,
+        ph_term_p=tuple(
+            (names[c], p) for c, p in sorted(ph_terms, key=lambda cp: cp[0] not in group_columns)
+        ),
+        notes=tuple(notes),
+    )
+
+
+def _patients(weights, size: int) -> np.ndarray:
+    w = np.asarray(weights).ravel()
+    if w.size != size:
+        raise ValueError("weights must have one value per row")
+    if not (np.all(np.isfinite(w)) and np.all(w >= 0) and np.all(w == np.round(w))):
+        raise ValueError("weights are patient counts: whole numbers >= 0")
+    return w.astype(np.int64)
+
+
+def _why_not_estimable(base: HazardRatios) -> str | None:
+    if len(base.groups) < 2:
+        only = f"there is only `{base.groups[0].label}`" if base.groups else "no patient is left"
+        return f"A hazard ratio needs at least two groups to compare; here {only}."
+    if base.events == 0:
+        return "No hazard ratio yet: there are no events."
+    silent = [f"`{x.label}`" for x in base.groups if x.events == 0]
+    if silent:
+        verb = "has" if len(silent) == 1 else "have"
+        return (
+            f"No hazard ratio: {', '.join(silent)} {verb} no events, so a hazard ratio against "
+            "it would be zero or infinite (not estimable)."
+        )
+    return None
+
+
+def _levels(values: pd.Series, order: Sequence[str] | None) -> list[str]:
+    """Distinct labels: those of `order` present, in that order, then the rest as R sorts factor
+    levels (numerically when every value is a number)."""
+    present = list(pd.unique(values))
+    numeric = all(
+        isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in present
+    )
+    labels = [str(v) for v in sorted(present, key=float if numeric else str)]
+    first = [str(x) for x in order or () if str(x) in labels]
+    return first + [x for x in labels if x not in first]
+
+
+def _covariate_design(cov: pd.DataFrame, notes: list[str], *, orders: Mapping[str, Sequence[str]]):
+    """(design columns, [(column, term name)], covariates used); a covariate with a single value
+    here adds nothing and is left out, with a note."""
+    design = pd.DataFrame(index=cov.index)
+    terms: list[tuple[str, str]] = []
+    used: list[str] = []
+    for i, name in enumerate(cov.columns):
+        values = cov[name]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        levels = _levels(values, None if numeric else orders.get(name))
+        if len(levels) < 2:
+            notes.append(f"Not adjusted for {name}: it has a single value here.")
+            continue
+        if numeric:
+            design[f"_c{i}"] = values.astype(float)
+            terms.append((f"_c{i}", str(name)))
+        else:
+            as_text = values.map(str)
+            for j, level in enumerate(levels[1:], start=1):
+                design[f"_c{i}_{j}"] = (as_text == level).astype(float)
+                terms.append((f"_c{i}_{j}", f"{name} {level} vs {levels[0]}"))
+        used.append(str(name))
+    return design, terms, used

@@ -1,0 +1,327 @@
+"""A Cox model fitted on counts: rows that each stand for `w` identical patients.
+
+A registry's million patients with integer-day times and a categorical design collapse to a
+few thousand distinct (time, event, covariates) rows; this fits the model on those rows as
+R's `coxph` would on the million, in well under a second, where lifelines takes minutes.
+
+Exactly the expanded data's model, not a weighted one: Efron's correction at a time with d
+tied deaths averages over d *patients* (d = Σw of the death rows there), which is what R's
+`coxph` and lifelines compute on the expanded rows. Their weighted versions count rows
+instead (R: `wtave = deadwt / ndead`), a different model, so neither is used here.
+
+Newton–Raphson as R's `coxfit6` (`coxph.control()`: start at 0, stop when the log-likelihood
+changes by at most 1e-9 relative, at most 20 iterations, step-halving when it falls). Each
+iteration is O(rows·p² + deaths) array work: the data are sorted once; risk-set sums are
+cumulative sums; Efron's inner sums over the d tied deaths of each time are one flat array
+(np.repeat) reduced with np.bincount; Σ_t c_t Σ_{risk set} wφxx' is one X' diag(·) X product
+with c cumulated over the event times. No Python loop runs over times or patients.
+
+Where the model has no finite answer the fit says so with `cox_fit`'s plain-words reasons
+(SINGULAR, INFINITE), as `cox_fit.fit_quietly` does for lifelines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import chdtrc, ndtri
+
+from sts_queries.stats.cox_fit import DURATION, EVENT, INFINITE, SINGULAR
+
+__all__ = ["CountsModel", "collapse", "fit_counts", "schoenfeld_counts"]
+
+# coxph.control(): eps, iter.max, toler.inf = sqrt(eps).
+EPS = 1e-9
+ITER_MAX = 20
+TOLER_INF = EPS**0.5
+# A pivot of the information matrix (scaled to a unit diagonal) below this is a column that
+# another column, or a combination of them, duplicates.
+_SINGULAR_PIVOT = 1e-10
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sorted:
+    """The rows sorted by time (latest first), with what every iteration reuses."""
+
+    x: np.ndarray  # rows × p, each column centred on its patient-weighted mean
+    w: np.ndarray  # patients per row
+    dead: np.ndarray  # row indices of the death rows
+    w_dead: np.ndarray  # patients of each death row
+    dead_time: np.ndarray  # each death row's event time (index among the event times)
+    last: np.ndarray  # per event time: the last row (in this order) of its risk set
+    row_time: np.ndarray  # per row: the first event time (index) at or before its time
+    efron_time: np.ndarray  # per tied death (patients): its event time's index
+    efron_share: np.ndarray  # per tied death: l/d, l = 0 … d-1
+    deaths: np.ndarray  # per event time: patients dying then
+    time: np.ndarray  # per row: the time (this order)
+    event: np.ndarray  # per row: 0/1 (this order)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountsModel:
+    """A fitted model: coefficients, their variance (the inverse information) and the
+    log-likelihood at 0 and at the fit."""
+
+    columns: tuple[str, ...]
+    coef: np.ndarray
+    var: np.ndarray
+    loglik_null: float
+    loglik: float
+    iterations: int
+    patients: int
+    events: int
+    data: _Sorted
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.var))
+
+    def lr_test(self) -> tuple[float, int, float]:
+        """(chi2, df, p): the model against none, as summary(coxph)$logtest."""
+        stat = 2.0 * (self.loglik - self.loglik_null)
+        df = len(self.columns)
+        return stat, df, float(chdtrc(df, stat))
+
+    def effect(self, column: str, conf_level: float = 0.95) -> dict[str, float]:
+        """hr, ci_low, ci_high (Wald) and the Wald p of one column, as `cox_fit.effect`."""
+        i = self.columns.index(column)
+        beta, se = float(self.coef[i]), float(self.se[i])
+        z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
+        return {
+            "hr": float(np.exp(beta)),
+            "ci_low": float(np.exp(beta - z * se)),
+            "ci_high": float(np.exp(beta + z * se)),
+            "p": float(chdtrc(1, (beta / se) ** 2)),
+        }
+
+    def schoenfeld(self):
+        return schoenfeld_counts(self)
+
+
+def collapse(data: pd.DataFrame, weights=None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct rows of `data` and the patients each stands for: identical patients
+    (same time, event and design) become one row. The fit is the same either way."""
+    w = np.ones(len(data)) if weights is None else np.asarray(weights, dtype=float).ravel()
+    columns = list(data.columns)
+    summed = data.assign(_patients=w).groupby(columns, sort=False, dropna=False)["_patients"]
+    counts = summed.sum().reset_index()
+    return counts[columns], counts["_patients"].to_numpy()
+
+
+def _prepare(time, event, x, w) -> _Sorted:
+    order = np.lexsort((event, -time))  # latest first; at a time, the deaths last
+    time, event, x, w = time[order], event[order], x[order], w[order]
+    x = x - (w @ x) / w.sum()
+    # Distinct times, latest first: group k holds rows start[k] … start[k+1]-1.
+    new = np.r_[True, time[1:] != time[:-1]]
+    group = np.cumsum(new) - 1
+    dead_w = np.bincount(group, weights=w * event)  # patients dying at each distinct time
+    is_event_time = dead_w > 0
+    ends = np.r_[np.flatnonzero(new)[1:], time.size] - 1  # last row of each time group
+    event_groups = np.flatnonzero(is_event_time)
+    # Event time index of each distinct time: the number of event times at or after it,
+    # minus one; a row is at risk at the event times with index >= its own row_time (those at
+    # or before its time, i.e. later in this order).
+    through = np.cumsum(is_event_time) - 1  # per group: index of the last event time so far
+    deaths = dead_w[event_groups].astype(np.int64)
+    dead = np.flatnonzero(event == 1)
+    # Rows whose time is later than every event time have through = -1: at risk at all of
+    # them, first at index 0. A row at an event time starts there; a censored row between
+    # event times starts at the next earlier event time, index through + 1.
+    first_at_risk = np.where(is_event_time, through, through + 1)
+    efron_time = np.repeat(np.arange(deaths.size), deaths)
+    starts = np.r_[0, np.cumsum(deaths)[:-1]]
+    efron_share = (np.arange(efron_time.size) - starts[efron_time]) / deaths[efron_time]
+    return _Sorted(
+        x=x,
+        w=w,
+        dead=dead,
+        w_dead=w[dead],
+        dead_time=through[group[dead]],
+        last=ends[event_groups],
+        row_time=first_at_risk[group],
+        efron_time=efron_time,
+        efron_share=efron_share,
+        deaths=deaths,
+        time=time,
+        event=event,
+    )
+
+
+def _efron_sums(s: _Sorted, beta: np.ndarray):
+    """Risk-set and tie sums at `beta`, and Efron's averages over each time's tied deaths."""
+    eta = s.x @ beta
+    risk = s.w * np.exp(eta)
+    r0 = np.cumsum(risk)[s.last]
+    r1 = np.cumsum(risk[:, None] * s.x, axis=0)[s.last]
+    k = s.deaths.size
+    dead_risk = risk[s.dead]
+    t0 = np.bincount(s.dead_time, weights=dead_risk, minlength=k)
+    t1 = np.stack(
+        [np.bincount(s.dead_time, weights=dead_risk * c, minlength=k) for c in s.x[s.dead].T],
+        axis=1,
+    ).reshape(k, s.x.shape[1])
+    a = s.efron_share
+    den = r0[s.efron_time] - a * t0[s.efron_time]
+    inv = 1.0 / den
+
+    def per_time(values):
+        return np.bincount(s.efron_time, weights=values, minlength=k)
+
+    return eta, risk, r0, r1, t0, t1, inv, per_time
+
+
+def _evaluate(s: _Sorted, beta: np.ndarray):
+    """(loglik, score, information) at `beta`."""
+    eta, risk, _, r1, _, t1, inv, per_time = _efron_sums(s, beta)
+    a = s.efron_share
+    logden = per_time(np.log(inv))  # Σ_l -log(den)
+    s0, s1 = per_time(inv), per_time(a * inv)
+    inv2 = inv * inv
+    q0, q1, q2 = per_time(inv2), per_time(a * inv2), per_time(a * a * inv2)
+    x_dead = s.x[s.dead]
+    loglik = float(s.w_dead @ eta[s.dead] + logden.sum())
+    score = s.w_dead @ x_dead - (s0 @ r1 - s1 @ t1)
+    # Σ_t S0_t Σ_{risk set} wφxx' = X' diag(wφ·C) X, C cumulated over the event times each
+    # row is at risk at; the ties' part over the death rows alone.
+    reach = np.r_[np.cumsum(s0[::-1])[::-1], 0.0]
+    info = (s.x * (risk * reach[s.row_time])[:, None]).T @ s.x
+    info -= (x_dead * (risk[s.dead] * s1[s.dead_time])[:, None]).T @ x_dead
+    info -= (r1 * q0[:, None]).T @ r1
+    cross = (r1 * q1[:, None]).T @ t1
+    info += cross + cross.T
+    info -= (t1 * q2[:, None]).T @ t1
+    return loglik, score, info
+
+
+def _singular(info: np.ndarray) -> bool:
+    diag = np.diag(info)
+    if not np.all(np.isfinite(info)) or np.any(diag <= 0):
+        return True
+    scaled = info / np.sqrt(np.outer(diag, diag))
+    try:
+        pivots = np.diag(np.linalg.cholesky(scaled)) ** 2
+    except np.linalg.LinAlgError:
+        return True
+    return bool(pivots.min() < _SINGULAR_PIVOT)
+
+
+def fit_counts(data: pd.DataFrame, weights=None) -> tuple[CountsModel | None, str | None]:
+    """(model, None) for a usable fit of `data` (columns DURATION, EVENT, then the design, as
+    `cox_fit.fit_quietly`), each row standing for `weights` patients (1 each when None);
+    (None, why in plain words) otherwise."""
+    columns = tuple(c for c in data.columns if c not in (DURATION, EVENT))
+    time = data[DURATION].to_numpy(dtype=float)
+    event = data[EVENT].to_numpy(dtype=np.int64)
+    x = data[list(columns)].to_numpy(dtype=float).reshape(len(data), len(columns))
+    w = np.ones(time.size) if weights is None else np.asarray(weights, dtype=float).ravel()
+    if w.size != time.size:
+        raise ValueError("weights must have one value per row")
+    if np.any(w < 0) or np.any(w != np.round(w)):
+        raise ValueError("weights are patient counts: whole numbers >= 0")
+    keep = w > 0
+    time, event, x, w = time[keep], event[keep], x[keep], w[keep]
+    if not columns or not np.any(event):
+        return None, "The Cox model cannot be estimated on these data."
+    s = _prepare(time, event, x, w)
+    return _newton(s, columns)
+
+
+def _newton(s: _Sorted, columns: tuple[str, ...]) -> tuple[CountsModel | None, str | None]:
+    p = len(columns)
+    beta = np.zeros(p)
+    with np.errstate(all="ignore"):
+        loglik_null, score, info = _evaluate(s, beta)
+        if _singular(info):
+            return None, SINGULAR
+        best = loglik_null
+        new = beta + np.linalg.solve(info, score)
+        halving = 0
+        for iteration in range(1, ITER_MAX + 1):
+            loglik, score, info = _evaluate(s, new)
+            finite = np.isfinite(loglik) and np.all(np.isfinite(score))
+            finite = finite and np.all(np.isfinite(info))
+            if finite and abs(1.0 - best / loglik) <= EPS:
+                return _finish(s, columns, new, loglik, loglik_null, score, info, iteration)
+            if not finite or loglik < best:
+                halving += 1  # as coxfit6: each further halving steps back harder
+                new = (new + halving * beta) / (halving + 1.0)
+            else:
+                if _singular(info):
+                    return None, SINGULAR
+                halving = 0
+                best = loglik
+                beta, new = new, new + np.linalg.solve(info, score)
+    return None, INFINITE  # ran out of iterations (coxph: "did not converge")
+
+
+def _finish(s, columns, beta, loglik, loglik_null, score, info, iterations):
+    if _singular(info):
+        return None, SINGULAR
+    var = np.linalg.inv(info)
+    var = (var + var.T) / 2.0
+    # coxph.fit: a coefficient whose next Newton step is still large against it is running
+    # off ("Loglik converged before variable …; coefficient may be infinite").
+    step = np.abs(score @ var)
+    running = (step > EPS) & (step > TOLER_INF * np.abs(beta))
+    if np.any(running) or not np.all(np.isfinite(var)) or np.any(np.diag(var) <= 0):
+        return None, INFINITE
+    model = CountsModel(
+        columns=columns,
+        coef=beta,
+        var=var,
+        loglik_null=float(loglik_null),
+        loglik=float(loglik),
+        iterations=iterations,
+        patients=int(s.w.sum()),
+        events=int(s.deaths.sum()),
+        data=s,
+    )
+    return model, None
+
+
+def _km_transform(s: _Sorted) -> np.ndarray:
+    """1 - Kaplan–Meier at each event time (latest first), lifelines' "km" time transform:
+    the KM of the times with the events as given, evaluated at the time itself."""
+    n_risk = np.cumsum(s.w)[s.last]  # patients at risk at each event time
+    deaths = s.deaths.astype(float)
+    with np.errstate(divide="ignore"):
+        steps = np.log(n_risk - deaths) - np.log(n_risk)  # as lifelines' _additive_f
+    surv = np.exp(np.cumsum(steps[::-1])[::-1])
+    return 1.0 - surv
+
+
+def schoenfeld_counts(
+    model: CountsModel,
+) -> tuple[tuple[float, int, float] | None, list[tuple[str, float]]]:
+    """`cox_fit.schoenfeld_tests` from the counts: ((chi2, df, p) of all terms together,
+    [(column, p), ...] term by term); (None, []) where they cannot be computed.
+
+    A death row of w patients holds w identical scaled Schoenfeld residuals at one time (one
+    value of the time transform g), so every sum over deaths of the expanded data is the sum
+    over death rows weighted by w: ḡ = Σ w g / d, u = Σ w (g - ḡ) r*, Σ w (g - ḡ)².
+    """
+    s = model.data
+    _, _, _, r1, t1_unused, t1, inv, per_time = _efron_sums(s, model.coef)
+    del t1_unused
+    a = s.efron_share
+    # Efron's mean covariate at each event time: (1/d) Σ_l (R1 - a_l T1) / (R0 - a_l T0).
+    mean = (per_time(inv)[:, None] * r1 - per_time(a * inv)[:, None] * t1) / s.deaths[:, None]
+    resid = s.x[s.dead] - mean[s.dead_time]  # Schoenfeld residual of each death row
+    d = float(model.events)
+    scaled = d * resid @ model.var  # lifelines' scaled residuals (without + beta)
+    g = _km_transform(s)[s.dead_time]
+    w = s.w_dead
+    centred = g - (w @ g) / d
+    spread = float(w @ (centred * centred))
+    if not np.isfinite(spread) or spread == 0:
+        return None, []
+    u = (w * centred) @ scaled
+    se2 = np.diag(model.var)
+    per_term = u * u / (d * se2 * spread)
+    terms = [(c, float(chdtrc(1, t))) for c, t in zip(model.columns, per_term, strict=True)]
+    stat = float(u @ np.linalg.solve(model.var, u)) / (d * spread)
+    p = len(model.columns)
+    return (stat, p, float(chdtrc(p, stat))), terms
