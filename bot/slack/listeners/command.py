@@ -7,10 +7,10 @@ from collections.abc import Callable
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from sts_bot.gateway.gateway import Gateway
 from sts_bot.slack.delivery import DEFAULT_RETRY
-from sts_bot.slack.gateway import Gateway
 from sts_bot.slack.listeners.common import asker, report_failure
-from sts_bot.slack.slack_io import Place, Retry, deliver
+from sts_bot.slack.replies import Place, Retry, deliver
 
 __all__ = ["ack_command", "answer_command"]
 

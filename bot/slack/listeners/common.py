@@ -6,10 +6,10 @@ import logging
 
 from slack_sdk import WebClient
 
-from sts_bot.slack import service
-from sts_bot.slack.access import Asker
+from sts_bot.gateway.access import Asker
+from sts_bot.service import service
 from sts_bot.slack.delivery import Delivery
-from sts_bot.slack.slack_io import Place, Retry, post_private
+from sts_bot.slack.replies import Place, Retry, post_private
 
 __all__ = ["asker", "report_failure"]
 
