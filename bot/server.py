@@ -12,13 +12,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-
-import waitress
-from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_sdk.errors import SlackApiError
 
 from sts_bot.gateway.gateway import open_gateway
 from sts_bot.log_filters import configure_logging
@@ -32,18 +27,13 @@ from sts_bot.settings import (
     read_env,
 )
 from sts_bot.slack.app import build_app
-from sts_bot.slack.http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
+from sts_bot.slack.places import slack_places
+from sts_bot.slack.serving import serve_http, serve_socket, wsgi_app
 from sts_queries.errors import CohortDataError
 
-__all__ = ["run", "serve", "wsgi_app"]
+__all__ = ["run", "serve", "wsgi_app"]  # wsgi_app: sts_bot.slack.serving's
 
 log = logging.getLogger("sts.server")
-SOCKET_PING_INTERVAL = 2.0  # seconds
-
-
-def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """/slack/events (bounded and checked before Bolt sees it), plus /healthz for probes."""
-    return slack_wsgi(app)
 
 
 def _stop_on(signals: Iterable[int], stopping: threading.Event) -> None:
@@ -62,49 +52,6 @@ def _fail(problems: list[str]) -> int:
     return 2
 
 
-def _serve_http(app: App, settings: Settings, host: str, port: int) -> None:
-    server = waitress.create_server(
-        wsgi_app(app),
-        host=host,
-        port=port,
-        threads=settings.http_threads,
-        ident="sts",
-        # waitress answers 413 itself while reading, so a huge body never reaches memory
-        # (it refuses a body of max_request_body_size bytes or more, hence the + 1).
-        max_request_body_size=MAX_BODY + 1,
-    )
-    # The real port (for --port 0) on stdout, for whoever started us: a test, a bench, a person.
-    print(
-        f"sts: serving {settings.command} on http://{host}:{server.effective_port}{EVENTS_PATH}"
-        f" (health: /healthz)",
-        flush=True,
-    )
-    server.run()  # returns after SIGTERM/SIGINT, once requests in progress are done
-
-
-def _serve_socket(app: App, settings: Settings) -> None:
-    # A ping every 2 s: a connection that broke without a close frame (a proxy, a network blip)
-    # is noticed after four unanswered pings, 8 s, instead of slack_sdk's default 40 s deaf.
-    handler = SocketModeHandler(app, settings.app_token, ping_interval=SOCKET_PING_INTERVAL)
-    try:
-        handler.connect()
-    except SlackApiError as exc:
-        error = exc.response.get("error", "unknown_error")
-        raise SettingsError(
-            [
-                f"SLACK_APP_TOKEN: Slack did not accept it ({error}). Create an app-level token "
-                "with the connections:write scope under Basic Information → App-Level Tokens."
-            ]
-        ) from exc
-    print(f"sts: connected to Slack over Socket Mode; answering {settings.command}", flush=True)
-    try:
-        threading.Event().wait()
-    except (SystemExit, KeyboardInterrupt):
-        pass
-    finally:
-        handler.close()
-
-
 def serve(*, http: bool = False, host: str | None = None, port: int | None = None) -> int:
     """Serve Slack until stopped; 2 when a setting or the cohort stops start-up."""
     if warning := env_file_warning():
@@ -115,7 +62,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         return _fail(exc.problems)
     configure_logging(settings.log_level)  # no bodies, URLs, tokens or typed commands
     try:
-        gateway = open_gateway(settings)
+        gateway = open_gateway(settings, places=slack_places(settings))
     except CohortDataError as exc:
         return _fail([f"STS_DATA: the cohort does not load: {exc.message} {exc.hint}".strip()])
     except SettingsError as exc:  # the audit log cannot be written
@@ -135,14 +82,14 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         gateway.service.use_plot_processes(settings.plot_processes)
         scheduler = _start_weekly(settings, app)
         if http:
-            _serve_http(
+            serve_http(
                 app,
                 settings,
                 host or settings.host,
                 settings.port if port is None else port,
             )
         else:
-            _serve_socket(app, settings)
+            serve_socket(app, settings)
     except SettingsError as exc:
         return _fail(exc.problems)
     finally:
@@ -153,7 +100,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     return 0
 
 
-def _start_weekly(settings: Settings, app: App):
+def _start_weekly(settings: Settings, app):
     """The in-process weekly post, when a channel is set and this process should schedule."""
     if not (settings.summary_channel and settings.summary_in_process):
         return None

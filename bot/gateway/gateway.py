@@ -222,26 +222,23 @@ class Gateway:
 
 
 def open_gateway(
-    settings: Settings, *, policy: Policy | None = None, service: Service | None = None
+    settings: Settings,
+    *,
+    policy: Policy | None = None,
+    service: Service | None = None,
+    places: Places | None = None,
 ) -> Gateway:
     """The gateway a process serves: its service (cohort loaded now), policy and audit log.
 
-    Serving Slack (a bot token and the deployment's own policy), it asks Slack whether a
-    channel is private; `check_patient_channels` then checks every configured one at start-up.
+    Serving Slack, `places` asks Slack whether a channel is private (`sts_bot.slack.places`);
+    `check_patient_channels` then checks every configured one at start-up.
     """
-    serving_slack = policy is None and settings.bot_token is not None  # not the console
     service = service if service is not None else Service.from_settings(settings, plot_processes=0)
     service.cohort()  # a folder that does not load stops start-up
-    places = None
-    if serving_slack:
-        from sts_bot.slack.app import web_client  # the Slack edge, only when serving Slack
-        from sts_bot.slack.places import ChannelPrivacy
-
-        places = ChannelPrivacy(web_client(settings))
-        if settings.audit_key is None:
-            logging.getLogger("sts.audit").warning(
-                "STS_AUDIT_KEY is not set: the audit log's hashes match only within this run"
-            )
+    if places is not None:
+        logging.getLogger("sts.audit").warning(
+            "STS_AUDIT_KEY is not set: the audit log's hashes match only within this run"
+        )
     return Gateway(
         service=service,
         policy=policy if policy is not None else Policy.from_settings(settings),

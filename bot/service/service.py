@@ -24,7 +24,7 @@ from sts_queries.answer import answer as compute
 from sts_queries.answer import understand
 from sts_queries.cohort.cohort import Cohort, demo_path, load_cohort
 from sts_queries.errors import InternalError, StsError
-from sts_queries.language.resolve import QuerySpec
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, jsonable
 
 __all__ = ["Outcome", "Service", "unexpected"]

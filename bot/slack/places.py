@@ -16,7 +16,10 @@ from collections.abc import Iterable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-__all__ = ["ChannelPrivacy"]
+from sts_bot.settings import Settings
+from sts_bot.slack.app import web_client
+
+__all__ = ["ChannelPrivacy", "slack_places"]
 
 log = logging.getLogger("sts.places")
 
@@ -86,3 +89,8 @@ class ChannelPrivacy:
                     "channels:read and groups:read scopes."
                 )
         return problems
+
+
+def slack_places(settings: Settings) -> ChannelPrivacy | None:
+    """What the gateway asks about channels when serving Slack: Slack itself (a bot token)."""
+    return ChannelPrivacy(web_client(settings)) if settings.bot_token is not None else None

@@ -13,14 +13,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from http.client import HTTPException
 from zoneinfo import ZoneInfo
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from sts_bot.gateway.shielding import shielded_outcome
 from sts_bot.service.service import Service
+from sts_bot.slack.weekly_calls import (
+    FAILURES,
+    METADATA_EVENT,
+    WebClient,
+    already_posted,
+    describe,
+    not_posted,
+    weekly_client,
+)
 from sts_bot.weekly.ledger import Held, Ledger
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.metrics.summary import period_of
@@ -33,13 +38,11 @@ __all__ = [
     "post_settled",
     "post_weekly",
     "poster",
+    "weekly_client",
 ]
 
 log = logging.getLogger("sts.weekly")
 
-# Every weekly post carries this metadata, so a process that takes over a stale claim can see
-# whether the post went out before the previous owner died.
-METADATA_EVENT = "sts_weekly_summary"
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -94,39 +97,6 @@ class PostResult:
         return self.status in ("posted", "recovered", "already-sent")
 
 
-# Everything a Web API call can end in besides an answer: Slack's refusal (SlackApiError), and
-# the connection failing on the way there or back (OSError: refused, reset, timed out).
-_FAILURES = (SlackApiError, OSError, HTTPException)
-
-
-def _not_posted(exc: BaseException) -> bool:
-    """True when the failure proves chat.postMessage posted nothing; False when it may have."""
-    if isinstance(exc, SlackApiError):
-        # Slack answered with a refusal (ok: false, 4xx, 429): nothing was posted. A 5xx may
-        # come after the message was stored.
-        return exc.response.status_code < 500
-    reason = getattr(exc, "reason", None)  # urllib wraps the socket error in URLError
-    return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, SlackApiError):
-        return f"HTTP {exc.response.status_code}, {exc.response.get('error', 'no error code')}"
-    return f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc}"
-
-
-def _already_posted(client: WebClient, channel: str, period: str) -> str | None:
-    """The ts of a post of ours for `period` in the channel's recent history, if any."""
-    response = client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
-    for message in response.get("messages", []):
-        meta = message.get("metadata") or {}
-        if meta.get("event_type") == METADATA_EVENT and (
-            (meta.get("event_payload") or {}).get("period") == period
-        ):
-            return message.get("ts")
-    return None
-
-
 def summary_outcome(as_of: dt.date, cohort: Cohort):
     """The weekly summary of the week holding `as_of`: what the post says."""
     return Service().respond(f"summary as_of={as_of.isoformat()}", cohort)
@@ -160,10 +130,10 @@ def post_weekly(
         return result(status=status, ts=claim.ts, retry_at=claim.stale_at)
     if claim.verify:  # a post may be out already: look before posting again
         try:
-            ts = _already_posted(client, channel, period)
-        except _FAILURES as exc:
+            ts = already_posted(client, channel, period)
+        except FAILURES as exc:
             ledger.mark_unknown(claim)
-            detail = f"could not read the channel to see whether it went out ({_describe(exc)})"
+            detail = f"could not read the channel to see whether it went out ({describe(exc)})"
             log.warning("weekly %s: %s", period, detail)
             return result(status="unknown", detail=detail)
         if ts:
@@ -191,14 +161,14 @@ def post_weekly(
             blocks=list(message.blocks),
             metadata={"event_type": METADATA_EVENT, "event_payload": {"period": period}},
         )
-    except _FAILURES as exc:
-        if _not_posted(exc):
+    except FAILURES as exc:
+        if not_posted(exc):
             ledger.release(claim)
-            detail = f"Slack refused the post ({_describe(exc)})"
+            detail = f"Slack refused the post ({describe(exc)})"
             log.warning("weekly %s not posted: %s", period, detail)
             return result(status="not-posted", detail=detail)
         ledger.mark_unknown(claim)
-        detail = f"the post may or may not have gone out ({_describe(exc)})"
+        detail = f"the post may or may not have gone out ({describe(exc)})"
         log.warning("weekly %s: %s; the next run reads the channel first", period, detail)
         return result(status="unknown", detail=detail)
     ts = response["ts"]
@@ -207,8 +177,8 @@ def post_weekly(
         uploads = [{"file": p.png, "filename": p.filename, "title": p.title} for p in outcome.plots]
         try:
             client.files_upload_v2(file_uploads=uploads, channel=channel, thread_ts=ts)
-        except _FAILURES as exc:  # the post is out; a missing plot must not repost it
-            log.warning("weekly %s: plot upload failed: %s", period, _describe(exc))
+        except FAILURES as exc:  # the post is out; a missing plot must not repost it
+            log.warning("weekly %s: plot upload failed: %s", period, describe(exc))
     log.info("weekly %s posted to %s ts=%s", period, channel, ts)
     return result(status="posted", ts=ts)
 
@@ -301,13 +271,6 @@ def schedule_of(settings) -> Schedule:
         timezone=settings.summary_timezone,
         grace=dt.timedelta(hours=settings.summary_grace_hours),
     )
-
-
-def weekly_client(settings) -> WebClient:
-    """A client that retries 429s (nothing was posted) but never a dropped connection."""
-    from sts_bot.slack.app import web_client
-
-    return web_client(settings, retry_connections=False)
 
 
 # How long past a live claim's staleness a run waits before giving up on it.

@@ -1,0 +1,70 @@
+"""Serving Slack: the WSGI app on waitress (HTTP mode) or a Socket Mode connection.
+
+`sts serve` (`sts_bot/server.py`) chooses the mode and owns start-up and shutdown; this is the
+part that speaks to Slack.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
+
+from sts_bot.settings import Settings, SettingsError
+from sts_bot.slack.http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
+
+__all__ = ["SOCKET_PING_INTERVAL", "serve_http", "serve_socket", "wsgi_app"]
+
+SOCKET_PING_INTERVAL = 2.0  # seconds
+
+
+def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """/slack/events (bounded and checked before Bolt sees it), plus /healthz for probes."""
+    return slack_wsgi(app)
+
+
+def serve_http(app: App, settings: Settings, host: str, port: int) -> None:
+    server = waitress.create_server(
+        wsgi_app(app),
+        host=host,
+        port=port,
+        threads=settings.http_threads,
+        ident="sts",
+        # waitress answers 413 itself while reading, so a huge body never reaches memory
+        # (it refuses a body of max_request_body_size bytes or more, hence the + 1).
+        max_request_body_size=MAX_BODY + 1,
+    )
+    # The real port (for --port 0) on stdout, for whoever started us: a test, a bench, a person.
+    print(
+        f"sts: serving {settings.command} on http://{host}:{server.effective_port}{EVENTS_PATH}"
+        f" (health: /healthz)",
+        flush=True,
+    )
+    server.run()  # returns after SIGTERM/SIGINT, once requests in progress are done
+
+
+def serve_socket(app: App, settings: Settings) -> None:
+    # A ping every 2 s: a connection that broke without a close frame (a proxy, a network blip)
+    # is noticed after four unanswered pings, 8 s, instead of slack_sdk's default 40 s deaf.
+    handler = SocketModeHandler(app, settings.app_token, ping_interval=SOCKET_PING_INTERVAL)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        raise SettingsError(
+            [
+                f"SLACK_APP_TOKEN: Slack did not accept it ({error}). Create an app-level token "
+                "with the connections:write scope under Basic Information → App-Level Tokens."
+            ]
+        ) from exc
+    print(f"sts: connected to Slack over Socket Mode; answering {settings.command}", flush=True)
+    try:
+        threading.Event().wait()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    finally:
+        handler.close()

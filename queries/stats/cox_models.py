@@ -1,0 +1,21 @@
+"""One interface to the Cox fitters: lifelines' (`cox_fit`) or the fit on counts (`cox_counts`).
+
+Both return (a model with `effect`, `lr_test`, `schoenfeld` …, None) or (None, why in plain
+words); `cox_fit.choose_fitter` says which one a number of patients gets.
+"""
+
+from __future__ import annotations
+
+from sts_queries.stats import cox_fit
+from sts_queries.stats.cox_counts import collapse, fit_counts
+
+__all__ = ["fit"]
+
+
+def fit(data, weights=None, *, fitter: str = "lifelines"):
+    """(fitted model, None) or (None, why in plain words): `data` as for `cox_fit.fit_quietly`,
+    each row standing for `weights` patients (1 each when None). "lifelines" fits the expanded
+    rows (np.repeat: one row per patient), "counts" the distinct rows (`cox_counts`)."""
+    if fitter == "counts":
+        return fit_counts(*collapse(data, weights))
+    return cox_fit.fit(data, weights)
