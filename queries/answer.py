@@ -11,9 +11,10 @@ from dataclasses import replace
 from sts_queries.charts import KaplanMeierChart
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.language.parse import parse
-from sts_queries.language.resolve import QuerySpec, build_spec
+from sts_queries.language.resolve import build_spec
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.registry import resolve
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer
 
 __all__ = ["answer", "ask", "metric_of", "understand"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sts_queries.language.resolve import QuerySpec
+if TYPE_CHECKING:
+    from sts_queries.query_spec import QuerySpec
 
 __all__ = ["Answer", "Part", "jsonable"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-__all__ = ["Between", "Compare", "Filter", "InValues", "NotInValues", "conjunction"]
+__all__ = ["Between", "Compare", "Filter", "InValues", "NotInValues"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,11 +119,3 @@ class Compare(Filter):
 
     def describe(self) -> str:
         return f"{self.label} {_SYMBOLS[self.op]} {self.value}"
-
-
-def conjunction(parts: list[tuple[str, list]]) -> tuple[str, list]:
-    """AND of conditions; `TRUE` when there are none."""
-    params: list = []
-    for _, p in parts:
-        params.extend(p)
-    return (" AND ".join(sql for sql, _ in parts) or "TRUE"), params

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sts_queries.cohort.catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field
@@ -24,6 +24,7 @@ from sts_queries.language.effect_options import (
 )
 from sts_queries.language.filters import Between, Compare, Filter, InValues, NotInValues
 from sts_queries.language.parse import USAGE, Command, Condition
+from sts_queries.query_spec import QuerySpec
 
 if TYPE_CHECKING:
     from sts_queries.metrics.metric import Metric
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CI_TYPES",
     "UNITS",
-    "Filter",
-    "QuerySpec",
     "build_spec",
 ]
 
@@ -45,29 +44,6 @@ _OPTIONS = ("by", "ci", "unit", "grade", "as_of", *EFFECT_OPTIONS)
 MAX_NUMBER = 1e15
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
 _PATIENT_WORDS = {"case", "patient", "pt", "id", "no", "no."}
-
-
-@dataclass(frozen=True, kw_only=True)
-class QuerySpec:
-    metric: str
-    filters: tuple[Filter, ...] = ()
-    ae_filters: tuple[Filter, ...] = ()
-    by: str | None = None
-    ci_type: str = "log-log"
-    unit: str = "months"
-    share: bool = False
-    patient_id: str | None = None
-    topic: str | None = None
-    as_of: dt.date | None = None  # summary: the week to replay
-    reference: str | None = None  # ref=: the group hazard ratios are against (a `by` value)
-    adjust: tuple[str, ...] = ()  # adjust=: catalog fields the Cox model adjusts for
-    at: tuple[float, ...] = ()  # at=: landmark times in `unit` (empty: the default times)
-    over: tuple[str, ...] = ()  # over=: the fields a forest plot splits into subgroups
-    outcome: str | None = None  # forest: the metric shown in every subgroup
-    readings: tuple[str, ...] = ()  # how bare words were read: "`LPS` → histology = LPS"
-
-    def describe_filters(self) -> list[str]:
-        return [f.describe() for f in (*self.filters, *self.ae_filters)]
 
 
 def _number(text: str, field: Field) -> float | int:

@@ -9,7 +9,7 @@ import pandas as pd
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import EmptySelection, UsageError
 from sts_queries.language.filters import Filter
-from sts_queries.language.resolve import QuerySpec
+from sts_queries.query_spec import QuerySpec
 from sts_queries.sql.statement import statement
 
 __all__ = [

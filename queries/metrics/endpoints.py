@@ -13,7 +13,6 @@ from sts_queries.charts import KaplanMeierChart
 from sts_queries.cohort.catalog import NUMERIC
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.errors import UsageError
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.common import (
     MISSING,
     SMALL_GROUP,
@@ -27,6 +26,7 @@ from sts_queries.metrics.common import (
 )
 from sts_queries.metrics.hazards import GroupHazards, declared_order, group_hazards
 from sts_queries.metrics.metric import Metric
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
 from sts_queries.stats.followup import median_followup

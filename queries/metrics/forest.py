@@ -15,7 +15,6 @@ from sts_queries.charts import ForestChart
 from sts_queries.cohort.catalog import CATEGORICAL
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UsageError
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.common import (
     MIN_GROUP,
     group_labels,
@@ -28,6 +27,7 @@ from sts_queries.metrics.hazards import declared_order
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.rates import DEFINITIONS, RESPONDERS
 from sts_queries.metrics.tables import baseline_fields
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
 from sts_queries.stats.exact import clopper_pearson

@@ -1,21 +1,22 @@
 """Usage text for every metric, with examples; `/sts help [metric]`.
 
 Each metric's own `summary` and `examples` (its `Metric`) are the help; nothing is kept here
-that a metric module does not declare.
+that a metric module does not declare. The `help` metric itself is declared in the registry,
+which it lists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.language.parse import USAGE
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.metric import Metric
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 
-__all__ = ["FILTERS", "HAZARDS", "HELP", "Help", "help_answer"]
+__all__ = ["FILTERS", "HAZARDS", "Help", "help_answer"]
 
 FILTERS = (
     "Filters: field=value · field=a,b · field!=value · age>=60 · age<40 · age=40..60 · "
@@ -35,10 +36,14 @@ class Help(Part):
     lines: Sequence[str]
 
 
-def help_answer(spec: QuerySpec, cohort: Cohort | None) -> Answer:
-    # The registry lists this module's metric, so it is looked up when help is asked.
-    from sts_queries.metrics.registry import metric_names, resolve
-
+def help_answer(
+    spec: QuerySpec,
+    cohort: Cohort | None,
+    *,
+    resolve: Callable[[str, tuple[str, ...]], Metric],
+    names: Callable[[tuple[str, ...]], list[str]],
+) -> Answer:
+    """Usage, or one metric's details; `resolve` and `names` are the registry's lookups."""
     endpoints = cohort.endpoints if cohort else ()
     if spec.topic:
         metric = resolve(spec.topic, endpoints)
@@ -50,23 +55,9 @@ def help_answer(spec: QuerySpec, cohort: Cohort | None) -> Answer:
     else:
         lines = (
             f"Usage: {USAGE}",
-            *(f"{m} — {resolve(m, endpoints).summary}" for m in metric_names(endpoints)),
+            *(f"{m} — {resolve(m, endpoints).summary}" for m in names(endpoints)),
             HAZARDS,
             FILTERS,
             "`/sts help <metric>` shows examples.",
         )
     return Answer(spec=spec, metric="help", title="Help", n=0, body=Help(lines=lines))
-
-
-HELP = Metric(
-    name="help",
-    title="Help",
-    summary="Usage, or the details of one metric.",
-    examples=("help", "help pfs"),
-    aliases=("?",),
-    handler=help_answer,
-    body=Help,
-    groupable=False,
-    filterable=False,
-    args="topic",
-)

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sts_queries.metrics.common import few_enough_groups
+
 if TYPE_CHECKING:
     from sts_queries.cohort.cohort import Cohort
-    from sts_queries.language.resolve import QuerySpec
+    from sts_queries.query_spec import QuerySpec
     from sts_queries.result import Answer
 
 __all__ = ["ARGS", "OPTIONS", "Metric"]
@@ -46,9 +48,5 @@ class Metric:
             raise ValueError(f"metric {self.name}: unknown options {unknown} or args {self.args}")
 
     def answer(self, spec: QuerySpec, cohort: Cohort) -> Answer:
-        from sts_queries.metrics.common import (
-            few_enough_groups,  # common imports the cohort; metric stays light
-        )
-
         few_enough_groups(spec, cohort)
         return self.handler(spec, cohort)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UsageError
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.common import (
     SMALL_GROUP,
     group_labels,
@@ -18,6 +17,7 @@ from sts_queries.metrics.common import (
     why_no_test,
 )
 from sts_queries.metrics.metric import Metric
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
 from sts_queries.stats.exact import TooLargeForExact, clopper_pearson, fisher_exact

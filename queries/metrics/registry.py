@@ -14,7 +14,7 @@ from sts_queries.language.effect_options import HAZARD_WORDS
 from sts_queries.language.parse import USAGE
 from sts_queries.metrics.endpoints import OS, PFS, endpoint_metric
 from sts_queries.metrics.forest import FOREST
-from sts_queries.metrics.help import HELP
+from sts_queries.metrics.help import Help, help_answer
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.rates import COUNT, DCR, ORR
 from sts_queries.metrics.response import DOR, TTR
@@ -23,7 +23,20 @@ from sts_queries.metrics.swimmer import SWIMMER
 from sts_queries.metrics.tables import BASELINE, FIELDS, LIST, PATIENT
 from sts_queries.metrics.toxicity import TOX
 
-__all__ = ["METRICS", "hazard_endpoint", "metric_names", "resolve"]
+__all__ = ["HELP", "METRICS", "hazard_endpoint", "metric_names", "resolve"]
+
+HELP = Metric(
+    name="help",
+    title="Help",
+    summary="Usage, or the details of one metric.",
+    examples=("help", "help pfs"),
+    aliases=("?",),
+    handler=lambda spec, cohort: help_answer(spec, cohort, resolve=resolve, names=metric_names),
+    body=Help,
+    groupable=False,
+    filterable=False,
+    args="topic",
+)
 
 METRICS: tuple[Metric, ...] = (
     ORR,

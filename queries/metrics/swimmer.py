@@ -16,7 +16,6 @@ import pandas as pd
 from sts_queries.charts import SwimmerChart
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.errors import UsageError
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.common import (
     group_labels,
     group_name,
@@ -26,6 +25,7 @@ from sts_queries.metrics.common import (
     selected_n,
 )
 from sts_queries.metrics.metric import Metric
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
 

@@ -9,7 +9,6 @@ from sts_queries.charts import TimelineChart
 from sts_queries.cohort.catalog import CATEGORICAL, NUMERIC, Field
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UnknownValue
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.common import (
     group_labels,
     group_name,
@@ -21,6 +20,7 @@ from sts_queries.metrics.common import (
 )
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.swimmer import patient_course
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
 

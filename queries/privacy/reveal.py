@@ -26,7 +26,6 @@ from typing import Any
 from sts_queries.cohort.catalog import CATEGORICAL, Catalog
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.language.filters import Filter
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.metric import Metric
 from sts_queries.privacy.cells import (
     DEFAULT_MIN_CELL,
@@ -38,6 +37,7 @@ from sts_queries.privacy.cells import (
 )
 from sts_queries.privacy.suppression import suppress_body, suppress_groups
 from sts_queries.privacy.suppression_effects import public_chart, suppress_notes
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, jsonable
 from sts_queries.sql.statement import statement
 

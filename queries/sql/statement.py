@@ -11,13 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sts_queries.cohort.catalog import Catalog
-from sts_queries.language.filters import Filter, conjunction
-from sts_queries.language.resolve import QuerySpec
+from sts_queries.query_spec import QuerySpec
 from sts_queries.sql.identifiers import quote_identifier
 
-__all__ = ["metric_sql", "quote_identifier", "selection_sql", "statement", "where_clause"]
+if TYPE_CHECKING:
+    from sts_queries.cohort.catalog import Catalog
+    from sts_queries.language.filters import Filter
+
+__all__ = [
+    "conjunction",
+    "metric_sql",
+    "quote_identifier",
+    "selection_sql",
+    "statement",
+    "where_clause",
+]
 
 _SQL_DIR = Path(__file__).resolve().parent
 
@@ -27,6 +37,14 @@ def _column(name: str, catalog: Catalog | None, table: str = "") -> str:
         raise ValueError(f"{name!r} is not a catalog field")  # a bug, never user input
     prefix = f"{quote_identifier(table)}." if table else ""
     return prefix + quote_identifier(name)
+
+
+def conjunction(parts: list[tuple[str, list]]) -> tuple[str, list]:
+    """AND of conditions; `TRUE` when there are none."""
+    params: list = []
+    for _, p in parts:
+        params.extend(p)
+    return (" AND ".join(sql for sql, _ in parts) or "TRUE"), params
 
 
 def where_clause(

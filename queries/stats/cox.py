@@ -19,7 +19,8 @@ import pandas as pd
 from scipy.special import chdtrc
 
 from sts_queries.errors import UsageError
-from sts_queries.stats.cox_fit import DURATION, EVENT, choose_fitter, fit
+from sts_queries.stats.cox_fit import DURATION, EVENT, choose_fitter
+from sts_queries.stats.cox_models import fit
 
 __all__ = ["CovariateEffect", "GroupHazard", "HazardRatios", "ModelTest", "hazard_ratios"]
 

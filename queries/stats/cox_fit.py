@@ -84,14 +84,10 @@ class LifelinesCox:
         return schoenfeld_tests(self.model, self.data)
 
 
-def fit(data: pd.DataFrame, weights=None, *, fitter: str = "lifelines"):
+def fit(data: pd.DataFrame, weights=None):
     """(fitted model, None) or (None, why in plain words): `data` as for `fit_quietly`, each
-    row standing for `weights` patients (1 each when None). "lifelines" fits the expanded
-    rows (np.repeat: one row per patient), "counts" the distinct rows (`cox_counts`)."""
-    if fitter == "counts":
-        from sts_queries.stats.cox_counts import collapse, fit_counts
-
-        return fit_counts(*collapse(data, weights))
+    row standing for `weights` patients (1 each when None), fitted by lifelines on the
+    expanded rows (np.repeat: one row per patient). `cox_models.fit` chooses the fitter."""
     if weights is not None:
         rows = np.repeat(np.arange(len(data)), np.asarray(weights, dtype=np.int64))
         data = data.iloc[rows].reset_index(drop=True)

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from sts_queries.stats.cox_fit import DURATION, EVENT, choose_fitter, fit
+from sts_queries.stats.cox_fit import DURATION, EVENT, choose_fitter
+from sts_queries.stats.cox_models import fit
 
 __all__ = ["interaction_test"]
 
