@@ -15,9 +15,9 @@ import pandas as pd
 
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort, assemble
 from sts_queries.errors import UsageError
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.common import provenance_notes
 from sts_queries.metrics.summary import Summary, _pfs, _rate, period_of
+from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer
 from sts_queries.sql.identifiers import quote_identifier
 

@@ -155,8 +155,8 @@ def test_a_responder_whose_records_contradict_is_left_out_of_dor_with_a_note(dem
 
 def test_the_sql_finds_what_the_definition_finds(tmp_path):
     from sts_queries.cohort.cohort import load_cohort
-    from sts_queries.language.resolve import QuerySpec
     from sts_queries.metrics.response import _responders
+    from sts_queries.query_spec import QuerySpec
     from tests.conftest import write_cohort
 
     rng = np.random.default_rng(3)

@@ -20,8 +20,8 @@ from sts_queries.cohort.cohort import Cohort, demo_path, load_cohort
 from sts_queries.cohort.loader import AE_WORST
 from sts_queries.cohort.snapshot import snapshot
 from sts_queries.errors import UsageError
-from sts_queries.language.resolve import QuerySpec
 from sts_queries.metrics.summary import summary_answer
+from sts_queries.query_spec import QuerySpec
 from tests.conftest import write_cohort
 from tests.snapshot_reference import reference_snapshot, reference_summary_answer
 
