@@ -20,6 +20,7 @@ from sts_queries.cohort.kinds import (
 )
 from sts_queries.cohort.readers import RawTable
 from sts_queries.cohort.validate import RESPONSES, Problems, TableReport
+from sts_queries.sql.identifiers import quote_identifier as _q
 
 __all__ = ["ReadSettings", "TypedTable", "type_table"]
 
@@ -45,10 +46,6 @@ class TypedTable:
     view: str
     kinds: dict[str, str]
     file: str
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def clean_view(con, raw: RawTable) -> str:

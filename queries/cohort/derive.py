@@ -13,15 +13,12 @@ from dataclasses import replace
 from sts_queries.cohort.meta import TIME_UNITS, EndpointSpec
 from sts_queries.cohort.readers import RawTable
 from sts_queries.cohort.validate import Problems
+from sts_queries.sql.identifiers import quote_identifier as _q
 
 __all__ = ["LAST_ASSESSMENT", "date_roles", "derived_columns", "map_columns"]
 
 # `censor = "last_assessment"`: censored at the patient's latest assessment date.
 LAST_ASSESSMENT = "last_assessment"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def map_columns(

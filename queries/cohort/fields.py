@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sts_queries.cohort.catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field, norm
+from sts_queries.sql.identifiers import quote_identifier as _q
 
 __all__ = ["build_catalog", "field_facts", "kinds_from_types"]
 
@@ -18,10 +19,6 @@ _CATALOG_KIND = {
     "category": CATEGORICAL,
     "identifier": CATEGORICAL,
 }
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def kinds_from_types(con, table: str = "patients") -> dict[str, str]:

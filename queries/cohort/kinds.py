@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sts_queries.sql.identifiers import quote_identifier as _q
+
 __all__ = [
     "CODE_MAX_LEVELS",
     "KIND_NAMES",
@@ -183,10 +185,6 @@ class Profile:
                 return "mdy"
             return "ambiguous"
         return None
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def profile_columns(

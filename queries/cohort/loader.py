@@ -18,6 +18,7 @@ from sts_queries.cohort.meta import CohortMeta, EndpointSpec
 from sts_queries.cohort.names import identifier_column
 from sts_queries.cohort.readers import ROW_NAMES, RawTable, read_folder
 from sts_queries.cohort.validate import Problems
+from sts_queries.sql.identifiers import quote_identifier as _q
 
 __all__ = ["AE_WORST", "build_tables", "endpoints_of", "summarise", "summary_tables"]
 
@@ -30,10 +31,6 @@ def endpoints_of(columns) -> tuple[str, ...]:
     return tuple(
         c[: -len("_time")] for c in columns if c.endswith("_time") and f"{c[:-5]}_event" in cols
     )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _with_identifier(raw: RawTable, declared: str | None) -> RawTable:

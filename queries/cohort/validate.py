@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sts_queries.errors import CohortDataError
+from sts_queries.sql.identifiers import quote_identifier as _quote
 
 __all__ = ["RESPONSES", "Problems", "TableReport"]
 
@@ -177,7 +178,3 @@ class TableReport:
                     more=more,
                 )
         self.issues.clear()
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
