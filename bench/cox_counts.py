@@ -1,4 +1,4 @@
-"""Benchmark: Cox hazard ratios of a registry fitted on counts (queries/cox_counts.py). By hand:
+"""Benchmark: Cox hazard ratios of a registry fitted on counts (stats/cox_counts.py). By hand:
 
     .venv/bin/python bench/cox_counts.py [--registry /tmp/sts-coxcounts]
 

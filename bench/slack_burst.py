@@ -48,7 +48,7 @@ def commands(total: int, *, fresh: bool = False) -> list[str]:
     """Every fourth command a KM plot, the rest cycling through metric commands.
 
     `fresh` makes every command a question not asked before (a new `age<=N` on each), so the
-    answer cache (bot/service.py) cannot serve it: the figures then show the computation.
+    answer cache (bot/service/service.py) cannot serve it: the figures then show the computation.
     """
     metrics = itertools.cycle(METRIC_COMMANDS)
     out = [KM_COMMAND if i % 4 == 3 else next(metrics) for i in range(total)]

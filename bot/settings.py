@@ -70,7 +70,7 @@ class Settings:
     admins: frozenset[str] = frozenset()  # may `/sts reload` and see why new data was refused
     patient_channels: frozenset[str] = frozenset()
     patient_dms: bool = False
-    # Outside patient places, cells of fewer patients are shown as `<5` (queries/privacy.py).
+    # Outside patient places, cells of fewer patients are shown as `<5` (queries/privacy/reveal.py).
     min_cell: int = 5
     # The key of the audit log's keyed hashes (HMAC-SHA256) of filter values and ids; unset,
     # each process draws its own, so lines match only within one process's life.
@@ -80,7 +80,7 @@ class Settings:
     port: int = 3000
     http_threads: int = 8
     workers: int = 8
-    # Delivering replies (bot/delivery.py): seconds a Slack call may take, and the waits
+    # Delivering replies (bot/slack/delivery.py): seconds a Slack call may take, and the waits
     # between attempts at a reply (all within the 30 minutes a response_url lives).
     slack_timeout: float = 10.0
     delivery_waits: tuple[float, ...] = (2.0, 10.0, 60.0, 300.0)

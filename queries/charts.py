@@ -1,6 +1,6 @@
 """What an answer asks to have drawn: one frozen type per kind of plot, plain data only.
 
-`bot/figures.py` dispatches on these types to draw PNGs; nothing here imports matplotlib.
+`bot/plots/figures.py` dispatches on these types to draw PNGs; nothing here imports matplotlib.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The replay as it was first written, in pandas, row by row, and the weekly summary over it
-(new cases as Python sets of every id): the reference that queries/snapshot.py and
-queries/summary.py (SQL) are compared with in tests/test_snapshot.py.
+(new cases as Python sets of every id): the reference that queries/cohort/snapshot.py and
+queries/metrics/summary.py (SQL) are compared with in tests/test_snapshot.py.
 
 Kept verbatim but for imports and names; slow (18 s on a 10^6 registry), so tests only.
 """
@@ -92,7 +92,7 @@ def reference_snapshot(cohort: Cohort, as_of: dt.date) -> Cohort:
     return assemble(cohort.path, meta, tables)
 
 
-# --- the weekly summary over it, as it was (queries/summary.py) ---
+# --- the weekly summary over it, as it was (queries/metrics/summary.py) ---
 
 
 def _snapshot_or_none(cohort: Cohort, day: dt.date) -> Cohort | None:

@@ -42,7 +42,7 @@ def test_the_console_answers_what_slack_would(tmp_path, demo):
     assert "never read" not in out and "Traceback" not in done.stderr
     # The same access and audit path as Slack, with a local identity.
     lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
-    # Values and ids only as keyed hashes, the same for the same value (bot/redact.py).
+    # Values and ids only as keyed hashes, the same for the same value (bot/gateway/redact.py).
     shapes = [re.sub(r"h:[0-9a-f]{16}", "h:…", r["command"]) for r in lines]
     assert list(zip(shapes, [r["outcome"] for r in lines], strict=True)) == [
         ("orr histology=h:…", "answer"),

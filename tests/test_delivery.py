@@ -1,4 +1,4 @@
-"""The retry rules of bot/delivery.py, table by table, with a recorded clock: what is retried,
+"""The retry rules of bot/slack/delivery.py, table by table, with a recorded clock: what is retried,
 how often, after which waits, when a repeat is checked first, and how SIGTERM shortens it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The replay in SQL (queries/snapshot.py) gives what the pandas replay it replaced gave
+"""The replay in SQL (queries/cohort/snapshot.py) gives what the pandas replay it replaced gave
 (tests/snapshot_reference.py): table by table, on the demo and on a synthetic cohort with ties,
 missing values, events after the cut, assessments and surgery dates; read in memory (through
 Parquet) and from a stored file (attached); and the weekly summary over it answers the same.

@@ -2,7 +2,7 @@
 answers are worded").
 
 One row per command: fragments the reply must have, and fragments it must not. The demo cohort
-is the paper's; `summary` rows replay it week by week (queries/snapshot.py).
+is the paper's; `summary` rows replay it week by week (queries/cohort/snapshot.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ STS_AUDIT_LOG names a file, to that file too.
 How a record reaches the file, so that the file cannot be corrupted:
 
 - every command gets a record before anything is sent, and later a delivery line with the
-  record's `id` saying whether the reply was `delivered` or `lost` (bot/delivery.py);
+  record's `id` saying whether the reply was `delivered` or `lost` (bot/slack/delivery.py);
 - one `os.write` of the whole line (newline included) on a descriptor opened with `O_APPEND`,
   so lines from threads and from other processes on the same file never interleave;
 - the file is opened for each record, so a rotated or replaced file is followed at once;
@@ -65,7 +65,7 @@ class AuditRecord:
     kind: str | None = None  # the error kind for errors and refusals
     shared: bool = False
     ms: int = 0  # time to answer, for spotting slow commands
-    # Joins the record to its delivery line (bot/delivery.py: the record comes first).
+    # Joins the record to its delivery line (bot/slack/delivery.py: the record comes first).
     id: str = field(default_factory=_new_id)
 
 

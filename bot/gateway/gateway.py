@@ -52,7 +52,7 @@ class Handled:
 
 
 class Delivered(Protocol):
-    """What became of a reply (bot/delivery.py's `Delivery`)."""
+    """What became of a reply (bot/slack/delivery.py's `Delivery`)."""
 
     verdict: str  # delivered | lost
     told: str | None

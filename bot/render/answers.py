@@ -1,7 +1,7 @@
 """Answer → Reply: the wording every surface shows (CLI, console, Slack, weekly post).
 
 Each kind of answer body registers its words with `reply.sections` (survival ones in
-`render_survival.py`); `compose` puts an answer's reply together. Nothing else decides what an
+`render/survival.py`); `compose` puts an answer's reply together. Nothing else decides what an
 answer says.
 """
 
@@ -74,7 +74,7 @@ def _tox(body: Toxicity, a: Answer) -> tuple[list[str], str | None]:
         return [f"No adverse events{where} among {n} patients."], None
 
     def cell(k: int) -> str:
-        if is_hidden(k):  # a suppressed cell (queries/privacy.py)
+        if is_hidden(k):  # a suppressed cell (queries/privacy/reveal.py)
             return str(k)
         return f"{k} ({100 * k / n:.0f}%)" if k else "0"
 

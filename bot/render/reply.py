@@ -3,7 +3,7 @@
 A Reply is surface-neutral: a header echoing what was understood, sections in Slack mrkdwn,
 an optional table (monospace text, or CSV when too wide), and context lines with the method
 and caveats. `sections` is where each kind of answer body registers how it is worded
-(`render.py`, `render_survival.py`); `to_text` and `bot.blocks.to_blocks` show a Reply.
+(`render.py`, `render/survival.py`); `to_text` and `bot.blocks.to_blocks` show a Reply.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Reply:
 
 
 def pct(value: float | None, digits: int = 1) -> str:
-    if is_hidden(value):  # a suppressed cell (queries/privacy.py)
+    if is_hidden(value):  # a suppressed cell (queries/privacy/reveal.py)
         return "–"
     return "–" if value is None else f"{100 * value:.{digits}f}%"
 

@@ -60,7 +60,7 @@ def build_app(
     `stopping`, set on SIGTERM, makes replies still being retried finish quickly."""
     # No blind retries of dropped connections: a chat.postMessage may have been stored before
     # its connection broke. Delivery retries every call itself, reading the channel's history
-    # before repeating a post (bot/delivery.py).
+    # before repeating a post (bot/slack/delivery.py).
     client = web_client(settings, retry_connections=False)
     try:
         app = App(

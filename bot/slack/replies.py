@@ -6,7 +6,7 @@ shown through image blocks' `slack_file`. A shared reply is posted with `chat.po
 its plots are uploaded into the channel. Slack's known refusals become a clear message to the
 asker. Outages (5xx, 429, refused or reset connections, timeouts) are retried with bounded
 backoff, and a reply that still cannot be delivered is reported to the asker another way:
-`bot/delivery.py` has the rules and the order of audit record, delivery and delivery line.
+`bot/slack/delivery.py` has the rules and the order of audit record, delivery and delivery line.
 """
 
 from __future__ import annotations
