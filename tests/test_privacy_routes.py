@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
 from tests.test_slack_http import STS, Served, server_env, start_server
 
@@ -82,7 +83,7 @@ FULL = {
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    """One server per setting, each logging at DEBUG (what tests/test_zz_logs.py reads)."""
+    """One server per setting at DEBUG; tests/log_guard.py reads its logs when it stops."""
     started = {}
     with SlackStub() as stub:
         try:
@@ -96,9 +97,10 @@ def servers(tmp_path_factory):
                 )
             yield {name: served for name, (_, served) in started.items()}
         finally:
-            for proc, _ in started.values():
+            for proc, served in started.values():
                 proc.terminate()
                 proc.wait(timeout=10)
+                assert_clean(served.audit.parent)
 
 
 def ask(served: Served, how: str, command: str, user: str, channel: str) -> list:
@@ -110,8 +112,8 @@ def ask(served: Served, how: str, command: str, user: str, channel: str) -> list
         body = action_body(command, response_url=url, user=user, channel=channel)
     else:
         body = slash_body(command, response_url=url, user=user, channel=channel)
-    status, took = served.post(body, sign(body))
-    assert status == 200 and took < 3.0
+    status, _ = served.post(body, sign(body))
+    assert status == 200  # acked; the answer follows through response_url (below)
     # Delivered: a private reply (or the button's clean-up), or, for `share`, the post.
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
