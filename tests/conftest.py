@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, settings
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+
+from sts_queries.cohort import demo_path, load_cohort
+
 # Property tests run the same examples on every run and machine ("ci", the default: a failure
 # in CI is a failure here), with no example database written into the checkout. Explore with
 # fresh random examples by hand: HYPOTHESIS_PROFILE=explore make test.
@@ -24,8 +27,6 @@ settings.register_profile(
 )
 settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-from sts_queries.cohort import demo_path, load_cohort
 
 REPO = Path(__file__).resolve().parent.parent
 

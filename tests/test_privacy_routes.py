@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -86,16 +87,17 @@ def servers(tmp_path_factory):
     """One server per setting at DEBUG; tests/log_guard.py reads its logs when it stops."""
     started = {}
     with SlackStub() as stub:
+
+        def start(name: str, extra: dict) -> None:
+            tmp = tmp_path_factory.mktemp(f"routes-{name.replace('+', '-')}")
+            env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG", **extra)
+            proc, address = start_server(env, tmp)
+            started[name] = (proc, Served(stub=stub, address=address, audit=tmp / "audit.jsonl"))
+
         try:
-            for name, extra in SETTINGS.items():
-                tmp = tmp_path_factory.mktemp(f"routes-{name.replace('+', '-')}")
-                env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG", **extra)
-                proc, address = start_server(env, tmp)
-                started[name] = (
-                    proc,
-                    Served(stub=stub, address=address, audit=tmp / "audit.jsonl"),
-                )
-            yield {name: served for name, (_, served) in started.items()}
+            with ThreadPoolExecutor(len(SETTINGS)) as pool:  # they start side by side
+                list(pool.map(start, SETTINGS, SETTINGS.values()))
+            yield {name: started[name][1] for name in SETTINGS}
         finally:
             for proc, served in started.values():
                 proc.terminate()
