@@ -6,11 +6,26 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from sts_queries.cohort.cohort import demo_path, load_cohort
+
+# Property tests run the same examples on every run and machine ("ci", the default: a failure
+# in CI is a failure here), with no example database written into the checkout. Explore with
+# fresh random examples by hand: HYPOTHESIS_PROFILE=explore make test.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", derandomize=False, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, sign, slash_body
 from tests.socket_stub import SocketModeStub
 from tests.test_slack_http import STS, server_env
@@ -250,6 +251,7 @@ def run_mix(
         proc.send_signal(signal.SIGTERM)  # at once: replies still being retried must finish
         report.exit_code = proc.wait(timeout=120)
         _account(report, asked, stub, tmp / "audit.jsonl")
+    assert_clean(tmp)
     text = log.read_text()
     report.tracebacks = text.count("Traceback")
     report.http_500 = sum(1 for one in asked if one.status == 500)

@@ -126,6 +126,36 @@ COX_MODELS = [
 ]
 # fmt: on
 
+# fmt: off
+# Rscript tests/reference/cox_levels_reference.R: R 4.2.2, survival 3.5.3
+COX_LEVELS = [
+    ("kidney-age", "kidney", "group", "white male", ["age"], 0.8, [
+        ("groupblack female", 1.42817216881812, 0.982391599844828, 2.07623491905757),
+        ("groupblack male", 0.875457396158427, 0.60228888499355, 1.27252166125679),
+        ("groupwhite female", 0.907194047734506, 0.702812054823964, 1.17101155934364),
+        ("age", 1.05197818481553, 1.04231771585531, 1.0617281894894),
+    ]),
+    ("kidney-age", "kidney", "group", "white male", ["age"], 0.99, [
+        ("groupblack female", 1.42817216881812, 0.673248018834277, 3.02960526689458),
+        ("groupblack male", 0.875457396158427, 0.412820925357865, 1.8565571786946),
+        ("groupwhite female", 0.907194047734506, 0.543096908616333, 1.51538524191144),
+        ("age", 1.05197818481553, 1.03265135223424, 1.07166673333979),
+    ]),
+    ("dd", "dd", "continent", "Africa", [], 0.8, [
+        ("continentAmericas", 1.75077978377789, 1.56611899401386, 1.95721389179334),
+        ("continentAsia", 1.29782325153895, 1.15790533948673, 1.45464843696269),
+        ("continentEurope", 2.39073817854944, 2.15314235714819, 2.65455231949651),
+        ("continentOceania", 1.68804944077137, 1.43504438134052, 1.98566047959208),
+    ]),
+    ("dd", "dd", "continent", "Africa", [], 0.99, [
+        ("continentAmericas", 1.75077978377789, 1.3993852672153, 2.19041169226041),
+        ("continentAsia", 1.29782325153895, 1.03190232627041, 1.63227192085401),
+        ("continentEurope", 2.39073817854944, 1.93714463735371, 2.95054325224878),
+        ("continentOceania", 1.68804944077137, 1.21799420168899, 2.33951106707826),
+    ]),
+]
+# fmt: on
+
 
 def fit(name, dataset_name, column, reference, covariates):
     data = dataset(dataset_name)
@@ -209,3 +239,25 @@ def test_no_warning_or_output_where_lifelines_warns(capsys):
     )
     (age,) = result.covariates
     assert age.hr ** (1 / 10_000) == close(1.05197818481553)  # back to R's per-year HR
+
+
+@pytest.mark.parametrize("fitter", ["lifelines", "counts"])
+@pytest.mark.parametrize("model", COX_LEVELS, ids=[f"{m[0]}-{m[5]}" for m in COX_LEVELS])
+def test_limits_at_other_levels_match_r_confint(model, fitter):
+    # Both Cox backends honour conf_level: 80% and 99% limits are R's, not the 95% ones.
+    _, data_name, column, reference, covariates, level, terms = model
+    data = dataset(data_name)
+    result = hazard_ratios(
+        data.time,
+        data.event,
+        data[column],
+        reference=reference,
+        covariates=data[covariates] if covariates else None,
+        conf_level=level,
+        fitter=fitter,
+    )
+    assert result.estimable and result.conf_level == level
+    assert f"Wald {level:.0%} CI" in result.method
+    found = {column + g.label: (g.hr, g.ci_low, g.ci_high) for g in result.groups if g.hr}
+    found |= {e.term: (e.hr, e.ci_low, e.ci_high) for e in result.covariates}
+    assert found == {term: (close(hr), close(low), close(high)) for term, hr, low, high in terms}

@@ -61,6 +61,21 @@ def test_clopper_pearson_matches_r_binom_test(k, n, level, lower, upper):
     )
 
 
+def test_clopper_pearson_equals_scipy_stats_exact_interval():
+    # scipy.stats is the independent reference beside R; the bot uses scipy.special (cheaper to
+    # import). Every k of every n up to 20, and of 57 and 100, at three levels.
+    from scipy.stats import binomtest
+
+    for n in [*range(1, 21), 57, 100]:
+        for k in range(n + 1):
+            for level in (0.8, 0.95, 0.99):
+                ci = binomtest(k, n).proportion_ci(level, method="exact")
+                assert clopper_pearson(k, n, level) == (
+                    pytest.approx(ci.low, rel=1e-9, abs=1e-12),
+                    pytest.approx(ci.high, rel=1e-9),
+                ), (k, n, level)
+
+
 def test_clopper_pearson_closes_at_the_ends():
     # k = 0 and k = n are exactly 0 and 1, not beta quantiles that round near them.
     assert clopper_pearson(0, 10)[0] == 0.0

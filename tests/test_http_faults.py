@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
 from tests.test_slack_http import STS, server_env
 
@@ -115,6 +116,7 @@ def server(tmp_path_factory):
         finally:
             served.proc.terminate()
             served.proc.wait(timeout=30)
+            assert_clean(tmp)
 
 
 def _signed(body: str, **override: str) -> dict[str, str]:

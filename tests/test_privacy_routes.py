@@ -12,9 +12,11 @@ import json
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
 from tests.test_slack_http import STS, Served, server_env, start_server
 
@@ -82,23 +84,25 @@ FULL = {
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    """One server per setting, each logging at DEBUG (what tests/test_zz_logs.py reads)."""
+    """One server per setting at DEBUG; tests/log_guard.py reads its logs when it stops."""
     started = {}
     with SlackStub() as stub:
+
+        def start(name: str, extra: dict) -> None:
+            tmp = tmp_path_factory.mktemp(f"routes-{name.replace('+', '-')}")
+            env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG", **extra)
+            proc, address = start_server(env, tmp)
+            started[name] = (proc, Served(stub=stub, address=address, audit=tmp / "audit.jsonl"))
+
         try:
-            for name, extra in SETTINGS.items():
-                tmp = tmp_path_factory.mktemp(f"routes-{name.replace('+', '-')}")
-                env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG", **extra)
-                proc, address = start_server(env, tmp)
-                started[name] = (
-                    proc,
-                    Served(stub=stub, address=address, audit=tmp / "audit.jsonl"),
-                )
-            yield {name: served for name, (_, served) in started.items()}
+            with ThreadPoolExecutor(len(SETTINGS)) as pool:  # they start side by side
+                list(pool.map(start, SETTINGS, SETTINGS.values()))
+            yield {name: started[name][1] for name in SETTINGS}
         finally:
-            for proc, _ in started.values():
+            for proc, served in started.values():
                 proc.terminate()
                 proc.wait(timeout=10)
+                assert_clean(served.audit.parent)
 
 
 def ask(served: Served, how: str, command: str, user: str, channel: str) -> list:
@@ -110,8 +114,8 @@ def ask(served: Served, how: str, command: str, user: str, channel: str) -> list
         body = action_body(command, response_url=url, user=user, channel=channel)
     else:
         body = slash_body(command, response_url=url, user=user, channel=channel)
-    status, took = served.post(body, sign(body))
-    assert status == 200 and took < 3.0
+    status, _ = served.post(body, sign(body))
+    assert status == 200  # acked; the answer follows through response_url (below)
     # Delivered: a private reply (or the button's clean-up), or, for `share`, the post.
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.log_guard import assert_clean
 from tests.slack_stub import (
     BOT_USER,
     SECRET,
@@ -57,7 +58,7 @@ def server_env(stub: SlackStub, tmp: Path, **extra: str) -> dict[str, str]:
 def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
     """`sts serve --http` on a free port; returns the process and its base URL.
 
-    Its log (stderr) goes to `server.log` in `cwd`, where tests/test_zz_logs.py reads it.
+    Its log (stderr) goes to `server.log` in `cwd`; `stop` checks it (tests/log_guard.py).
     """
     log = (cwd / "server.log").open("a", encoding="utf-8")
     proc = subprocess.Popen(
@@ -74,6 +75,13 @@ def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]
         proc.kill()
         raise AssertionError(f"server did not start: {line}{(cwd / 'server.log').read_text()}")
     return proc, line.split("http://", 1)[1].split("/", 1)[0]
+
+
+def stop(proc: subprocess.Popen, folder: Path) -> None:
+    """Stop a server and read its logs: nothing in them may identify a patient."""
+    proc.terminate()
+    proc.wait(timeout=10)
+    assert_clean(folder)
 
 
 @dataclass
@@ -123,8 +131,7 @@ def served(tmp_path_factory):
         try:
             yield Served(stub=stub, address=address, audit=tmp / "audit.jsonl")
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop(proc, tmp)
 
 
 def test_orr_is_acked_within_3s_and_answered_privately(served):
@@ -349,5 +356,6 @@ def test_sigterm_finishes_the_answers_already_acknowledged(tmp_path):
         assert served.post(body, sign(body))[0] == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+        assert_clean(tmp_path)
         (reply,) = stub.find("/respond/U0TERM001")  # already there when the process ended
         assert json.loads(reply.body)["text"] == "PFS · by stage · n = 14"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, action_body, slash_body
 from tests.socket_stub import SocketModeStub
 from tests.test_slack_http import STS, server_env
@@ -61,6 +62,7 @@ def socketed(tmp_path_factory):
         finally:
             served.proc.terminate()
             served.proc.wait(timeout=30)
+            assert_clean(tmp)
 
 
 def test_a_slash_command_is_acked_on_the_socket_and_answered_privately(socketed):
@@ -116,6 +118,7 @@ def test_redelivery_reconnects_and_sigterm_answer_each_command_once(tmp_path):
         finally:
             served.proc.send_signal(signal.SIGTERM)
             assert served.proc.wait(timeout=60) == 0
+        assert_clean(tmp_path)
         # Everything acknowledged was answered before the process ended, each exactly once.
         for user in ("U0RE00001", "U0RE00002", "U0RE00003", "U0RE00004", "U0RE00005"):
             assert len(stub.find(f"/respond/{user}")) == 1, user

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from sts_bot.slack.replies import retry_handlers
 from sts_bot.weekly import post as weekly
-from sts_bot.weekly.ledger import Ledger
+from sts_bot.weekly.ledger import Claim, Ledger
 from sts_bot.weekly.post import METADATA_EVENT, post_settled, post_weekly
 from tests.slack_stub import SlackStub
 
@@ -253,3 +253,21 @@ def test_a_ledger_from_before_posting_states_is_migrated_conservatively(tmp_path
     assert ledger.status("2019-W42", "C1") == ("posting", None)
     claim = ledger.claim("2019-W42", "C1", now=START + 2 * STALE)
     assert claim.taken_over and claim.verify
+
+
+def test_an_old_owner_cannot_post_after_a_takeover(tmp_path):
+    """A run that stalled past `stale_after` (a long GC pause, a suspended VM) comes back after
+    another run took its claim over: it may not start posting, mark, or release the week."""
+    path = tmp_path / "weekly.sqlite3"
+    slow, fresh = Ledger(path, stale_after=STALE), Ledger(path, stale_after=STALE)
+    old = slow.claim(PERIOD, CHANNEL, now=START)
+    assert isinstance(old, Claim)
+    later = START + STALE + dt.timedelta(seconds=1)
+    new = fresh.claim(PERIOD, CHANNEL, now=later)
+    assert isinstance(new, Claim) and new.taken_over and new.owner != old.owner
+    assert slow.start_posting(old, now=later) is False  # the old owner is fenced out
+    slow.release(old)
+    slow.mark_unknown(old)
+    assert fresh.status(PERIOD, CHANNEL)[0] == "claimed"  # the new owner's claim stands
+    assert fresh.start_posting(new, now=later) is True
+    assert fresh.status(PERIOD, CHANNEL)[0] == "posting"

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import chdtrc, ndtri
+from scipy.special import chdtrc
 
-from sts_queries.stats.cox_fit import DURATION, EVENT, INFINITE, SINGULAR
+from sts_queries.stats.cox_fit import DURATION, EVENT, INFINITE, SINGULAR, wald_effect
 
 __all__ = ["CountsModel", "collapse", "fit_counts", "schoenfeld_counts"]
 
@@ -85,16 +85,9 @@ class CountsModel:
         return stat, df, float(chdtrc(df, stat))
 
     def effect(self, column: str, conf_level: float = 0.95) -> dict[str, float]:
-        """hr, ci_low, ci_high (Wald) and the Wald p of one column, as `cox_fit.effect`."""
+        """hr, ci_low, ci_high (Wald, at `conf_level`) and the Wald p of one column."""
         i = self.columns.index(column)
-        beta, se = float(self.coef[i]), float(self.se[i])
-        z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
-        return {
-            "hr": float(np.exp(beta)),
-            "ci_low": float(np.exp(beta - z * se)),
-            "ci_high": float(np.exp(beta + z * se)),
-            "p": float(chdtrc(1, (beta / se) ** 2)),
-        }
+        return wald_effect(float(self.coef[i]), float(self.se[i]), conf_level)
 
     def schoenfeld(self):
         return schoenfeld_counts(self)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.special import chdtrc
+from scipy.special import chdtrc, ndtri
 
 if TYPE_CHECKING:  # lifelines is imported by the first Cox model fitted, not by every answer
     from lifelines import CoxPHFitter
@@ -31,6 +31,7 @@ __all__ = [
     "fit",
     "fit_quietly",
     "schoenfeld_tests",
+    "wald_effect",
 ]
 
 DURATION, EVENT = "_time", "_event"
@@ -74,7 +75,8 @@ class LifelinesCox:
         self.loglik = float(model.log_likelihood_)
 
     def effect(self, column: str, conf_level: float = 0.95) -> dict[str, float]:
-        return effect(self.model, column)  # lifelines' 95% intervals (its default alpha)
+        """hr, ci_low, ci_high (Wald, at `conf_level`) and the Wald p of one column."""
+        return effect(self.model, column, conf_level)
 
     def lr_test(self) -> tuple[float, int, float]:
         lr = self.model.log_likelihood_ratio_test()
@@ -126,14 +128,27 @@ def fit_quietly(data: pd.DataFrame) -> tuple[CoxPHFitter | None, str | None]:
     return model, None
 
 
-def effect(model: CoxPHFitter, column: str) -> dict[str, float]:
-    """hr, ci_low, ci_high (Wald) and the Wald p of one model column."""
-    low, high = model.confidence_intervals_.loc[column]
+def effect(model: CoxPHFitter, column: str, conf_level: float = 0.95) -> dict[str, float]:
+    """hr, ci_low, ci_high (Wald, at `conf_level`) and the Wald p of one model column.
+
+    The limits are exp(β ± z·se) with z the normal quantile of `conf_level`, as R's
+    `confint(coxph)`; lifelines' own `confidence_intervals_` are fixed at the fitter's alpha."""
+    return wald_effect(
+        float(model.params_[column]), float(model.standard_errors_[column]), conf_level
+    )
+
+
+def wald_effect(beta: float, se: float, conf_level: float = 0.95) -> dict[str, float]:
+    """hr, ci_low, ci_high and the two-sided Wald p of a coefficient `beta` with standard error
+    `se`: the one place every Cox backend turns its estimate into an answer."""
+    if not 0.0 < conf_level < 1.0:
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
+    z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
     return {
-        "hr": math.exp(float(model.params_[column])),
-        "ci_low": math.exp(float(low)),
-        "ci_high": math.exp(float(high)),
-        "p": float(model.summary.loc[column, "p"]),
+        "hr": math.exp(beta),
+        "ci_low": math.exp(beta - z * se),
+        "ci_high": math.exp(beta + z * se),
+        "p": float(chdtrc(1, (beta / se) ** 2)),
     }
 
 

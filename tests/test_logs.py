@@ -1,9 +1,7 @@
-"""No audit or server log line holds a patient id, a filter value, a response_url or a token.
-
-Named to run last: it greps every audit file and server log the whole suite wrote under
-pytest's temporary folder (tests/test_slack_http.py's servers log to `server.log` beside their
-audit file), after driving one more server, at DEBUG, through what leaked before: a rejected
-request (Bolt logs its body), patient-level commands, the share button, a newline in a command.
+"""A server at DEBUG, asked everything that once leaked into a log, leaves no patient id,
+filter value, response_url or token in its logs (tests/log_guard.py, which every server test
+also applies to its own logs when its server stops), and its audit lines still say who asked
+what.
 """
 
 from __future__ import annotations
@@ -15,25 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.slack_stub import SECRET, SlackStub, action_body, sign, slash_body
+from tests.log_guard import leaks, log_files
+from tests.slack_stub import SlackStub, action_body, sign, slash_body
 from tests.test_slack_http import PATIENT_CHANNEL, Served, server_env, start_server
-
-# What the suite types as filter values and ids, and what those answers show of patient 8.
-LEAKS = {
-    "a response_url": re.compile(r"/respond/|hooks\.slack\.com"),
-    "a token": re.compile(r"xox[abp]-|xapp-|" + SECRET),
-    "a patient id": re.compile(
-        r"\b(patient|case|id|patient_id)\s*[= ]\s*['\"]?\d|Case \d|cases? \d", re.IGNORECASE
-    ),
-    "a filter value": re.compile(r"LPS|sex=M|age=40|stage=I|as_of=2019|Endostar|FORGED"),
-}
-MAX_LINE = 1200  # the filter caps a message at 1,000 characters; a timestamp and names precede
-
-
-def log_files(root: Path) -> list[Path]:
-    return sorted(
-        p for p in root.rglob("*") if p.is_file() and p.name.endswith((".log", "audit.jsonl"))
-    )
 
 
 @pytest.fixture(scope="module")
@@ -64,21 +46,27 @@ def logged(tmp_path_factory) -> Path:
     return tmp
 
 
-def test_no_log_line_of_the_suite_holds_phi_a_response_url_or_a_token(logged):
-    root = logged.parent  # pytest's temporary folder for the whole session
-    files = log_files(root)
-    server_logs = [f for f in files if f.name == "server.log"]
-    assert logged / "server.log" in server_logs and logged / "audit.jsonl" in files
+def test_no_log_line_holds_phi_a_response_url_or_a_token(logged):
+    files = log_files(logged)
+    assert logged / "server.log" in files and logged / "audit.jsonl" in files
     assert (logged / "server.log").stat().st_size > 1000  # DEBUG: there is plenty to read
-    found = []
-    for path in files:
-        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-            for what, pattern in LEAKS.items():
-                if pattern.search(line):
-                    found.append(f"{path.relative_to(root)}:{number}: {what}: {line[:160]}")
-            if len(line) > MAX_LINE:
-                found.append(f"{path.relative_to(root)}:{number}: {len(line)} characters")
+    found = leaks(logged)
     assert not found, "\n".join(found[:20])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "INFO sts.audit: patient_id=8 asked",
+        "DEBUG slack_bolt: body=...&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands",
+        "DEBUG token xoxb-123",
+        "INFO answered orr histology=LPS",
+        "x" * 1300,
+    ],
+)
+def test_the_guard_finds_each_kind_of_leak(tmp_path, line):
+    (tmp_path / "server.log").write_text("INFO serving\n" + line + "\n")
+    assert len(leaks(tmp_path)) >= 1
 
 
 def test_the_audit_lines_still_say_who_asked_what_and_what_was_decided(logged):
