@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from sts_queries.answer import ask
-from sts_queries.privacy.cells import is_hidden
 from sts_queries.cohort.cohort import load_cohort
+from sts_queries.privacy.cells import is_hidden
 from sts_queries.privacy.reveal import shield
 from tests.conftest import write_cohort
 

@@ -1,13 +1,17 @@
-"""The replay in SQL (queries/cohort/snapshot.py) gives what the pandas replay it replaced gave
-(tests/snapshot_reference.py): table by table, on the demo and on a synthetic cohort with ties,
-missing values, events after the cut, assessments and surgery dates; read in memory (through
-Parquet) and from a stored file (attached); and the weekly summary over it answers the same.
+"""The replay in SQL (queries/snapshot.py) and the weekly summary over it (queries/summary.py)
+give what an independent pandas definition of them gives (tests/snapshot_reference.py, which
+imports nothing from the code it checks): table by table, on the demo and on a synthetic cohort
+with ties, missing values, events after the cut, assessments and surgery dates; read in memory
+(through Parquet) and from a stored file (attached). The slow reference is computed once per
+(cohort, day) in each process (`functools.cache`), whatever order the tests run in.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import math
 import random
 
 import numpy as np
@@ -16,14 +20,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sts_queries.cohort.cohort import Cohort, demo_path, load_cohort
+from sts_queries.cohort.cohort import TIME_UNITS, Cohort, assemble, demo_path, load_cohort
 from sts_queries.cohort.loader import AE_WORST
 from sts_queries.cohort.snapshot import snapshot
 from sts_queries.errors import UsageError
+from sts_queries.metrics.endpoints import survival_answer
 from sts_queries.metrics.summary import summary_answer
 from sts_queries.query_spec import QuerySpec
+from sts_queries.sql.identifiers import quote_identifier
+from tests import snapshot_reference as ref
 from tests.conftest import write_cohort
-from tests.snapshot_reference import reference_snapshot, reference_summary_answer
 
 UNITS = {"months": 365.25 / 12, "weeks": 7.0, "days": 1.0}
 FIRST = dt.date(2020, 1, 1)  # the synthetic cohort's first start
@@ -134,56 +140,186 @@ def demos(tmp_path_factory):
     return load_cohort(demo_path()), stored
 
 
-def _frame(cohort: Cohort, table: str) -> pd.DataFrame:
-    frame = cohort.query(f'SELECT * FROM "{table}"')
+# --- the reference, once per (cohort, day) ---
+#
+# A cohort is known by its folder and the content hash of its files: the in-memory and the
+# stored copy of one folder hold the same tables (test_both_copies_hold_the_same_tables), so
+# they share one reference. Everything is cached per process, keyed by values, never by test
+# order: under pytest-xdist each worker fills its own cache.
+
+_COHORTS: dict[tuple, Cohort] = {}
+
+
+def _key(cohort: Cohort) -> tuple:
+    key = (str(cohort.path), cohort.data_version, cohort.meta.time_unit)
+    _COHORTS.setdefault(key, cohort)
+    return key
+
+
+def read_tables(cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """The cohort's tables as DataFrames, as they come out of it."""
+    return {n: cohort.query(f"SELECT * FROM {quote_identifier(n)}") for n in cohort.tables}
+
+
+@functools.cache
+def _inputs(key: tuple) -> dict:
+    cohort = _COHORTS[key]
+    return {
+        "tables": read_tables(cohort),
+        "days_per_unit": ref.DAYS_PER_UNIT[cohort.meta.time_unit],
+        "endpoints": tuple(cohort.endpoints),
+        "data_as_of": cohort.meta.data_as_of,
+    }
+
+
+@functools.cache
+def _snapshot(key: tuple, day: dt.date, today: dt.date):
+    """The reference snapshot, or the NotReplayable it raised (kept, raised again by callers)."""
+    try:
+        return ref.reference_snapshot(as_of=day, today=today, **_inputs(key))
+    except ref.NotReplayable as refused:
+        return refused
+
+
+def reference_snapshot(cohort: Cohort, day: dt.date):
+    found = _snapshot(_key(cohort), day, dt.date.today())
+    if isinstance(found, ref.NotReplayable):
+        raise found
+    return found
+
+
+@functools.cache
+def _summary(key: tuple, day: dt.date, today: dt.date):
+    cohort = _COHORTS[key]
+
+    def replay(when):
+        return reference_snapshot(cohort, when)
+
+    try:
+        return ref.reference_summary(
+            as_of=day,
+            today=today,
+            reconstructed=cohort.meta.reconstructed,
+            reconstructed_tables=cohort.meta.reconstructed_tables,
+            replay=replay,
+            **_inputs(key),
+        )
+    except ref.NotReplayable as refused:
+        return refused
+
+
+def reference_summary(cohort: Cohort, day: dt.date) -> dict:
+    found = _summary(_key(cohort), day, dt.date.today())
+    if isinstance(found, ref.NotReplayable):
+        raise found
+    return found
+
+
+@functools.cache
+def _reference_cohort(key: tuple, day: dt.date, today: dt.date) -> Cohort:
+    """The reference snapshot's tables as a Cohort: for the catalog, the worst-grade summary
+    table and the answers (tox, the KM chart) that the snapshot should give alike."""
+    cohort = _COHORTS[key]
+    tables = reference_snapshot(cohort, day)
+    return assemble(cohort.path, dataclasses.replace(cohort.meta, data_as_of=day), dict(tables))
+
+
+def reference_cohort(cohort: Cohort, day: dt.date) -> Cohort:
+    return _reference_cohort(_key(cohort), day, dt.date.today())
+
+
+# --- comparing plain data ---
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with every date (and timestamp) column as datetime64: the types differ, the
+    dates may not."""
+    frame = frame.copy()
     for column in frame.columns:
         values = frame[column].dropna()
         if column.endswith("date") or (len(values) and isinstance(values.iloc[0], dt.date)):
-            frame[column] = pd.to_datetime(frame[column])  # the old replay's types varied
-    return frame
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame.reset_index(drop=True)
 
 
-def assert_same_cohort(new: Cohort, old: Cohort) -> None:
-    assert (new.tables, new.endpoints, new.meta) == (old.tables, old.endpoints, old.meta)
-    assert new.catalog == old.catalog
-    tables = list(old.tables) + ([AE_WORST] if old.has_table("adverse_events") else [])
-    for table in tables:
-        a, b = _frame(new, table), _frame(old, table)
-        if table == AE_WORST:  # ordered by patient only
-            a = a.sort_values(list(a.columns)).reset_index(drop=True)
-            b = b.sort_values(list(b.columns)).reset_index(drop=True)
-        assert list(a.columns) == list(b.columns), table
-        for column in a.columns:
-            pd.testing.assert_series_equal(a[column], b[column], check_dtype=False, obj=table)
+def assert_same_tables(new: pd.DataFrame, old: pd.DataFrame, table: str) -> None:
+    a, b = plain(new), plain(old)
+    assert list(a.columns) == list(b.columns), table
+    assert len(a) == len(b), table
+    for column in a.columns:
+        pd.testing.assert_series_equal(
+            a[column], b[column], check_dtype=False, obj=f"{table}.{column}", rtol=1e-12
+        )
 
 
 def assert_same_snapshot(cohort: Cohort, day: dt.date) -> None:
     try:
         old = reference_snapshot(cohort, day)
-    except UsageError as error:
+    except ref.NotReplayable as error:
         with pytest.raises(UsageError) as raised:
             snapshot(cohort, day)
         assert (raised.value.message, raised.value.hint) == (error.message, error.hint)
         return
     new = snapshot(cohort, day)
-    if old is cohort:
+    if old is _inputs(_key(cohort))["tables"]:  # nothing to cut: the cohort itself
         assert new is cohort
         return
-    assert_same_cohort(new, old)
+    assert (new.tables, new.endpoints) == (cohort.tables, cohort.endpoints)
+    assert new.meta == dataclasses.replace(cohort.meta, data_as_of=day)
+    assert list(new.tables) == list(old)
+    for table in new.tables:  # the plain comparison: the code's tables against the reference's
+        assert_same_tables(new.query(f"SELECT * FROM {quote_identifier(table)}"), old[table], table)
+    # ... and what a Cohort makes of them: the catalog (kinds, values, ranges) and the worst
+    # grade per patient and term, made from the snapshot's adverse events
+    made = reference_cohort(cohort, day)
+    assert new.catalog == made.catalog
+    if new.has_table("adverse_events"):
+        worst = f"SELECT * FROM {quote_identifier(AE_WORST)} ORDER BY ALL"  # by patient only
+        assert_same_tables(new.query(worst), made.query(worst), AE_WORST)
 
 
-def assert_same_summary(cohort: Cohort, day: dt.date) -> None:
+def assert_close(a, b, where: str = "") -> None:
+    """Equal, floats to 1e-9 relative (the reference computes them its own way), the rest
+    exactly: same keys in the same order, same types of container, same lengths."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), (where, a, b)
+        for k in a:
+            assert_close(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list | tuple):
+        assert type(a) is type(b) and len(a) == len(b), (where, a, b)
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_close(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and not isinstance(b, bool) and isinstance(b, int | float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (where, a, b)
+    else:
+        assert type(a) is type(b) and a == b, (where, a, b)
+
+
+def assert_same_summary(cohort: Cohort, day: dt.date):
+    """The code's weekly summary against the reference's; returns the code's answer."""
     spec = QuerySpec(metric="summary", as_of=day)
     try:
-        old = reference_summary_answer(spec, cohort)
-    except UsageError as error:
-        with pytest.raises(UsageError, match=error.message[:20]):
+        old = reference_summary(cohort, day)
+    except ref.NotReplayable as error:
+        with pytest.raises(UsageError) as raised:
             summary_answer(spec, cohort)
-        return
+        assert (raised.value.message, raised.value.hint) == (error.message, error.hint)
+        return None
     new = summary_answer(spec, cohort)
-    assert new.as_json() == old.as_json()
-    assert (new.title, new.n, new.notes, new.method) == (old.title, old.n, old.notes, old.method)
-    assert_same(new.chart, old.chart)  # the KM curve, the week's progressions ringed on it
+    as_json = new.as_json()
+    shown = {k: v for k, v in old.items() if k not in ("title", "marked")}
+    assert_close({k: as_json[k] for k in shown}, shown)
+    assert set(as_json) == set(shown)  # nothing the reference does not know of
+    assert list(new.notes) == old["notes"] and (new.title, new.n) == (old["title"], old["n"])
+    # The image: the KM curve of PFS over the week's snapshot, the week's progressions ringed.
+    if old["pfs"] is None:
+        assert new.chart is None
+        return new
+    assert_close(new.chart.marked, (old["marked"],), "marked")
+    made = reference_cohort(cohort, dt.date.fromisoformat(old["as_of"]))
+    expected = survival_answer(QuerySpec(metric="pfs"), made).chart
+    assert_same(dataclasses.replace(new.chart, marked=()), dataclasses.replace(expected, marked=()))
+    return new
 
 
 def assert_same(a, b) -> None:
@@ -277,9 +413,9 @@ def test_synthetic_summaries_week_by_week(cohorts):
     every = 2 if memory.meta.time_unit == "months" else 12  # the cut itself: tests above
     news = {"joined": 0, "responded": 0, "progressed": 0, "died": 0}
     for day in _weeks(FIRST - dt.timedelta(days=7), dt.date(2020, 11, 1), every):
-        assert_same_summary(memory, day)
+        answer = assert_same_summary(memory, day)
         if day >= FIRST:
-            body = summary_answer(QuerySpec(metric="summary", as_of=day), memory).as_json()
+            body = answer.as_json()
             news = {k: n + len(body[k] or ()) for k, n in news.items()}
     for day in _weeks(FIRST, dt.date(2020, 11, 1), 12):
         assert_same_summary(stored, day)
@@ -292,5 +428,21 @@ def test_tox_on_a_snapshot(demos):
 
     day = dt.date(2019, 12, 1)
     memory, stored = (snapshot(c, day) for c in demos)
-    old = reference_snapshot(demos[0], day)
+    old = reference_cohort(demos[0], day)
     assert ask("tox", memory).as_json() == ask("tox", old).as_json() == ask("tox", stored).as_json()
+
+
+def test_both_copies_hold_the_same_tables(demos, cohorts):
+    """Why the in-memory and the stored copy of a folder may share one reference."""
+    for memory, stored in (demos, cohorts[:2]):
+        assert _key(memory) == _key(stored)
+        a, b = read_tables(memory), read_tables(stored)
+        assert list(a) == list(b)
+        for table in a:
+            pd.testing.assert_frame_equal(a[table], b[table], obj=table)
+
+
+def test_the_reference_units_are_the_codes(demos):
+    # The reference writes its own day counts (365.25 / 12 days a month); the code must agree.
+    assert {u: TIME_UNITS[u] for u in ref.DAYS_PER_UNIT} == ref.DAYS_PER_UNIT
+    assert ref.DAYS_PER_UNIT["months"] == 30.4375
