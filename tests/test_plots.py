@@ -332,16 +332,18 @@ def test_tox_grade_1_reads_on_white():
 
 
 def test_tox_by_group_draws_one_panel_per_group():
+    # Each group holds at least the patients its rows count (14 with neutropenia): a bar past
+    # 100% would be data no cohort gives, and collapses the layout.
     groups = [
-        {"label": "AIM + Anlotinib", "n": 10, "rows": TOX_ROWS[:3]},
-        {"label": "A + Anlotinib", "n": 2, "rows": [TOX_ROWS[0]]},
+        {"label": "AIM + Anlotinib", "n": 16, "rows": TOX_ROWS[:3]},
+        {"label": "A + Anlotinib", "n": 14, "rows": [TOX_ROWS[0]]},
         {"label": "Paclitaxel + Anlotinib", "n": 2, "rows": []},
     ]
     fig = _tox_figure(TOX_ROWS, n=14, title="AEs by regimen", groups=groups)
     panels = [ax for ax in fig.axes if ax.get_gid() == "tox-panel"]
     assert [ax.get_title(loc="left") for ax in panels] == [
-        "AIM + Anlotinib · n = 10",
-        "A + Anlotinib · n = 2",
+        "AIM + Anlotinib · n = 16",
+        "A + Anlotinib · n = 14",
         "Paclitaxel + Anlotinib · n = 2",
     ]
     for ax, group in zip(panels, groups, strict=True):
