@@ -44,9 +44,9 @@ def test_the_demo_is_far_inside_the_limits(respond):
 
 
 def test_a_by_with_more_groups_than_can_be_compared_is_refused(respond, monkeypatch):
-    from sts_queries.metrics import common
+    from sts_queries.metrics.shared import limits
 
-    monkeypatch.setattr(common, "MAX_GROUPS", 3)
+    monkeypatch.setattr(limits, "MAX_GROUPS", 3)
     refused = respond("pfs by=histology")
     assert refused.is_error and not refused.plots
     assert "`by=histology` makes 8 groups here; by= compares up to 3." in refused.text

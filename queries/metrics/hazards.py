@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sts_queries.metrics.common import MISSING, SMALL_GROUP
+from sts_queries.metrics.shared.groups import MISSING
+from sts_queries.metrics.shared.notes import SMALL_GROUP
 from sts_queries.stats.cox import HazardRatios, hazard_ratios
 
 __all__ = ["COX_METHOD", "GroupHazards", "declared_order", "group_hazards"]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sts_queries.metrics.common import few_enough_groups
+from sts_queries.metrics.shared.limits import few_enough_groups
 
 if TYPE_CHECKING:
     from sts_queries.cohort.cohort import Cohort

@@ -7,16 +7,10 @@ from dataclasses import dataclass
 
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UsageError
-from sts_queries.metrics.common import (
-    SMALL_GROUP,
-    group_labels,
-    group_name,
-    provenance_notes,
-    run,
-    selected_n,
-    why_no_test,
-)
 from sts_queries.metrics.metric import Metric
+from sts_queries.metrics.shared.groups import group_labels, group_name
+from sts_queries.metrics.shared.notes import SMALL_GROUP, provenance_notes, why_no_test
+from sts_queries.metrics.shared.selection import run, selected_n
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql

@@ -9,16 +9,11 @@ from sts_queries.charts import TimelineChart
 from sts_queries.cohort.catalog import CATEGORICAL, NUMERIC, Field
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UnknownValue
-from sts_queries.metrics.common import (
-    group_labels,
-    group_name,
-    is_missing,
-    one_per_patient,
-    provenance_notes,
-    run,
-    selected_n,
-)
 from sts_queries.metrics.metric import Metric
+from sts_queries.metrics.shared.groups import group_labels, group_name, is_missing
+from sts_queries.metrics.shared.limits import one_per_patient
+from sts_queries.metrics.shared.notes import provenance_notes
+from sts_queries.metrics.shared.selection import run, selected_n
 from sts_queries.metrics.swimmer import patient_course
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
