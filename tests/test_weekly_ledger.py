@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from slack_sdk import WebClient
 
-from sts_bot.slack.replies import retry_handlers
+from sts_bot.slack.refusals import retry_handlers
 from sts_bot.weekly import post as weekly
 from sts_bot.weekly.ledger import Claim, Ledger
 from sts_bot.weekly.post import METADATA_EVENT, post_settled, post_weekly

@@ -15,7 +15,8 @@ from sts_bot.settings import Settings, SettingsError, redact_url
 from sts_bot.slack.dedupe import SeenRequests, skip_repeats
 from sts_bot.slack.delivery import quiet_sdk
 from sts_bot.slack.listeners import register_listeners
-from sts_bot.slack.replies import Retry, retry_handlers
+from sts_bot.slack.refusals import retry_handlers
+from sts_bot.slack.replies import Retry
 
 __all__ = ["build_app", "web_client"]
 

@@ -12,22 +12,16 @@ backoff, and a reply that still cannot be delivered is reported to the asker ano
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass
 from http.client import HTTPException
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 from slack_sdk.webhook import WebhookClient
 
 from sts_bot.gateway.gateway import Handled
 from sts_bot.plots.figures import Plot
 from sts_bot.render.answers import Reply
-from sts_bot.slack.blocks import Image, Message, TextFile, to_blocks
+from sts_bot.slack.blocks import Image, Message, to_blocks
 from sts_bot.slack.delivery import (
     DEFAULT_RETRY,
     DELIVERED,
@@ -38,66 +32,19 @@ from sts_bot.slack.delivery import (
     quiet_sdk,
     transient,
 )
+from sts_bot.slack.refusals import Place, explain, retry_handlers, slack_error
+from sts_bot.slack.uploads import send_file_to_dm, upload_private, upload_text
 
 __all__ = [
-    "Place",
     "Retry",
     "deliver",
-    "explain",
     "post_private",
     "post_shared",
-    "retry_handlers",
     "tell",
+    "tell_lost",
 ]
 
 log = logging.getLogger("sts.slack")
-
-# Waits between checks that a private upload is ready to be shown (seconds, ~3 s in all).
-_READY_WAITS = (0.0, 0.1, 0.2, 0.4, 0.8, 1.6)
-
-
-def retry_handlers(*, connections: bool = True) -> list:
-    """slack_sdk's own retries: HTTP 429 (honouring Retry-After) and dropped connections."""
-    handlers: list = [RateLimitErrorRetryHandler(max_retry_count=2)]
-    if connections:
-        handlers.append(ConnectionErrorRetryHandler())
-    return handlers
-
-
-@dataclass(frozen=True, kw_only=True)
-class Place:
-    """Where a command came from and where its reply goes."""
-
-    channel: str
-    user: str
-    response_url: str | None
-    bot_user: str | None = None  # for "/invite @bot" in messages
-
-
-def explain(error: str, place: Place, *, needed: str | None = None) -> str:
-    """What a Slack error code means for the asker, and what to do about it."""
-    invite = f"`/invite <@{place.bot_user}>`" if place.bot_user else "`/invite` the app"
-    known = {
-        "not_in_channel": f"I'm not a member of this channel, so I can't post here. "
-        f"Type {invite} and try again.",
-        "channel_not_found": "I can't see this conversation (a private channel or a DM I'm not "
-        f"in). Type {invite}, or ask without `share`: the answer then reaches only you.",
-        "is_archived": "This channel is archived, so nothing can be posted in it.",
-        "restricted_action": "This workspace does not let apps post in this channel.",
-        "ratelimited": "Slack is limiting how fast I may post; try again in a minute.",
-        "missing_scope": f"The app is missing the `{needed or '?'}` permission; reinstall it "
-        "from deploy/manifest.*.yml.",
-        "invalid_auth": "Slack no longer accepts the bot's token; the app needs reinstalling.",
-        "token_revoked": "Slack no longer accepts the bot's token; the app needs reinstalling.",
-    }
-    return known.get(error, f"Slack refused the post (`{error}`).")
-
-
-def _error(exc: SlackApiError) -> tuple[str, str | None]:
-    data = exc.response.data if isinstance(exc.response.data, dict) else {}
-    return str(data.get("error", "unknown_error")), data.get("needed")
-
-
 _SDK_LOG = quiet_sdk(logging.getLogger("sts.slack.webhook"))
 # Metadata on shared replies: after an ambiguous failure the channel's history says whether
 # the post went out, so it is never posted twice.
@@ -131,40 +78,6 @@ def _send(place: Place, payload: dict, retry: Retry) -> bool:
     return response.status_code == 200
 
 
-def _wait_ready(client: WebClient, file_id: str) -> None:
-    # An upload finishes asynchronously; an image block naming it before then is rejected as
-    # invalid_blocks. files.info shows a mimetype once the file is ready.
-    for wait in _READY_WAITS:
-        time.sleep(wait)
-        try:
-            if client.files_info(file=file_id)["file"].get("mimetype"):
-                return
-        except SlackApiError as exc:
-            log.info(
-                "files.info unavailable (%s); showing %s without waiting", _error(exc)[0], file_id
-            )
-            return
-
-
-def _upload_private(client: WebClient, plots: tuple[Plot, ...], retry: Retry) -> tuple[Image, ...]:
-    """Upload plots without sharing them anywhere: only the bot holds them."""
-    uploads = [{"file": p.png, "filename": p.filename, "title": p.title} for p in plots]
-    # A repeated private upload only leaves a spare file no one sees: retried as it is.
-    done = retry.run("plot upload", lambda: client.files_upload_v2(file_uploads=uploads))
-    images = tuple(
-        Image(file_id=f["id"], title=p.title) for f, p in zip(done["files"], plots, strict=True)
-    )
-    for image in images:
-        _wait_ready(client, image.file_id)
-    return images
-
-
-def _upload_text(client: WebClient, channel: str, file: TextFile) -> None:
-    client.files_upload_v2(
-        channel=channel, content=file.content, filename=file.filename, title=file.title
-    )
-
-
 # A new message for the asker only. After a button click Slack would otherwise replace the
 # message the button was on.
 _PRIVATE = {"response_type": "ephemeral", "replace_original": False}
@@ -189,16 +102,16 @@ def post_private(
     images: tuple[Image, ...] = ()
     if plots:
         try:
-            images = _upload_private(client, plots, retry)
+            images = upload_private(client, plots, retry)
         except SlackApiError as exc:
-            error, needed = _error(exc)
+            error, needed = slack_error(exc)
             log.warning("private plot upload failed: %s", error)
             notes.append(f"The plot could not be uploaded: {explain(error, place, needed=needed)}")
         except (OSError, HTTPException):  # each attempt is already in the log
             notes.append("The plot could not be uploaded: Slack did not answer; try again later.")
     message = to_blocks(reply, share_command=share_command, images=images, notes=tuple(notes))
     if message.attachment is not None:
-        notes.append(_send_file_to_dm(client, place, message.attachment, retry))
+        notes.append(send_file_to_dm(client, place, message.attachment, retry))
         message = to_blocks(reply, share_command=share_command, images=images, notes=tuple(notes))
     if _send(place, _payload(message, **_PRIVATE), retry):
         return True
@@ -207,20 +120,6 @@ def post_private(
         message = to_blocks(reply, share_command=share_command, notes=tuple(notes))
         return _send(place, _payload(message, **_PRIVATE), retry)
     return False
-
-
-def _send_file_to_dm(client: WebClient, place: Place, file: TextFile, retry: Retry) -> str:
-    """A long answer as a file in the asker's DM with the bot: the file stays private."""
-    try:
-        dm = retry.run("opening a DM", lambda: client.conversations_open(users=place.user))
-        retry.run("file upload to a DM", lambda: _upload_text(client, dm["channel"]["id"], file))
-    except SlackApiError as exc:
-        error, needed = _error(exc)
-        log.warning("could not send %s to a DM: %s", file.filename, error)
-        return f"I could not send you `{file.filename}`: {explain(error, place, needed=needed)}"
-    except (OSError, HTTPException):
-        return f"I could not send you `{file.filename}`: Slack did not answer; try again later."
-    return f"`{file.filename}` is in your direct messages with me."
 
 
 def _posted(client: WebClient, channel: str, ref: str) -> bool:
@@ -263,7 +162,7 @@ def post_shared(
     try:
         retry.run(f"posting in {place.channel}", post, safe=safe)
     except SlackApiError as exc:
-        error, needed = _error(exc)
+        error, needed = slack_error(exc)
         if transient(exc):
             return f"Slack did not take the post ({describe(exc)}); try again later."
         log.warning("posting in %s failed: %s", place.channel, error)
@@ -281,11 +180,11 @@ def post_shared(
         if message.attachment is not None:
             retry.run(
                 f"uploading into {place.channel}",
-                lambda: _upload_text(client, place.channel, message.attachment),
+                lambda: upload_text(client, place.channel, message.attachment),
                 safe=lambda: False,
             )
     except SlackApiError as exc:  # the numbers are out; say what is missing, privately
-        error, needed = _error(exc)
+        error, needed = slack_error(exc)
         log.warning("uploading into %s failed: %s", place.channel, error)
         why = describe(exc) if transient(exc) else explain(error, place, needed=needed)
         tell(place, f"Shared, but a file could not follow: {why}", retry=retry)

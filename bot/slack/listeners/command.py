@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from sts_bot.gateway.gateway import Gateway
 from sts_bot.slack.delivery import DEFAULT_RETRY
 from sts_bot.slack.listeners.common import asker, report_failure
-from sts_bot.slack.replies import Place, Retry, deliver
+from sts_bot.slack.refusals import Place
+from sts_bot.slack.replies import Retry, deliver
 
 __all__ = ["ack_command", "answer_command"]
 

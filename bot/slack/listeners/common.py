@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 from sts_bot.gateway.access import Asker
 from sts_bot.service import service
 from sts_bot.slack.delivery import Delivery
-from sts_bot.slack.replies import Place, Retry, post_private
+from sts_bot.slack.refusals import Place
+from sts_bot.slack.replies import Retry, post_private
 
 __all__ = ["asker", "report_failure"]
 

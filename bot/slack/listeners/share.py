@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 from sts_bot.gateway.gateway import Gateway
 from sts_bot.slack.delivery import DEFAULT_RETRY, DELIVERED, Delivery
 from sts_bot.slack.listeners.common import asker, report_failure
-from sts_bot.slack.replies import Place, Retry, post_private, post_shared, tell, tell_lost
+from sts_bot.slack.refusals import Place
+from sts_bot.slack.replies import Retry, post_private, post_shared, tell, tell_lost
 
 __all__ = ["ack_share", "share_answer"]
 
