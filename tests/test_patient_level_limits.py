@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sts_bot.service.service import Service
-from sts_queries.metrics import swimmer, tables
+from sts_queries.metrics import patient_list, swimmer
 
 
 @pytest.fixture()
@@ -20,7 +20,7 @@ def respond(demo):
     ("module", "limit", "command", "words"),
     [
         (swimmer, "MAX_LANES", "swimmer", "`swimmer` shows a lane for each patient, up to 5; "),
-        (tables, "MAX_LISTED", "list", "`list` shows a line for each patient, up to 5; "),
+        (patient_list, "MAX_LISTED", "list", "`list` shows a line for each patient, up to 5; "),
     ],
 )
 def test_more_patients_than_can_be_read_is_refused_with_the_way_out(
@@ -40,7 +40,7 @@ def test_more_patients_than_can_be_read_is_refused_with_the_way_out(
 def test_the_demo_is_far_inside_the_limits(respond):
     for command in ("swimmer", "list"):
         assert not respond(command).is_error
-    assert swimmer.MAX_LANES >= 50 and tables.MAX_LISTED >= 100
+    assert swimmer.MAX_LANES >= 50 and patient_list.MAX_LISTED >= 100
 
 
 def test_a_by_with_more_groups_than_can_be_compared_is_refused(respond, monkeypatch):

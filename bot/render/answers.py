@@ -22,11 +22,15 @@ from sts_bot.render.reply import (
 )
 from sts_bot.render.reply import table as _table
 from sts_bot.render.survival import few_at_risk, median_words  # also registers its renderers
+from sts_queries.metrics.baseline import Baseline
+from sts_queries.metrics.count import Count
+from sts_queries.metrics.fields import Fields
 from sts_queries.metrics.help import Help
-from sts_queries.metrics.rates import Count, Rate
+from sts_queries.metrics.patient_card import PatientCard
+from sts_queries.metrics.patient_list import PatientList
+from sts_queries.metrics.rates import Rate
 from sts_queries.metrics.summary import Summary
 from sts_queries.metrics.swimmer import Swimmer
-from sts_queries.metrics.tables import Baseline, Fields, PatientCard, PatientList
 from sts_queries.metrics.toxicity import Toxicity
 from sts_queries.privacy.reveal import is_hidden
 from sts_queries.result import Answer

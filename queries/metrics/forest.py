@@ -15,13 +15,13 @@ from sts_queries.charts import ForestChart
 from sts_queries.cohort.catalog import CATEGORICAL
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UsageError
+from sts_queries.metrics.baseline import baseline_fields
 from sts_queries.metrics.hazards import declared_order
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.rates import DEFINITIONS, RESPONDERS
 from sts_queries.metrics.shared.groups import group_labels, group_name
 from sts_queries.metrics.shared.notes import MIN_GROUP, provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
-from sts_queries.metrics.tables import baseline_fields
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql

@@ -16,7 +16,7 @@ from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
 from sts_queries.stats.exact import TooLargeForExact, clopper_pearson, fisher_exact
 
-__all__ = ["COUNT", "DCR", "ORR", "Count", "Rate", "count_answer", "rate_answer"]
+__all__ = ["DCR", "ORR", "Rate", "rate_answer"]
 
 RESPONDERS = {"orr": ("CR", "PR"), "dcr": ("CR", "PR", "SD")}
 TITLES = {"orr": "ORR", "dcr": "DCR"}
@@ -34,12 +34,6 @@ class Rate(Part):
     ci_high: float
     breakdown: Mapping[str, int]
     definition: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Count(Part):
-    count: int
-    of: int
 
 
 def _rate(row, metric: str) -> dict:
@@ -121,26 +115,6 @@ def rate_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     )
 
 
-def count_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
-    """How many patients match, and per group when asked."""
-    n = selected_n(spec, cohort)
-    groups = []
-    if spec.by:
-        frame = run(spec, cohort, metric_sql("count"), columns={})
-        counts = {group_name(r["group_key"]): int(r["n"]) for _, r in frame.iterrows()}
-        groups = [{"label": g, "n": counts[g]} for g in group_labels(spec, cohort, set(counts))]
-    total = cohort.rows()
-    return Answer(
-        spec=spec,
-        metric="count",
-        title="Count",
-        n=n,
-        body=Count(count=n, of=total),
-        groups=tuple(groups),
-        notes=provenance_notes(spec, cohort),
-    )
-
-
 ORR = Metric(
     name="orr",
     title="ORR",
@@ -158,13 +132,4 @@ DCR = Metric(
     aliases=("dc",),
     handler=rate_answer,
     body=Rate,
-)
-COUNT = Metric(
-    name="count",
-    title="Count",
-    summary="How many patients match the filters.",
-    examples=("count stage=III", "count by=sex"),
-    aliases=("n",),
-    handler=count_answer,
-    body=Count,
 )

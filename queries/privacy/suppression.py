@@ -191,11 +191,13 @@ def _register(body_type: type):
 
 def _rules() -> None:
     # Imported here: the metric modules import much of `queries`, this module little.
+    from sts_queries.metrics.baseline import Baseline
+    from sts_queries.metrics.count import Count
     from sts_queries.metrics.endpoints import Survival
+    from sts_queries.metrics.fields import Fields
     from sts_queries.metrics.help import Help
-    from sts_queries.metrics.rates import RESPONDERS, Count, Rate
+    from sts_queries.metrics.rates import RESPONDERS, Rate
     from sts_queries.metrics.summary import CASE_LISTS, Summary
-    from sts_queries.metrics.tables import Baseline, Fields
     from sts_queries.metrics.toxicity import Toxicity
     from sts_queries.privacy.suppression_effects import register_rules
 
