@@ -1,7 +1,8 @@
 """One patient's timeline for a tumor-board card: cycles, assessments, adverse events, in dates.
 
 The drawing works in days from the start of treatment; the axis is labelled with calendar dates
-(a tumor board talks about "the scan in December", not "month 2.8").
+(a tumor board talks about "the scan in December", not "month 2.8"). Here: the rows, their
+height, the date axis and the title; each mark on a row is drawn in `timeline_marks`.
 """
 
 from __future__ import annotations
@@ -9,27 +10,30 @@ from __future__ import annotations
 import datetime as dt
 
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from sts_bot.plots.common import (
     DAYS_PER_UNIT,
     FONT_SMALL,
     FONT_TICK,
     FONT_TITLE,
-    GRADE_COLORS,
-    GROUP_COLORS,
     NOTE_COLOR,
     PROGRESSION_COLOR,
-    REFERENCE_COLOR,
-    RESPONSE_COLORS,
     SURGERY_COLOR,
     WIDTH_IN,
     add_footer,
     new_figure,
     png_of,
     style_axes,
-    text_color_on,
     wrap_title,
+)
+from sts_bot.plots.timeline_marks import (
+    RESPONSE_ROW,
+    TREATMENT_ROW,
+    draw_adverse_event,
+    draw_assessments,
+    draw_cycles,
+    draw_measurements,
+    draw_milestone,
 )
 
 __all__ = ["patient_timeline_plot"]
@@ -37,7 +41,6 @@ __all__ = ["patient_timeline_plot"]
 _ROW_IN = 0.42
 _AXES_WIDTH_IN = WIDTH_IN - 1.7  # what is left beside the row labels, for label packing
 _CHAR_IN = 0.6 * FONT_SMALL / 72  # average width of one character at FONT_SMALL
-TREATMENT_ROW, RESPONSE_ROW = 0, 1
 _MONTH_STEPS = (1, 2, 3, 6, 12)
 _MAX_TICKS = 9
 
@@ -160,12 +163,12 @@ def _timeline_figure(
     ax.set_title(
         subtitle[:1].upper() + subtitle[1:], loc="left", fontsize=FONT_TICK, color=NOTE_COLOR
     )
-    _draw_cycles(ax, cycles, cycle_len, label_fits=cycle_len * 0.94 >= 3.2 * per_char)
-    _draw_assessments(ax, assessments)
+    draw_cycles(ax, cycles, cycle_len, label_fits=cycle_len * 0.94 >= 3.2 * per_char)
+    draw_assessments(ax, assessments)
     if measure_row is not None:
-        _draw_measurements(ax, measurements, measure_row)
+        draw_measurements(ax, measurements, measure_row)
     for (t, _, grade), text, row, (lo, _) in zip(events, texts, rows, spans, strict=True):
-        _draw_adverse_event(ax, t, grade, text, first_ae_row + row, right=lo >= t, pad=per_char)
+        draw_adverse_event(ax, t, grade, text, first_ae_row + row, right=lo >= t, pad=per_char)
     if not events:
         ax.text(
             per_char,
@@ -183,7 +186,7 @@ def _timeline_figure(
     ):
         if when is not None:
             day = begin + dt.timedelta(days=round(when))
-            _draw_milestone(ax, when, f"{name} {day.day} {day:%b}", color, bottom, (xmin, xmax))
+            draw_milestone(ax, when, f"{name} {day.day} {day:%b}", color, bottom, (xmin, xmax))
 
     for y in range(RESPONSE_ROW, first_ae_row + 1):
         ax.axhline(y - 0.5, color="#dddddd", lw=0.8)
@@ -201,130 +204,6 @@ def _timeline_figure(
     ax.spines["left"].set_visible(False)
     add_footer(fig, "", stamp)
     return fig
-
-
-def _draw_measurements(ax, measurements: list[tuple[float, float]], y: float) -> None:
-    """Tumour size at each scan: the value printed on a small marker, joined by a thin line."""
-    points = sorted(measurements)
-    ax.plot([t for t, _ in points], [y] * len(points), color=REFERENCE_COLOR, lw=0.8, zorder=1.8)
-    for t, value in points:
-        ax.plot(
-            [t],
-            [y],
-            marker="s",
-            markersize=5,
-            color="#333333",
-            linestyle="none",
-            gid="timeline-measurement",
-        )
-        ax.text(
-            t,
-            y - 0.2,
-            f"{value:g}",
-            ha="center",
-            va="bottom",
-            fontsize=FONT_SMALL,
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
-            zorder=4,
-        )
-
-
-def _draw_cycles(ax, cycles: int, cycle_len: float, *, label_fits: bool) -> None:
-    """One block per cycle, alternating shade so that neighbours stay apart."""
-    color = GROUP_COLORS[0]
-    for i in range(cycles):
-        ax.add_patch(
-            Rectangle(
-                (i * cycle_len, TREATMENT_ROW - 0.32),
-                cycle_len * 0.94,
-                0.64,
-                facecolor=color,
-                alpha=1.0 if i % 2 == 0 else 0.75,
-                lw=0,
-                gid="timeline-cycle",
-            )
-        )
-        if label_fits:
-            ax.text(
-                (i + 0.47) * cycle_len,
-                TREATMENT_ROW,
-                f"C{i + 1}",
-                ha="center",
-                va="center",
-                fontsize=FONT_SMALL,
-                color=text_color_on(color),
-            )
-
-
-def _draw_assessments(ax, assessments: list[tuple[float, str]]) -> None:
-    for t, code in assessments:
-        color = RESPONSE_COLORS.get(code.upper(), RESPONSE_COLORS["NE"])
-        ax.plot(
-            [t],
-            [RESPONSE_ROW],
-            marker="o",
-            markersize=11,
-            color=color,
-            markeredgecolor="black",
-            linestyle="none",
-            gid="timeline-assessment",
-        )
-        # White behind the code, so a progression line through it does not cross it out.
-        ax.text(
-            t,
-            RESPONSE_ROW - 0.27,
-            code.upper(),
-            ha="center",
-            va="bottom",
-            fontsize=FONT_SMALL,
-            zorder=4,
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
-        )
-
-
-def _draw_adverse_event(
-    ax, t: float, grade: int, text: str, y: float, *, right: bool, pad: float
-) -> None:
-    color = GRADE_COLORS.get(int(grade), "#999999")
-    ax.plot(
-        [t],
-        [y],
-        marker="o",
-        markersize=9,
-        color=color,
-        markeredgecolor="#333333",
-        linestyle="none",
-        gid="timeline-ae",
-    )
-    ax.text(
-        t + pad if right else t - pad,
-        y,
-        text,
-        ha="left" if right else "right",
-        va="center",
-        fontsize=FONT_SMALL,
-    )
-
-
-def _draw_milestone(
-    ax, when: float, name: str, color: str, bottom: float, span: tuple[float, float]
-) -> None:
-    lo, hi = span
-    where = (when - lo) / (hi - lo)
-    ax.plot(
-        [when, when],
-        [-0.55, bottom],
-        color=color,
-        lw=2,
-        linestyle=(0, (5, 3)),
-        zorder=1.5,
-        gid=f"timeline-{name.split()[0].lower()}",
-    )
-    # Keep the name inside the axes when the line is close to either end.
-    ha = "right" if where > 0.85 else "left" if where < 0.15 else "center"
-    ax.text(
-        when, -0.58, name, color=color, ha=ha, va="bottom", fontsize=FONT_SMALL, fontweight="bold"
-    )
 
 
 # The PNG a reply carries; `_timeline_figure` is the same figure, for tests that inspect it.
