@@ -37,6 +37,7 @@ class ReadSettings:
     identifier: str | None = None
     fields: dict = field(default_factory=dict)
     roles: dict = field(default_factory=dict)  # table -> {column: role}, from endpoints
+    tables: dict = field(default_factory=dict)  # role -> TableRef, from [tables]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,6 +18,7 @@ from sts_queries.cohort.kinds import Profile, profile_columns
 from sts_queries.cohort.loader import _with_identifier
 from sts_queries.cohort.names import MISSING_TOKENS
 from sts_queries.cohort.readers import read_folder
+from sts_queries.cohort.roles import assign_roles, table_ref_toml
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["Draft", "draft_cohort"]
@@ -89,6 +90,16 @@ def _endpoints(kinds: dict[str, str], profiles: dict[str, Profile]) -> list[str]
     return lines
 
 
+def _tables_section(raws: dict, found: dict[str, str]) -> list[str]:
+    """`[tables]` for the roles found by their contents, so that nothing is guessed twice."""
+    if not found:
+        return []
+    lines = ["", "[tables]  # which file is which table (found by their contents)"]
+    for role, why in found.items():
+        lines.append(f"{role} = {table_ref_toml(raws[role])}  # {why}")
+    return lines
+
+
 def draft_cohort(folder: str | Path) -> Draft:
     """A commented cohort.toml for `folder` and a one-screen report of how it was read."""
     folder = Path(folder)
@@ -106,11 +117,14 @@ def draft_cohort(folder: str | Path) -> Draft:
     ]
     with tempfile.TemporaryDirectory(prefix="sts-init-") as work:
         raws = read_folder(con, folder, Path(work), problems, MISSING_TOKENS)
+        raws, found = assign_roles(con, raws, {}, None, problems)
+        toml[6:6] = _tables_section(raws, found)
         for name, raw in raws.items():
             raw = _with_identifier(raw, None)
             view = clean_view(con, raw)
             rows = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
-            report.append(f"  {raw.file} → table {name}: {rows} rows, {raw.how or raw.source}")
+            how = f" ({found[name]})" if name in found else ""
+            report.append(f"  {raw.file} → table {name}{how}: {rows} rows, {raw.how or raw.source}")
             if name != "patients":
                 continue
             profiles = profile_columns(

@@ -17,6 +17,7 @@ from sts_queries.cohort.fields import field_facts
 from sts_queries.cohort.meta import CohortMeta, EndpointSpec
 from sts_queries.cohort.names import identifier_column
 from sts_queries.cohort.readers import ROW_NAMES, RawTable, read_folder
+from sts_queries.cohort.roles import assign_roles
 from sts_queries.cohort.validate import Problems
 from sts_queries.sql.identifiers import quote_identifier as _q
 
@@ -49,31 +50,6 @@ def _with_identifier(raw: RawTable, declared: str | None) -> RawTable:
     columns = {("patient_id" if k == ident else k): v for k, v in raw.columns.items()}
     originals = {("patient_id" if k == ident else k): v for k, v in raw.originals.items()}
     return replace(raw, columns=columns, originals=originals)
-
-
-def _find_patients(raws: dict[str, RawTable], declared: str | None, problems: Problems):
-    """An export named as its tool names it (REDCap's `Study_DATA_2024-01-31.csv`): the one
-    table that has a patient identifier is the patients table, and the report says so."""
-    known = ("adverse_events", "assessments", "samples")
-    candidates = [
-        name
-        for name, raw in raws.items()
-        if name not in known and identifier_column(raw.columns, declared)
-    ]
-    if len(candidates) == 1:
-        raw = raws.pop(candidates[0])
-        problems.warn(
-            "read as the patients table (the only table with a patient id)", file=raw.file
-        )
-        return {"patients": replace(raw, name="patients"), **raws}
-    if len(candidates) > 1:
-        problems.add(
-            "several tables could be the patients table: "
-            + ", ".join(raws[c].file for c in candidates),
-            file=str(raws[candidates[0]].file),
-            hint="name the patients file patients.csv (or the sheet Patients)",
-        )
-    return raws
 
 
 def _join_samples(con, problems: Problems, kinds: dict[str, str], sample_kinds: dict, file: str):
@@ -114,12 +90,16 @@ def build_tables(
 ) -> dict:
     """Create the cohort's typed tables in `con`; returns the info a stored cohort keeps."""
     raws = read_folder(con, folder, workdir, problems, settings.missing)
-    if "patients" not in raws:
-        raws = _find_patients(raws, settings.identifier, problems)
-    if "patients" not in raws and not any(p.file.startswith("patients") for p in problems.items):
+    raws, found = assign_roles(con, raws, settings.tables, settings.identifier, problems)
+    for role, why in found.items():
+        if not settings.tables:  # a guess, until cohort.toml's [tables] says so
+            problems.warn(f"read as the {role} table ({why})", file=raws[role].file)
+    if "patients" not in raws and not problems.items:
         problems.add(
-            "no patients table (patients.csv, patients.xlsx or data_clinical_patient.txt)",
+            "no patients table: no data file or sheet in the folder",
             file=str(folder),
+            hint="put the export (CSV, TSV, Excel or cBioPortal) in the folder; sts init drafts "
+            "cohort.toml from it",
         )
     problems.raise_if_any()
     raws = {name: _with_identifier(raw, settings.identifier) for name, raw in raws.items()}

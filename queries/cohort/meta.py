@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sts_queries.cohort.columns import ReadSettings
 from sts_queries.cohort.names import MISSING_TOKENS, normalise_name
 from sts_queries.cohort.readers import CBIO_PATIENTS
+from sts_queries.cohort.roles import ROLES, TableRef
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["TIME_UNITS", "CohortMeta", "EndpointSpec", "read_meta"]
@@ -80,6 +81,32 @@ def _endpoints(raw: dict, problems: Problems) -> tuple[EndpointSpec, ...]:
     return tuple(out)
 
 
+def _tables(raw: dict, problems: Problems) -> dict[str, TableRef]:
+    """`[tables]`: which file (and sheet) holds each table the bot knows."""
+    section = raw.get("tables") or {}
+    if not isinstance(section, dict):
+        problems.add("[tables] must be a table", file="cohort.toml")
+        return {}
+    out = {}
+    for role, where in section.items():
+        if role not in ROLES:
+            problems.add(
+                f"[tables] `{role}` is not a table the bot knows ({', '.join(ROLES)})",
+                file="cohort.toml",
+            )
+        elif isinstance(where, str) and where.strip():
+            out[role] = TableRef(where.strip())
+        elif isinstance(where, dict) and isinstance(where.get("file"), str):
+            out[role] = TableRef(where["file"].strip(), str(where.get("sheet", "")).strip())
+        else:
+            problems.add(
+                f"[tables] {role} must name a file, or {{ file = …, sheet = … }}",
+                file="cohort.toml",
+                hint='e.g. patients = "veteran.csv"',
+            )
+    return out
+
+
 def read_meta(
     folder: Path, problems: Problems
 ) -> tuple[CohortMeta | None, ReadSettings, tuple[EndpointSpec, ...]]:
@@ -124,6 +151,7 @@ def read_meta(
         fields=fields,
         identifier=raw.get("identifier") if isinstance(raw.get("identifier"), str) else None,
     )
+    settings = replace(settings, tables=_tables(raw, problems))
     endpoints = _endpoints(raw, problems)
     if problems.items:
         return None, settings, endpoints

@@ -49,6 +49,8 @@ class RawTable:
 
     name: str
     file: str  # "patients.csv", or "cohort.xlsx, sheet `Adverse Events`"
+    path: str = ""  # the file's name in the folder: "cohort.xlsx"
+    sheet: str = ""  # the workbook's sheet: "Adverse Events"
     relation: str  # TEMP table in the loading connection; columns c0…cN
     columns: dict[str, str]  # normalised name -> raw column (c3)
     originals: dict[str, str] = field(default_factory=dict)  # normalised -> header as written
@@ -78,15 +80,15 @@ def _name_columns(
         raw = f"c{i}"
         name = normalise_name(original)
         if not name:
-            filled, row_names = con.execute(
-                f"SELECT count({raw}), count(*) FILTER (WHERE TRY_CAST({raw} AS BIGINT) "
-                f"IN (rowid, rowid + 1)) FROM {relation}"
+            filled, distinct, rows = con.execute(
+                f"SELECT count({raw}), count(DISTINCT {raw}), count(*) FROM {relation}"
             ).fetchone()
             if filled == 0:
                 continue  # a blank column
-            if i == 0 and filled == row_names:
-                # The row names R's write.csv and pandas add: the identifier when there is
-                # no other (loader decides), else dropped.
+            if i == 0 and filled == distinct == rows:
+                # The row names R's write.csv and pandas add, under an empty header: unique,
+                # in any order (a sorted or subset data frame keeps its original ones). The
+                # identifier when there is no other (the loader decides), else dropped.
                 names[ROW_NAMES], originals[ROW_NAMES] = raw, ""
                 continue
             name = f"column_{i + 1}"
@@ -135,6 +137,7 @@ def _text_table(con, path: Path, name: str, relation: str, workdir: Path, proble
     return RawTable(
         name=name,
         file=path.name,
+        path=path.name,
         relation=relation,
         columns=columns,
         originals=originals,
@@ -194,6 +197,8 @@ def _sheet_tables(con, path: Path, problems: Problems, counter, clean) -> list[R
             RawTable(
                 name=name,
                 file=where,
+                path=path.name,
+                sheet=str(sheet),
                 relation=relation,
                 columns=columns,
                 originals=originals,
