@@ -16,39 +16,27 @@ from sts_queries.errors import UsageError
 from sts_queries.metrics.hazards import GroupHazards, declared_order, group_hazards
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.shared.groups import MISSING, group_labels, group_names, is_missing
-from sts_queries.metrics.shared.notes import SMALL_GROUP, provenance_notes, why_no_test
+from sts_queries.metrics.shared.kaplan_meier import (
+    NOT_ESTIMABLE,
+    km_fit,
+    km_method,
+    km_summary,
+    landmark_times,
+    logrank_test,
+)
+from sts_queries.metrics.shared.notes import provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
 from sts_queries.stats.followup import median_followup
-from sts_queries.stats.landmarks import landmarks
-from sts_queries.stats.median_se import symmetric_median_ci
-from sts_queries.stats.survival import KMFit, LogRankNotEstimable, kaplan_meier, logrank
+from sts_queries.stats.survival import KMFit
 
-__all__ = [
-    "AFTER_START_FIELDS",
-    "CI_NAMES",
-    "FEW_AT_RISK",
-    "LANDMARK_MONTHS",
-    "OS",
-    "PFS",
-    "Survival",
-    "endpoint_metric",
-    "km_fit",
-    "km_method",
-    "logrank_test",
-    "survival_answer",
-]
+__all__ = ["AFTER_START_FIELDS", "OS", "PFS", "Survival", "endpoint_metric", "survival_answer"]
 
-LANDMARK_MONTHS = (6, 12)
-CI_NAMES = {"log-log": "log-log", "log": "log", "plain": "plain (linear)"}
-# A median resting on fewer patients at risk than this is flagged in words.
-FEW_AT_RISK = 3
 # Fields only known after follow-up has begun: grouping survival by them lets the patients who
 # lived long enough to have them look better (guarantee-time bias).
 AFTER_START_FIELDS = frozenset({"best_response", "resection"})
-NOT_REACHED, NOT_ESTIMABLE = "not reached", "not estimable"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,77 +64,6 @@ class Survival(Part):
     hr_test: Mapping | None = None
     ph_test: Mapping | None = None
     hr_method: str | None = None
-
-
-def km_fit(times, events, ci_type: str, weights=None) -> KMFit:
-    """R's KM fit; for ci=symmetric the median's CI is the symmetric median ± z·SE instead."""
-    if ci_type != "symmetric":
-        return kaplan_meier(times, events, weights=weights, conf_type=ci_type)
-    fit = kaplan_meier(times, events, weights=weights, conf_type="log-log")
-    low, high = symmetric_median_ci(fit)
-    return replace(fit, median_low=low, median_high=high)
-
-
-def _landmark_times(spec: QuerySpec) -> list[tuple[float, float]]:
-    """(time in the answer's unit, the same in months): at= or the default 6 and 12 months."""
-    to_months = TIME_UNITS[spec.unit] / TIME_UNITS["months"]
-    if spec.at:
-        return [(t, t * to_months) for t in spec.at]
-    return [(m / to_months, m) for m in LANDMARK_MONTHS]
-
-
-def _limit_status(fit: KMFit, which: str, ci_type: str) -> str | None:
-    """Why a limit of the median's CI has no number: None (it has one), "not reached" (its
-    curve stays above 0.5 to the last follow-up) or "not estimable" (it cannot be computed:
-    the limit curve is undefined where it would cross, e.g. log-log once the curve is at 0)."""
-    value = fit.median_low if which == "low" else fit.median_high
-    if value is not None:
-        return None
-    if fit.median is None and which == "high":
-        return NOT_REACHED  # the upper limit is never below the median
-    if ci_type == "symmetric":
-        return NOT_REACHED if fit.median is None else NOT_ESTIMABLE
-    band = fit.lower if which == "low" else fit.upper
-    return NOT_REACHED if band.size and not np.isnan(band[-1]) else NOT_ESTIMABLE
-
-
-def _few_at_risk(fit: KMFit) -> bool:
-    """Does the median rest on fewer than FEW_AT_RISK patients at risk?"""
-    return fit.median is not None and fit.n_at_risk(fit.median) < FEW_AT_RISK
-
-
-def _summary(fit: KMFit, times: list[tuple[float, float]], ci_type: str) -> dict:
-    points = landmarks(fit, [t for t, _ in times])
-    # Past the last time R's summary() has no row; a curve that has reached 0 stays there, so
-    # that landmark is 0 (its CI not estimable), not "beyond follow-up".
-    at_zero = bool(fit.surv.size) and float(fit.surv[-1]) == 0.0
-    points = [replace(p, survival=0.0) if p.survival is None and at_zero else p for p in points]
-    # `months`, `surv` and `n_risk` are the keys of the first contract, kept beside the
-    # names of R's summary(survfit, times=): `survival` and `at_risk`.
-    rows = [
-        {
-            "months": months,
-            "time": p.time,
-            "surv": p.survival,
-            "ci_low": p.ci_low,
-            "ci_high": p.ci_high,
-            "survival": p.survival,
-            "at_risk": p.at_risk,
-            "n_risk": p.at_risk,
-        }
-        for p, (_, months) in zip(points, times, strict=True)
-    ]
-    return {
-        "n": fit.n,
-        "events": fit.events,
-        "median": fit.median,
-        "ci_low": fit.median_low,
-        "ci_high": fit.median_high,
-        "ci_low_status": _limit_status(fit, "low", ci_type),
-        "ci_high_status": _limit_status(fit, "high", ci_type),
-        "median_few_at_risk": _few_at_risk(fit),
-        "landmarks": rows,
-    }
 
 
 def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
@@ -178,8 +95,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint="Check the filters, or the cohort's survival columns.",
         )
     fit = km_fit(times, events, spec.ci_type, weights)
-    at = _landmark_times(spec)
-    overall = _summary(fit, at, spec.ci_type)
+    at = landmark_times(spec)
+    overall = km_summary(fit, at, spec.ci_type)
     # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
     followup = median_followup(
         times,
@@ -197,7 +114,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             mask = keys == label
             group_fit = km_fit(times[mask], events[mask], spec.ci_type, weights[mask])
             curves.append((label, group_fit))
-            groups.append({"label": label, **_summary(group_fit, at, spec.ci_type)})
+            groups.append({"label": label, **km_summary(group_fit, at, spec.ci_type)})
         test, why = logrank_test(times, events, keys, groups, weights)
         notes.extend(why)
         hazards = _hazards(spec, cohort, frame, times, events, keys, weights)
@@ -305,34 +222,6 @@ def _with_hazard(group: dict, hazards: GroupHazards) -> dict:
 
 def _hr_of(group: dict) -> tuple[float, float, float]:
     return (group["hr"], group["hr_ci_low"], group["hr_ci_high"])
-
-
-def km_method(ci_type: str) -> str:
-    ci = (
-        "symmetric, median ± 1.96·SE with Collett's SE (the form of interval the seed paper "
-        "reports; bands and landmarks log-log)"
-        if ci_type == "symmetric"
-        else f"({CI_NAMES[ci_type]} transform, Greenwood variance) as R survival::survfit"
-    )
-    return f"Kaplan–Meier; median with 95% CI {ci}"
-
-
-def logrank_test(times, events, keys, groups, weights=None) -> tuple[dict | None, list[str]]:
-    if (why := why_no_test(groups)) is not None:
-        return None, [why]
-    if int(np.sum(events)) == 0:
-        return None, ["No events yet in any group: no log-rank test."]
-    try:
-        result = logrank(times, events, keys, weights=weights)
-    except LogRankNotEstimable:
-        return None, ["The log-rank test cannot be computed for these groups (no information)."]
-    notes = []
-    if min(g["n"] for g in groups) < SMALL_GROUP or min(g["events"] for g in groups) == 0:
-        notes.append(
-            f"Some groups have fewer than {SMALL_GROUP} patients or no events: the log-rank "
-            "test has little power here; read p with care."
-        )
-    return {"name": "log-rank", "chi2": result.chi2, "df": result.df, "p": result.p}, notes
 
 
 PFS = Metric(

@@ -17,9 +17,9 @@ import pandas as pd
 from sts_queries.charts import KaplanMeierChart
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.errors import UsageError
-from sts_queries.metrics.endpoints import km_fit, km_method, logrank_test
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.shared.groups import group_labels, group_name
+from sts_queries.metrics.shared.kaplan_meier import km_fit, km_method, logrank_test
 from sts_queries.metrics.shared.notes import provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
 from sts_queries.query_spec import QuerySpec
