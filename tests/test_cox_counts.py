@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from sts_queries.metrics.hazards import group_hazards
 from sts_queries.stats.cox import hazard_ratios
-from sts_queries.stats.cox_counts import collapse, fit_counts, schoenfeld_counts
+from sts_queries.stats.cox_counts import fit_counts, schoenfeld_counts
 from sts_queries.stats.cox_fit import (
     DURATION,
     EVENT,
@@ -30,6 +30,7 @@ from sts_queries.stats.cox_fit import (
     fit_quietly,
     schoenfeld_tests,
 )
+from sts_queries.stats.cox_risk_sets import collapse
 from tests.reference.registry_counts import registry
 from tests.reference_data import dataset
 

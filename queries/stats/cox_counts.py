@@ -11,10 +11,11 @@ instead (R: `wtave = deadwt / ndead`), a different model, so neither is used her
 
 Newton–Raphson as R's `coxfit6` (`coxph.control()`: start at 0, stop when the log-likelihood
 changes by at most 1e-9 relative, at most 20 iterations, step-halving when it falls). Each
-iteration is O(rows·p² + deaths) array work: the data are sorted once; risk-set sums are
-cumulative sums; Efron's inner sums over the d tied deaths of each time are one flat array
-(np.repeat) reduced with np.bincount; Σ_t c_t Σ_{risk set} wφxx' is one X' diag(·) X product
-with c cumulated over the event times. No Python loop runs over times or patients.
+iteration is O(rows·p² + deaths) array work: the data are sorted once (`cox_risk_sets`);
+risk-set sums are cumulative sums; Efron's inner sums over the d tied deaths of each time are
+one flat array (np.repeat) reduced with np.bincount; Σ_t c_t Σ_{risk set} wφxx' is one
+X' diag(·) X product with c cumulated over the event times. No Python loop runs over times or
+patients.
 
 Where the model has no finite answer the fit says so with `cox_fit`'s plain-words reasons
 (SINGULAR, INFINITE), as `cox_fit.fit_quietly` does for lifelines.
@@ -23,14 +24,18 @@ Where the model has no finite answer the fit says so with `cox_fit`'s plain-word
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from scipy.special import chdtrc
 
 from sts_queries.stats.cox_fit import DURATION, EVENT, INFINITE, SINGULAR, wald_effect
+from sts_queries.stats.cox_risk_sets import RiskSets, efron_sums, prepare
 
-__all__ = ["CountsModel", "collapse", "fit_counts", "schoenfeld_counts"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["CountsModel", "fit_counts", "schoenfeld_counts"]
 
 # coxph.control(): eps, iter.max, toler.inf = sqrt(eps).
 EPS = 1e-9
@@ -39,24 +44,6 @@ TOLER_INF = EPS**0.5
 # A pivot of the information matrix (scaled to a unit diagonal) below this is a column that
 # another column, or a combination of them, duplicates.
 _SINGULAR_PIVOT = 1e-10
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Sorted:
-    """The rows sorted by time (latest first), with what every iteration reuses."""
-
-    x: np.ndarray  # rows × p, each column centred on its patient-weighted mean
-    w: np.ndarray  # patients per row
-    dead: np.ndarray  # row indices of the death rows
-    w_dead: np.ndarray  # patients of each death row
-    dead_time: np.ndarray  # each death row's event time (index among the event times)
-    last: np.ndarray  # per event time: the last row (in this order) of its risk set
-    row_time: np.ndarray  # per row: the first event time (index) at or before its time
-    efron_time: np.ndarray  # per tied death (patients): its event time's index
-    efron_share: np.ndarray  # per tied death: l/d, l = 0 … d-1
-    deaths: np.ndarray  # per event time: patients dying then
-    time: np.ndarray  # per row: the time (this order)
-    event: np.ndarray  # per row: 0/1 (this order)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,7 +59,7 @@ class CountsModel:
     iterations: int
     patients: int
     events: int
-    data: _Sorted
+    data: RiskSets
 
     @property
     def se(self) -> np.ndarray:
@@ -93,82 +80,9 @@ class CountsModel:
         return schoenfeld_counts(self)
 
 
-def collapse(data: pd.DataFrame, weights=None) -> tuple[pd.DataFrame, np.ndarray]:
-    """The distinct rows of `data` and the patients each stands for: identical patients
-    (same time, event and design) become one row. The fit is the same either way."""
-    w = np.ones(len(data)) if weights is None else np.asarray(weights, dtype=float).ravel()
-    columns = list(data.columns)
-    summed = data.assign(_patients=w).groupby(columns, sort=False, dropna=False)["_patients"]
-    counts = summed.sum().reset_index()
-    return counts[columns], counts["_patients"].to_numpy()
-
-
-def _prepare(time, event, x, w) -> _Sorted:
-    order = np.lexsort((event, -time))  # latest first; at a time, the deaths last
-    time, event, x, w = time[order], event[order], x[order], w[order]
-    x = x - (w @ x) / w.sum()
-    # Distinct times, latest first: group k holds rows start[k] … start[k+1]-1.
-    new = np.r_[True, time[1:] != time[:-1]]
-    group = np.cumsum(new) - 1
-    dead_w = np.bincount(group, weights=w * event)  # patients dying at each distinct time
-    is_event_time = dead_w > 0
-    ends = np.r_[np.flatnonzero(new)[1:], time.size] - 1  # last row of each time group
-    event_groups = np.flatnonzero(is_event_time)
-    # Event time index of each distinct time: the number of event times at or after it,
-    # minus one; a row is at risk at the event times with index >= its own row_time (those at
-    # or before its time, i.e. later in this order).
-    through = np.cumsum(is_event_time) - 1  # per group: index of the last event time so far
-    deaths = dead_w[event_groups].astype(np.int64)
-    dead = np.flatnonzero(event == 1)
-    # Rows whose time is later than every event time have through = -1: at risk at all of
-    # them, first at index 0. A row at an event time starts there; a censored row between
-    # event times starts at the next earlier event time, index through + 1.
-    first_at_risk = np.where(is_event_time, through, through + 1)
-    efron_time = np.repeat(np.arange(deaths.size), deaths)
-    starts = np.r_[0, np.cumsum(deaths)[:-1]]
-    efron_share = (np.arange(efron_time.size) - starts[efron_time]) / deaths[efron_time]
-    return _Sorted(
-        x=x,
-        w=w,
-        dead=dead,
-        w_dead=w[dead],
-        dead_time=through[group[dead]],
-        last=ends[event_groups],
-        row_time=first_at_risk[group],
-        efron_time=efron_time,
-        efron_share=efron_share,
-        deaths=deaths,
-        time=time,
-        event=event,
-    )
-
-
-def _efron_sums(s: _Sorted, beta: np.ndarray):
-    """Risk-set and tie sums at `beta`, and Efron's averages over each time's tied deaths."""
-    eta = s.x @ beta
-    risk = s.w * np.exp(eta)
-    r0 = np.cumsum(risk)[s.last]
-    r1 = np.cumsum(risk[:, None] * s.x, axis=0)[s.last]
-    k = s.deaths.size
-    dead_risk = risk[s.dead]
-    t0 = np.bincount(s.dead_time, weights=dead_risk, minlength=k)
-    t1 = np.stack(
-        [np.bincount(s.dead_time, weights=dead_risk * c, minlength=k) for c in s.x[s.dead].T],
-        axis=1,
-    ).reshape(k, s.x.shape[1])
-    a = s.efron_share
-    den = r0[s.efron_time] - a * t0[s.efron_time]
-    inv = 1.0 / den
-
-    def per_time(values):
-        return np.bincount(s.efron_time, weights=values, minlength=k)
-
-    return eta, risk, r0, r1, t0, t1, inv, per_time
-
-
-def _evaluate(s: _Sorted, beta: np.ndarray):
+def _evaluate(s: RiskSets, beta: np.ndarray):
     """(loglik, score, information) at `beta`."""
-    eta, risk, _, r1, _, t1, inv, per_time = _efron_sums(s, beta)
+    eta, risk, _, r1, _, t1, inv, per_time = efron_sums(s, beta)
     a = s.efron_share
     logden = per_time(np.log(inv))  # Σ_l -log(den)
     s0, s1 = per_time(inv), per_time(a * inv)
@@ -218,11 +132,11 @@ def fit_counts(data: pd.DataFrame, weights=None) -> tuple[CountsModel | None, st
     time, event, x, w = time[keep], event[keep], x[keep], w[keep]
     if not columns or not np.any(event):
         return None, "The Cox model cannot be estimated on these data."
-    s = _prepare(time, event, x, w)
+    s = prepare(time, event, x, w)
     return _newton(s, columns)
 
 
-def _newton(s: _Sorted, columns: tuple[str, ...]) -> tuple[CountsModel | None, str | None]:
+def _newton(s: RiskSets, columns: tuple[str, ...]) -> tuple[CountsModel | None, str | None]:
     p = len(columns)
     beta = np.zeros(p)
     with np.errstate(all="ignore"):
@@ -275,7 +189,7 @@ def _finish(s, columns, beta, loglik, loglik_null, score, info, iterations):
     return model, None
 
 
-def _km_transform(s: _Sorted) -> np.ndarray:
+def _km_transform(s: RiskSets) -> np.ndarray:
     """1 - Kaplan–Meier at each event time (latest first), lifelines' "km" time transform:
     the KM of the times with the events as given, evaluated at the time itself."""
     n_risk = np.cumsum(s.w)[s.last]  # patients at risk at each event time
@@ -297,7 +211,7 @@ def schoenfeld_counts(
     over death rows weighted by w: ḡ = Σ w g / d, u = Σ w (g - ḡ) r*, Σ w (g - ḡ)².
     """
     s = model.data
-    _, _, _, r1, t1_unused, t1, inv, per_time = _efron_sums(s, model.coef)
+    _, _, _, r1, t1_unused, t1, inv, per_time = efron_sums(s, model.coef)
     del t1_unused
     a = s.efron_share
     # Efron's mean covariate at each event time: (1/d) Σ_l (R1 - a_l T1) / (R0 - a_l T0).

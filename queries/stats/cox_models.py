@@ -7,7 +7,8 @@ words); `cox_fit.choose_fitter` says which one a number of patients gets.
 from __future__ import annotations
 
 from sts_queries.stats import cox_fit
-from sts_queries.stats.cox_counts import collapse, fit_counts
+from sts_queries.stats.cox_counts import fit_counts
+from sts_queries.stats.cox_risk_sets import collapse
 
 __all__ = ["fit"]
 
