@@ -18,9 +18,11 @@ __all__ = [
     "complementary",
     "hidden_count",
     "hide_all",
+    "hide_keys",
     "holds_hidden",
     "is_hidden",
     "is_small",
+    "rest_of",
     "row_of",
 ]
 
@@ -125,3 +127,20 @@ def holds_hidden(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(holds_hidden(v) for v in value)
     return is_hidden(value)
+
+
+def hide_keys(d: dict, keys: tuple[str, ...], k: int) -> None:
+    """Hide the cells `keys` of `d` (those it has), in place."""
+    for key in keys:
+        if key in d:
+            d[key] = hidden_count(d[key], k)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def rest_of(d: Mapping, count: str) -> int | None:
+    """The patients of `d` outside its `count` (n minus it), when both are shown numbers."""
+    n, c = _int(d.get("n")), _int(d.get(count))
+    return None if n is None or c is None else n - c

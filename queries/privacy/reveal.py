@@ -36,7 +36,7 @@ from sts_queries.privacy.cells import (
     is_small,
 )
 from sts_queries.privacy.suppression import suppress_body, suppress_groups
-from sts_queries.privacy.suppression_effects import public_chart, suppress_notes
+from sts_queries.privacy.suppression_notes import public_chart, suppress_notes
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, jsonable
 from sts_queries.sql.statement import statement
