@@ -118,3 +118,74 @@ def test_a_wrong_tables_section_is_named(tmp_path, capsys, tables, said):
     (folder / "cohort.toml").write_text(f'name = "m"\ntime_unit = "months"\n[tables]\n{tables}\n')
     assert main(["check", str(folder)]) == 2
     assert said in capsys.readouterr().out
+
+
+def _uncommented(toml: str) -> str:
+    """The draft with every commented-out TOML line (`# key = value`) uncommented."""
+    lines = []
+    for line in toml.splitlines():
+        body = line.removeprefix("# ")
+        if line.startswith("# ") and " = " in body and not body.startswith(("Cells", "R's")):
+            lines.append(body)
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", ["veteran", "rotterdam", "mgus2"])
+def test_the_draft_is_valid_toml_with_its_advice_taken(tmp_path, capsys, name):
+    folder = exported(tmp_path, name)
+    init(folder, capsys)
+    draft = (folder / "cohort.toml").read_text()
+    tomllib.loads(draft)
+    tomllib.loads(_uncommented(draft))  # no table declared twice, nothing half-written
+    assert "is not coded 1/0" not in draft  # every status here is 0/1
+
+
+def test_every_time_status_pair_is_a_drafted_endpoint(tmp_path, capsys):
+    folder = exported(tmp_path, "rotterdam")
+    init(folder, capsys)
+    endpoints = tomllib.loads((folder / "cohort.toml").read_text())["endpoints"]
+    assert endpoints == {
+        "recur": {"time": "rtime", "event": "recur"},
+        "death": {"time": "dtime", "event": "death"},
+    }
+    # R: survfit(Surv(dtime, death) ~ chemo, rotterdam): 1014 and 258 deaths, medians 4033, 3990
+    groups = ask(folder, "death by=chemo unit=days", capsys)["groups"]
+    assert [(g["events"], g["median"]) for g in groups] == [(1014, 4033.0), (258, 3990.0)]
+    recur = ask(folder, "recur unit=days", capsys)  # R: 1518 events, median 2983
+    assert (recur["events"], recur["median"]) == (1518, 2983.0)
+
+
+def test_the_time_unit_is_drafted_with_the_evidence_and_checked(tmp_path, capsys):
+    folder = exported(tmp_path, "mgus2")
+    init(folder, capsys)
+    draft = (folder / "cohort.toml").read_text()
+    endpoints = tomllib.loads(draft)["endpoints"]
+    assert endpoints == {
+        "pstat": {"time": "ptime", "event": "pstat"},
+        "death": {"time": "futime", "event": "death"},
+    }
+    (line,) = [x for x in draft.splitlines() if x.startswith("time_unit")]
+    # mgus2's times are months: read as days, the median follow-up would be under 3 months.
+    assert "median follow-up 88: as days 2.9 months, as months 7.3 years" in line
+    toml = draft.replace(line, 'time_unit = "months"')
+    (folder / "cohort.toml").write_text(toml)
+    pstat = ask(folder, "pstat", capsys)  # R: survfit(Surv(ptime, pstat) ~ 1): 115, NA
+    assert pstat["events"] == 115
+    veteran = exported(tmp_path, "veteran")
+    init(veteran, capsys)
+    text = (veteran / "cohort.toml").read_text()
+    (veteran / "cohort.toml").write_text(text.replace('time_unit = "days"', 'time_unit = "months"'))
+    assert main(["check", str(veteran)]) == 0
+    said = capsys.readouterr().out
+    assert "`os` runs to 999 months, 83 years: is time_unit `months` right?" in said
+
+
+def test_a_summary_of_undated_data_says_so_instead_of_inventing_a_week(tmp_path, capsys):
+    folder = exported(tmp_path, "veteran")
+    init(folder, capsys)
+    assert main(["ask", "summary", "--data", str(folder)]) == 2
+    said = capsys.readouterr().out
+    assert "no dates, so a summary cannot tell what happened in which week" in said
+    assert "start_date" in said and "This week" not in said

@@ -271,16 +271,18 @@ def test_the_running_scheduler_catches_up_once_and_keeps_the_cron_job(slack, dem
     assert len(posts(stub)) == 1
 
 
-def test_a_cohort_without_dates_summarises_now_but_cannot_replay(tmp_path):
+def test_a_cohort_without_dates_has_no_week_to_summarise(tmp_path):
+    # Without start dates every event would land in "this week" (R's veteran: "This week: 128
+    # deaths"): the summary says what it cannot tell and which column would let it.
     from sts_queries.cohort.cohort import load_cohort
     from tests.conftest import write_cohort
 
     patients = "patient_id,best_response,pfs_time,pfs_event\n1,PR,3,1\n2,SD,5,0\n3,PD,1,1\n"
     cohort = load_cohort(write_cohort(tmp_path / "c", patients))
-    now = ask("summary", cohort).as_json()
-    assert (now["size"], now["orr"]["count"], now["joined"]) == (3, 1, [])
-    with pytest.raises(UsageError, match="cannot be replayed"):
-        ask("summary as_of=2019-10-14", cohort)
+    for command in ("summary", "summary as_of=2019-10-14"):
+        with pytest.raises(UsageError, match="no dates, so a summary cannot tell") as raised:
+            ask(command, cohort)
+        assert "start_date" in raised.value.hint
 
 
 def test_a_week_that_cannot_be_summarised_is_not_posted_and_not_claimed(slack, tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 from sts_queries.cohort.columns import ReadSettings, type_table
 from sts_queries.cohort.derive import date_roles, derived_columns, map_columns
 from sts_queries.cohort.fields import field_facts
-from sts_queries.cohort.meta import CohortMeta, EndpointSpec
+from sts_queries.cohort.meta import TIME_UNITS, CohortMeta, EndpointSpec
 from sts_queries.cohort.names import identifier_column
 from sts_queries.cohort.readers import ROW_NAMES, RawTable, read_folder
 from sts_queries.cohort.roles import assign_roles
@@ -152,6 +152,7 @@ def build_tables(
             f"UPDATE patients SET {time} = NULL, {event} = NULL "
             f"WHERE {time} IS NULL OR {event} IS NULL"
         )
+    _implausible_times(con, endpoints_of(kinds), meta.time_unit, problems)
     samples = next((t for t in typed if t.name == "samples"), None)
     if samples and "patient_id" in samples.kinds:
         _join_samples(con, problems, kinds, samples.kinds, samples.file)
@@ -171,6 +172,26 @@ def build_tables(
         "endpoints": list(endpoints_of(kinds)),
         "files": {t.name: t.file for t in typed},
     }
+
+
+# Longer than any cohort's follow-up: a time past it says the unit is wrong (days read as
+# months make a 1,000-day trial run 83 years).
+_PLAUSIBLE_YEARS = 40
+
+
+def _implausible_times(con, endpoints, unit: str, problems: Problems) -> None:
+    """Warn when the declared time unit makes an endpoint's longest time implausible."""
+    for ep in endpoints:
+        longest = con.execute(f"SELECT max({_q(f'{ep}_time')}) FROM patients").fetchone()[0]
+        if longest is None:
+            continue
+        years = float(longest) * TIME_UNITS[unit] / 365.25
+        if years > _PLAUSIBLE_YEARS:
+            problems.warn(
+                f"`{ep}` runs to {float(longest):g} {unit}, {years:.0f} years: is time_unit "
+                f"`{unit}` right? As days that is {float(longest) / 365.25:.1f} years",
+                file="cohort.toml",
+            )
 
 
 # What the metrics read instead of recomputing it per question, kept with the cohort (and its

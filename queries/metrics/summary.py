@@ -152,6 +152,12 @@ def _times_of(cohort: Cohort, cases: Sequence[str], unit: str) -> tuple[float, .
 
 def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     """What the weekly post says for the week holding `spec.as_of` (default: today)."""
+    if "start_date" not in cohort.catalog.names():
+        raise UsageError(
+            "This cohort has no dates, so a summary cannot tell what happened in which week.",
+            hint="A `start_date` column (each patient's first day on study, YYYY-MM-DD) in the "
+            "patients table lets it; `count`, `orr`, survival and `baseline` answer without it.",
+        )
     today = dt.date.today()
     period = period_of(spec.as_of or today)
     # The post for a week says what was known at its end (or now, for the week in progress),
