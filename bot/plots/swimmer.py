@@ -1,4 +1,5 @@
-"""Swimmer plot (the paper's Fig. 1): one lane per patient, time on treatment and follow-up."""
+"""Swimmer plot (the paper's Fig. 1): one lane per patient, time on treatment and follow-up
+(the marks on the lanes and their legend: `swimmer_marks`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
-from matplotlib.legend_handler import HandlerPatch, HandlerTuple
-from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrow, Patch
 from matplotlib.transforms import offset_copy
 
 from sts_bot.plots.common import (
@@ -18,10 +16,7 @@ from sts_bot.plots.common import (
     FONT_TICK,
     FONT_TITLE,
     HEIGHT_IN,
-    REFERENCE_COLOR,
     RESPONSE_COLORS,
-    RESPONSE_NAMES,
-    SURGERY_COLOR,
     add_footer,
     new_figure,
     png_of,
@@ -30,50 +25,24 @@ from sts_bot.plots.common import (
     time_ticks,
     wrap_title,
 )
+from sts_bot.plots.swimmer_marks import (
+    ASSESSMENT,
+    CENSORED,
+    DATA_CUT,
+    FIRST_RESPONSE,
+    OFF_TREATMENT_ALPHA,
+    PROGRESSION,
+    SURGERY,
+    draw_legend,
+)
 
 __all__ = ["SwimmerLane", "swimmer_plot"]
 
 _LANE_IN = 0.3  # height of one lane
-_OFF_TREATMENT_ALPHA = 0.35
 _ONGOING_ARROW = 0.035  # arrow length, as a share of the x axis
-
-FIRST_RESPONSE = {"marker": "^", "color": "black", "markersize": 8, "linestyle": "none"}
-ASSESSMENT = {
-    "marker": "o",
-    "markerfacecolor": "white",
-    "markeredgecolor": "#333333",
-    "markersize": 4.5,
-    "markeredgewidth": 1,
-    "linestyle": "none",
-}
-PROGRESSION = {
-    "marker": "X",
-    "color": "black",
-    "markeredgecolor": "white",
-    "markeredgewidth": 0.7,
-    "markersize": 10,
-    "linestyle": "none",
-}
 # Just right of the lane's end (follow-up stops at surgery): centred on the day it would hide
 # the pre-op assessment, which comes a few days before.
-SURGERY = {
-    "marker": "D",
-    "markerfacecolor": SURGERY_COLOR,
-    "markeredgecolor": "black",
-    "markeredgewidth": 0.8,
-    "markersize": 7,
-    "linestyle": "none",
-}
 _SURGERY_OFFSET_PT = 5.5  # about half the diamond's width
-# The same mark as a censoring on the KM plot.
-CENSORED = {
-    "marker": "+",
-    "color": "black",
-    "markersize": 10,
-    "markeredgewidth": 2,
-    "linestyle": "none",
-}
-DATA_CUT = {"color": REFERENCE_COLOR, "linewidth": 1.4, "linestyle": "-"}
 
 
 @dataclass(frozen=True)
@@ -171,7 +140,7 @@ def _swimmer_figure(
     ax.set_xticks(ticks)
     ax.set_xlabel(f"Time from start of treatment ({unit})", fontsize=FONT_LABEL)
     ax.spines["left"].set_visible(False)
-    _legend(ax, seen, data_as_of)
+    draw_legend(ax, seen, data_as_of)
     add_footer(fig, method_note, stamp)
     return fig
 
@@ -183,7 +152,7 @@ def _draw_lane(ax, lane: SwimmerLane, y: float, color: str, arrow_len: float, se
         lane.duration,
         height=0.62,
         color=color,
-        alpha=_OFF_TREATMENT_ALPHA,
+        alpha=OFF_TREATMENT_ALPHA,
         lw=0,
         gid="swimmer-lane",
     )
@@ -233,73 +202,6 @@ def _draw_lane(ax, lane: SwimmerLane, y: float, color: str, arrow_len: float, se
             gid="swimmer-ongoing",
         )
         seen.add("ongoing")
-
-
-def _arrow_handle(legend, orig_handle, xdescent, ydescent, width, height, fontsize):
-    return FancyArrow(
-        0,
-        height / 2,
-        width,
-        0,
-        width=height * 0.12,
-        head_width=height * 0.6,
-        head_length=height * 0.55,
-        length_includes_head=True,
-        color="black",
-    )
-
-
-def _cut_handle() -> Line2D:
-    return Line2D(
-        [],
-        [],
-        marker="|",
-        markersize=12,
-        markeredgewidth=DATA_CUT["linewidth"],
-        color=DATA_CUT["color"],
-        linestyle="none",
-    )
-
-
-def _legend(ax, seen: set, data_as_of: dt.date | None = None) -> None:
-    handles, labels = [], []
-    codes = [code for code in RESPONSE_COLORS if code in seen]
-    for code in codes:
-        handles.append(Patch(facecolor=RESPONSE_COLORS[code]))
-        labels.append(f"{code}  {RESPONSE_NAMES[code]}")
-    # The treatment swatches in the bars' own colours, full and faded.
-    handles.append(tuple(Patch(facecolor=RESPONSE_COLORS[c]) for c in codes))
-    handles.append(
-        tuple(Patch(facecolor=RESPONSE_COLORS[c], alpha=_OFF_TREATMENT_ALPHA) for c in codes)
-    )
-    labels += ["On treatment", "Off treatment, followed"]
-    cut = f"Data cut ({data_as_of.isoformat()})" if data_as_of else "Data cut"
-    markers = [
-        ("first-response", Line2D([], [], **FIRST_RESPONSE), "First response (PR/CR)"),
-        ("assessment", Line2D([], [], **ASSESSMENT), "Response assessment"),
-        ("progression", Line2D([], [], **PROGRESSION), "Progression"),
-        ("surgery", Line2D([], [], **SURGERY), "Surgery"),
-        ("ongoing", FancyArrow(0, 0, 1, 0), "Followed at the data cut,\nno progression"),
-        ("censored", Line2D([], [], **CENSORED), "Censored: last seen long\nbefore the data cut"),
-        ("data-cut", _cut_handle(), cut),
-    ]
-    for key, handle, label in markers:
-        if key in seen:
-            handles.append(handle)
-            labels.append(label)
-    ax.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1),
-        borderaxespad=0,
-        fontsize=FONT_SMALL,
-        frameon=False,
-        handler_map={
-            FancyArrow: HandlerPatch(patch_func=_arrow_handle),
-            tuple: HandlerTuple(ndivide=None, pad=0),
-        },
-    ).set_gid("swimmer-legend")
 
 
 # The PNG a reply carries; `_swimmer_figure` is the same figure, for tests that inspect it.
