@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from scipy.special import chdtrc
 
 from sts_queries.errors import UsageError
-from sts_queries.stats.cox_fit import DURATION, EVENT, choose_fitter
+from sts_queries.stats.cox_fit import choose_fitter
 from sts_queries.stats.cox_models import fit
+from sts_queries.stats.missing import any_missing
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CovariateEffect", "GroupHazard", "HazardRatios", "ModelTest", "hazard_ratios"]
 
@@ -114,11 +118,11 @@ def hazard_ratios(
     """
     t = np.asarray(time, dtype=float).ravel()
     e = np.asarray(event).ravel()
-    g = pd.Series(np.asarray(group, dtype=object).ravel())
+    g = np.asarray(group, dtype=object).ravel()
     if not t.size == e.size == g.size:
         raise ValueError("time, event and group must have the same length")
     w = np.ones(t.size, dtype=np.int64) if weights is None else _patients(weights, t.size)
-    if g.isna().any():
+    if any_missing(g):
         raise ValueError("group has missing values; drop those patients first")
     if not (np.all(np.isfinite(t)) and np.all(t >= 0) and np.all((e == 0) | (e == 1))):
         raise ValueError("times must be finite and >= 0, events 0 (censored) or 1")
@@ -127,9 +131,8 @@ def hazard_ratios(
 
     notes: list[str] = []
     keep = np.ones(t.size, dtype=bool)
-    cov = pd.DataFrame(index=range(t.size))
-    if covariates is not None:
-        cov = covariates.reset_index(drop=True)
+    cov = None if covariates is None else covariates.reset_index(drop=True)
+    if cov is not None:
         if len(cov) != t.size:
             raise ValueError("covariates must have one row per patient")
         keep = ~cov.isna().any(axis=1).to_numpy()
@@ -139,11 +142,9 @@ def hazard_ratios(
                 f"{int(w[~keep].sum())} of {int(w.sum())} patients left out of the model: "
                 f"no {names} recorded."
             )
-    t, e, g, cov = t[keep], e[keep].astype(int), g[keep].reset_index(drop=True), cov[keep]
-    w = w[keep]
-    design, terms, adjusted_for = _covariate_design(
-        cov.reset_index(drop=True), notes, orders=covariate_orders or {}
-    )
+    t, e, g, w = t[keep], e[keep].astype(int), g[keep], w[keep]
+    kept = None if cov is None else cov[keep]
+    design, terms, adjusted_for = _covariate_design(kept, notes, orders=covariate_orders or {})
 
     levels = _levels(g, order)
     if reference is not None:
@@ -153,7 +154,7 @@ def hazard_ratios(
                 hint="Groups: " + ", ".join(f"`{x}`" for x in levels) + ".",
             )
         levels = [str(reference), *(x for x in levels if x != str(reference))]
-    labels = g.map(str).to_numpy()
+    labels = np.array([str(x) for x in g], dtype=object)
     base = HazardRatios(
         reference=levels[0] if levels else None,
         groups=tuple(
@@ -179,10 +180,9 @@ def hazard_ratios(
     group_columns = {f"_g{i}": x for i, x in enumerate(levels[1:], start=1)}
     for column, x in group_columns.items():
         design[column] = (labels == x).astype(float)
-    data = pd.concat([pd.DataFrame({DURATION: t, EVENT: e}), design], axis=1)
     fitter = choose_fitter(base.n, fitter)
     rows = None if weights is None else w
-    model, why = fit(data, rows, fitter=fitter)
+    model, why = fit(t, e, design, rows, fitter=fitter)
     if model is None:
         return replace(base, reason=why)
 
@@ -191,7 +191,8 @@ def hazard_ratios(
     lr_test = ModelTest(name="likelihood ratio", chi2=chi2, df=df, p=p)
     group_test: ModelTest | None = lr_test
     if terms:
-        reduced, _ = fit(data.drop(columns=list(group_columns)), rows, fitter=fitter)
+        covariates_only = {c: x for c, x in design.items() if c not in group_columns}
+        reduced, _ = fit(t, e, covariates_only, rows, fitter=fitter)
         if reduced is None:
             group_test = None
             notes.append("The likelihood-ratio test of the groups alone could not be computed.")
@@ -261,10 +262,10 @@ def _why_not_estimable(base: HazardRatios) -> str | None:
     return None
 
 
-def _levels(values: pd.Series, order: Sequence[str] | None) -> list[str]:
+def _levels(values: np.ndarray, order: Sequence[str] | None) -> list[str]:
     """Distinct labels: those of `order` present, in that order, then the rest as R sorts factor
     levels (numerically when every value is a number)."""
-    present = list(pd.unique(values))
+    present = list(dict.fromkeys(values))  # in the order they first appear
     numeric = all(
         isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in present
     )
@@ -273,15 +274,15 @@ def _levels(values: pd.Series, order: Sequence[str] | None) -> list[str]:
     return first + [x for x in labels if x not in first]
 
 
-def _covariate_design(cov: pd.DataFrame, notes: list[str], *, orders: Mapping[str, Sequence[str]]):
-    """(design columns, [(column, term name)], covariates used); a covariate with a single value
-    here adds nothing and is left out, with a note."""
-    design = pd.DataFrame(index=cov.index)
+def _covariate_design(cov: pd.DataFrame | None, notes: list[str], *, orders: Mapping):
+    """({design column: values}, [(column, term name)], covariates used); a covariate with a
+    single value here adds nothing and is left out, with a note."""
+    design: dict[str, np.ndarray] = {}
     terms: list[tuple[str, str]] = []
     used: list[str] = []
-    for i, name in enumerate(cov.columns):
-        values = cov[name]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    for i, name in enumerate(() if cov is None else cov.columns):
+        numeric = cov[name].dtype.kind in "iufc"  # numbers, not booleans, dates or categories
+        values = np.asarray(cov[name])
         levels = _levels(values, None if numeric else orders.get(name))
         if len(levels) < 2:
             notes.append(f"Not adjusted for {name}: it has a single value here.")
@@ -290,7 +291,7 @@ def _covariate_design(cov: pd.DataFrame, notes: list[str], *, orders: Mapping[st
             design[f"_c{i}"] = values.astype(float)
             terms.append((f"_c{i}", str(name)))
         else:
-            as_text = values.map(str)
+            as_text = np.asarray(cov[name].map(str), dtype=object)
             for j, level in enumerate(levels[1:], start=1):
                 design[f"_c{i}_{j}"] = (as_text == level).astype(float)
                 terms.append((f"_c{i}_{j}", f"{name} {level} vs {levels[0]}"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +31,7 @@ __all__ = [
     "effect",
     "fit",
     "fit_quietly",
+    "frame",
     "schoenfeld_tests",
     "wald_effect",
 ]
@@ -64,6 +66,11 @@ def choose_fitter(patients: int, fitter: str = "auto") -> str:
     if fitter != "auto":
         return fitter
     return "lifelines" if patients <= MAX_LIFELINES_PATIENTS else "counts"
+
+
+def frame(time, event, design: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The frame both Cox fitters read: DURATION, EVENT, then the design's columns in order."""
+    return pd.DataFrame({DURATION: time, EVENT: event, **design})
 
 
 class LifelinesCox:

@@ -13,10 +13,12 @@ from sts_queries.stats.cox_risk_sets import collapse
 __all__ = ["fit"]
 
 
-def fit(data, weights=None, *, fitter: str = "lifelines"):
-    """(fitted model, None) or (None, why in plain words): `data` as for `cox_fit.fit_quietly`,
-    each row standing for `weights` patients (1 each when None). "lifelines" fits the expanded
-    rows (np.repeat: one row per patient), "counts" the distinct rows (`cox_counts`)."""
+def fit(time, event, design, weights=None, *, fitter: str = "lifelines"):
+    """(fitted model, None) or (None, why in plain words): arrays of the times, the events (0/1)
+    and the design's columns by name (`cox_fit.frame` makes them the fitters' frame), each row
+    standing for `weights` patients (1 each when None). "lifelines" fits the expanded rows
+    (np.repeat: one row per patient), "counts" the distinct rows (`cox_counts`)."""
+    data = cox_fit.frame(time, event, design)
     if fitter == "counts":
         return fit_counts(*collapse(data, weights))
     return cox_fit.fit(data, weights)

@@ -11,10 +11,9 @@ both groups are present carry a product term (elsewhere it is not estimable).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import chdtrc
 
-from sts_queries.stats.cox_fit import DURATION, EVENT, choose_fitter
+from sts_queries.stats.cox_fit import choose_fitter
 from sts_queries.stats.cox_models import fit
 
 __all__ = ["interaction_test"]
@@ -31,7 +30,7 @@ def interaction_test(time, event, arm, subgroup, *, weights=None) -> tuple[dict 
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=int)
     a = np.asarray(arm, dtype=float)
-    s = pd.Series(np.asarray(subgroup, dtype=object)).map(str).to_numpy()
+    s = np.array([str(x) for x in np.asarray(subgroup, dtype=object)], dtype=object)
     levels = sorted(set(s))
     if len(levels) < 2:
         return None, "only one subgroup has patients"
@@ -39,7 +38,7 @@ def interaction_test(time, event, arm, subgroup, *, weights=None) -> tuple[dict 
     if len(mixed) < 2:
         return None, "fewer than two subgroups have both groups, so the effect cannot be compared"
     base = mixed[0]  # the baseline level must hold both groups for the products to mean a change
-    design = pd.DataFrame({DURATION: t, EVENT: e, "_arm": a})
+    design = {"_arm": a}
     products = []
     for j, level in enumerate((x for x in levels if x != base), start=1):
         inside = (s == level).astype(float)
@@ -50,10 +49,11 @@ def interaction_test(time, event, arm, subgroup, *, weights=None) -> tuple[dict 
     if int(e.sum()) == 0:
         return None, "there are no events"
     fitter = choose_fitter(t.size if weights is None else int(np.sum(weights)))
-    full, why = fit(design, weights, fitter=fitter)
+    full, why = fit(t, e, design, weights, fitter=fitter)
     if full is None:
         return None, why
-    reduced, why = fit(design.drop(columns=products), weights, fitter=fitter)
+    main = {name: column for name, column in design.items() if name not in products}
+    reduced, why = fit(t, e, main, weights, fitter=fitter)
     if reduced is None:
         return None, why
     stat = max(2.0 * float(full.loglik - reduced.loglik), 0.0)

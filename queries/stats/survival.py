@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import chdtrc, ndtri
 
+from sts_queries.stats.missing import any_missing
+
 __all__ = ["CONF_TYPES", "KMFit", "LogRank", "LogRankNotEstimable", "kaplan_meier", "logrank"]
 
 CONF_TYPES = ("log-log", "log", "plain")
@@ -145,7 +147,7 @@ def logrank(time, event, group, *, weights=None) -> LogRank:
     g = np.asarray(group)
     if g.shape != t.shape:
         raise ValueError("time, event and group must have the same length")
-    if _any_missing(g):  # survdiff drops these rows; here the caller decides, visibly
+    if any_missing(g):  # survdiff drops these rows; here the caller decides, visibly
         raise ValueError("group has missing values; drop those patients first")
     if not np.all(w):  # a group only rows of no patient stand for is no group
         t, e, w, g = t[w > 0], e[w > 0], w[w > 0], g[w > 0]
@@ -268,19 +270,3 @@ def _first_below_half(y: np.ndarray, time: np.ndarray) -> float | None:
         if lower.size:
             return float((time[first] + time[lower[0]]) / 2)
     return float(time[first])
-
-
-def _any_missing(values: np.ndarray) -> bool:
-    """Whether a value is missing as pandas counts them: None, NaN, NaT or pandas' NA."""
-    if values.dtype.kind in "fc":
-        return bool(np.isnan(values).any())
-    if values.dtype.kind in "mM":
-        return bool(np.isnat(values).any())
-    return values.dtype.kind == "O" and any(_missing(v) for v in values.ravel())
-
-
-def _missing(value) -> bool:
-    try:
-        return value is None or bool(value != value)  # NaN and NaT are not equal to themselves
-    except TypeError:  # pandas' NA has no truth value
-        return True
