@@ -189,3 +189,65 @@ def test_a_summary_of_undated_data_says_so_instead_of_inventing_a_week(tmp_path,
     said = capsys.readouterr().out
     assert "no dates, so a summary cannot tell what happened in which week" in said
     assert "start_date" in said and "This week" not in said
+
+
+def test_a_long_file_is_drafted_and_answered_as_r_answers_it(tmp_path, capsys):
+    folder = exported(tmp_path, "colon")  # two rows a patient: etype 1 recurrence, 2 death
+    report = init(folder, capsys)
+    assert "1858 rows for 929 patients: a long file, its rows told apart by `etype` (1, 2)" in (
+        report
+    )
+    endpoints = tomllib.loads((folder / "cohort.toml").read_text())["endpoints"]
+    assert endpoints == {
+        "etype_1": {"time": "time", "event": "status", "rows": {"etype": 1}},
+        "etype_2": {"time": "time", "event": "status", "rows": {"etype": 2}},
+    }
+    assert ask(folder, "count", capsys)["n"] == 929
+    # R: survfit(Surv(time, status) ~ rx, subset(colon, etype == 2)): deaths 168, 161, 123;
+    # medians 2083, 2152, NA. etype == 1: recurrences 177, 172, 119; medians 1236, 1183, NA.
+    for endpoint, expected in (
+        ("etype_2", {"Obs": (168, 2083.0), "Lev": (161, 2152.0), "Lev+5FU": (123, None)}),
+        ("etype_1", {"Obs": (177, 1236.0), "Lev": (172, 1183.0), "Lev+5FU": (119, None)}),
+    ):
+        groups = ask(folder, f"{endpoint} by=rx unit=days", capsys)["groups"]
+        assert {g["label"]: (g["events"], g["median"]) for g in groups} == expected
+
+
+def _colon(tmp_path: Path, edit) -> Path:
+    folder = tmp_path / "colon"
+    folder.mkdir()
+    lines = (EXPORTS / "colon.csv").read_text().splitlines()
+    (folder / "colon.csv").write_text("\n".join(edit(lines)) + "\n")
+    (folder / "cohort.toml").write_text(
+        'name = "colon"\ntime_unit = "days"\n'
+        '[endpoints.os]\ntime = "time"\nevent = "status"\nrows = { etype = 2 }\n'
+    )
+    return folder
+
+
+def test_a_patient_field_that_differs_between_rows_is_an_error_naming_them(tmp_path, capsys):
+    def older(lines):  # patient 1's second row says age 44, the first 43
+        lines[2] = lines[2].replace(",1,43,", ",1,44,", 1)
+        return lines
+
+    assert main(["check", str(_colon(tmp_path, older))]) == 2
+    said = capsys.readouterr().out
+    assert "`age` differs between the rows of patient 1 (lines 2, 3)" in said
+
+
+def test_a_long_file_without_rows_says_how_to_read_it(tmp_path, capsys):
+    folder = _colon(tmp_path, lambda lines: lines)
+    (folder / "cohort.toml").write_text('name = "colon"\ntime_unit = "days"\n')
+    assert main(["check", str(folder)]) == 2
+    said = capsys.readouterr().out
+    assert "1858 rows for 929 patients" in said and "rows = { etype = 2 }" in said
+    assert "duplicate patient_id" not in said
+
+
+def test_two_rows_for_one_endpoint_are_an_error(tmp_path, capsys):
+    def doubled(lines):  # patient 1's recurrence row marked as a second death row
+        lines[2] = lines[2][: lines[2].rindex(",")] + ",2"
+        return lines
+
+    assert main(["check", str(_colon(tmp_path, doubled))]) == 2
+    assert "patient 1 has 2 rows where etype = 2" in capsys.readouterr().out

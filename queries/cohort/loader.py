@@ -14,6 +14,7 @@ from pathlib import Path
 from sts_queries.cohort.columns import ReadSettings, type_table
 from sts_queries.cohort.derive import date_roles, derived_columns, map_columns
 from sts_queries.cohort.fields import field_facts
+from sts_queries.cohort.long import widen
 from sts_queries.cohort.meta import TIME_UNITS, CohortMeta, EndpointSpec
 from sts_queries.cohort.names import identifier_column
 from sts_queries.cohort.readers import ROW_NAMES, RawTable, read_folder
@@ -104,6 +105,8 @@ def build_tables(
     problems.raise_if_any()
     raws = {name: _with_identifier(raw, settings.identifier) for name, raw in raws.items()}
     fields = dict(settings.fields)
+    raws["patients"], endpoints, fields = widen(con, raws["patients"], endpoints, fields, problems)
+    problems.raise_if_any()
     raws["patients"], fields = map_columns(raws["patients"], endpoints, fields, problems)
     for name, required in _REQUIRED.items():
         if name in raws:

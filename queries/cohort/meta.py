@@ -45,10 +45,25 @@ class EndpointSpec:
     event: str = ""
     # Responses in assessments.csv that are events (["PD"]): the first such date is one.
     assessments: tuple[str, ...] = ()
+    # A long file's rows that hold this endpoint: (("etype", "2"),) for rows = { etype = 2 }.
+    rows: tuple[tuple[str, str], ...] = ()
 
     @property
     def from_dates(self) -> bool:
         return bool(self.start)
+
+
+def _rows(endpoint: str, rows, problems: Problems) -> tuple[tuple[str, str], ...]:
+    """`rows = { etype = 2 }`: which rows of a long file hold the endpoint."""
+    if rows is None:
+        return ()
+    if not isinstance(rows, dict) or not rows:
+        problems.add(
+            f"[endpoints.{endpoint}] rows must say which rows, e.g. rows = {{ etype = 2 }}",
+            file="cohort.toml",
+        )
+        return ()
+    return tuple((normalise_name(k), str(v)) for k, v in rows.items())
 
 
 def _endpoints(raw: dict, problems: Problems) -> tuple[EndpointSpec, ...]:
@@ -67,6 +82,7 @@ def _endpoints(raw: dict, problems: Problems) -> tuple[EndpointSpec, ...]:
             time=normalise_name(spec.get("time", "")),
             event=normalise_name(spec.get("event", spec.get("status", ""))),
             assessments=tuple(str(r).upper() for r in spec.get("assessments", ())),
+            rows=_rows(name, spec.get("rows"), problems),
         )
         ends = ep.events or ep.censor or ep.assessments
         if not (ep.start and ends) and not (ep.time and ep.event):
