@@ -251,3 +251,29 @@ def test_two_rows_for_one_endpoint_are_an_error(tmp_path, capsys):
 
     assert main(["check", str(_colon(tmp_path, doubled))]) == 2
     assert "patient 1 has 2 rows where etype = 2" in capsys.readouterr().out
+
+
+def test_labels_show_wherever_a_code_would(tmp_path, capsys):
+    folder = exported(tmp_path, "veteran")
+    init(folder, capsys)
+    toml = (folder / "cohort.toml").read_text()
+    (folder / "cohort.toml").write_text(
+        toml.replace(
+            '# labels = { 1 = "…", 2 = "…" }  # make the codes readable',
+            'labels = { 1 = "standard", 2 = "test" }',
+            1,  # the first coded field is trt
+        )
+    )
+    (trt,) = [f for f in ask(folder, "fields", capsys)["fields"] if f["field"] == "trt"]
+    assert trt["values"] == [
+        {"value": "1", "n": 69, "label": "standard"},
+        {"value": "2", "n": 68, "label": "test"},
+    ]
+    for command in ("count trt=placebo", "os by=trt ref=placebo"):
+        assert main(["ask", command, "--data", str(folder)]) == 2
+        assert "Known values: standard = 1 (69), test = 2 (68)." in capsys.readouterr().out
+    assert ask(folder, "count trt=test", capsys)["n"] == 68
+    assert ask(folder, "count trt!=test", capsys)["filters"] == ["trt ≠ test (2)"]
+    answer = ask(folder, "os by=trt ref=test unit=days", capsys)
+    assert answer["reference"] == "test"
+    assert [(g["label"], g["code"]) for g in answer["groups"]] == [("standard", "1"), ("test", "2")]

@@ -88,7 +88,10 @@ class Field:
         return None
 
     def known_values_text(self, limit: int = 20) -> str:
-        shown = [f"{v} ({n})" for v, n in self.counts[:limit]]
+        shown = [  # a coded value by its label too: `test = 2 (68)`
+            f"{self.value_labels[v]} = {v} ({n})" if v in self.value_labels else f"{v} ({n})"
+            for v, n in self.counts[:limit]
+        ]
         more = len(self.counts) - limit
         if more > 0:
             shown.append(f"… and {more} more")

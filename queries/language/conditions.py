@@ -39,6 +39,11 @@ def _number(text: str, field: Field) -> float | int:
     try:
         value = float(text)
     except ValueError:
+        if field.value_labels:  # a coded field with labels: the labels are its values
+            raise UnknownValue(
+                f"No patient has {field.name} = `{text}`.",
+                hint=f"Known values: {field.known_values_text()}.",
+            ) from None
         raise UsageError(
             f"`{field.name}` takes numbers, not `{text}`.",
             hint=f"e.g. {field.name}>=60, {field.name}<40, {field.name}=40..60",
@@ -89,13 +94,13 @@ def _ordered_filter(cond: Condition, field: Field, read) -> Filter:
         return Between(field=field.name, label=field.name, text=cond.text, low=lo, high=hi)
     if cond.op in ("=", "!="):
         values = tuple(read(v.strip(), field) for v in cond.value.split(",") if v.strip())
-        if cond.op == "=" and field.value_labels:  # a coded field: `sex = Female (2)`
+        kind = InValues if cond.op == "=" else NotInValues
+        if field.value_labels:  # a coded field: `sex = Female (2)`, `sex ≠ Male (1)`
             named = ", ".join(field.value_label(f"{v:g}") for v in values)
             if named != ", ".join(f"{v:g}" for v in values):
-                return InValues(
+                return kind(
                     field=field.name, label=field.name, text=cond.text, members=values, group=named
                 )
-        kind = InValues if cond.op == "=" else NotInValues
         return kind(field=field.name, label=field.name, text=cond.text, members=values)
     return Compare(
         field=field.name,

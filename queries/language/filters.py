@@ -65,6 +65,7 @@ class NotInValues(Filter):
     """`field!=a`: keeps patients whose value is unknown, since they are not `a` either."""
 
     members: tuple
+    group: str = ""  # the labels of coded values, for the echo
 
     @property
     def values(self) -> tuple:
@@ -75,6 +76,8 @@ class NotInValues(Filter):
         return f"({column} IS NULL OR {column} NOT IN ({marks}))", list(self.members)
 
     def describe(self) -> str:
+        if self.group:
+            return f"{self.label} ≠ {self.group} ({_shown(self.members)})"
         return f"{self.label} ≠ {_shown(self.members)}"
 
 

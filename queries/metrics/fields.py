@@ -28,7 +28,10 @@ def fields_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             continue
         row = {"field": f.name, "label": f.label, "kind": f.kind, "aliases": list(f.aliases)}
         if f.kind == CATEGORICAL or f.is_code:
-            row["values"] = [{"value": v, "n": k} for v, k in f.counts]
+            row["values"] = [
+                {"value": v, "n": k} | ({"label": f.value_labels[v]} if v in f.value_labels else {})
+                for v, k in f.counts
+            ]
             if f.hierarchy:
                 row["groups"] = {g: list(m) for g, m in f.hierarchy.items()}
             shown = f.known_values_text(limit=12)
