@@ -11,9 +11,9 @@ import pytest
 from sts_bot.cli import main
 from sts_queries.answer import ask
 from sts_queries.cohort.cohort import load_cohort
-from sts_queries.cohort.kinds import date_sql, event_sql
-from sts_queries.cohort.names import normalise_name
-from sts_queries.cohort.sniff import record_lines, sniff
+from sts_queries.cohort.files.kinds import date_sql, event_sql
+from sts_queries.cohort.files.names import normalise_name
+from sts_queries.cohort.files.sniff import record_lines, sniff
 from sts_queries.errors import CohortDataError
 from tests.conftest import write_cohort
 from tests.exports import lung_as_r, lung_as_redcap

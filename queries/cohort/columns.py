@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sts_queries.cohort.kinds import (
+from sts_queries.cohort.files.kinds import (
     KIND_NAMES,
     Profile,
     date_sql,
@@ -18,7 +18,7 @@ from sts_queries.cohort.kinds import (
     profile_columns,
     sql_text,
 )
-from sts_queries.cohort.readers import RawTable
+from sts_queries.cohort.files.readers import RawTable
 from sts_queries.cohort.validate import RESPONSES, Problems, TableReport
 from sts_queries.sql.identifiers import quote_identifier as _q
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sts_queries.cohort.files.readers import RawTable
 from sts_queries.cohort.meta import TIME_UNITS, EndpointSpec
-from sts_queries.cohort.readers import RawTable
 from sts_queries.cohort.validate import Problems
 from sts_queries.sql.identifiers import quote_identifier as _q
 

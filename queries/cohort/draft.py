@@ -21,12 +21,12 @@ from sts_queries.cohort.draft_endpoints import (
     time_status_pairs,
     unit_evidence,
 )
-from sts_queries.cohort.kinds import Profile, profile_columns
+from sts_queries.cohort.files.kinds import Profile, profile_columns
+from sts_queries.cohort.files.long import row_kinds, several_rows
+from sts_queries.cohort.files.names import MISSING_TOKENS
+from sts_queries.cohort.files.readers import read_folder
+from sts_queries.cohort.files.roles import assign_roles, table_ref_toml
 from sts_queries.cohort.loader import _with_identifier
-from sts_queries.cohort.long import row_kinds, several_rows
-from sts_queries.cohort.names import MISSING_TOKENS
-from sts_queries.cohort.readers import read_folder
-from sts_queries.cohort.roles import assign_roles, table_ref_toml
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["Draft", "draft_cohort"]

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from sts_queries.cohort.kinds import Profile
+from sts_queries.cohort.files.kinds import Profile
 from sts_queries.cohort.meta import TIME_UNITS
 from sts_queries.sql.identifiers import quote_identifier as _q
 from sts_queries.stats.followup import median_followup

@@ -14,11 +14,11 @@ from pathlib import Path
 from sts_queries.cohort.columns import ReadSettings, type_table
 from sts_queries.cohort.derive import date_roles, derived_columns, map_columns
 from sts_queries.cohort.fields import field_facts
-from sts_queries.cohort.long import widen
+from sts_queries.cohort.files.long import widen
+from sts_queries.cohort.files.names import identifier_column
+from sts_queries.cohort.files.readers import ROW_NAMES, RawTable, read_folder
+from sts_queries.cohort.files.roles import assign_roles
 from sts_queries.cohort.meta import TIME_UNITS, CohortMeta, EndpointSpec
-from sts_queries.cohort.names import identifier_column
-from sts_queries.cohort.readers import ROW_NAMES, RawTable, read_folder
-from sts_queries.cohort.roles import assign_roles
 from sts_queries.cohort.validate import Problems
 from sts_queries.sql.identifiers import quote_identifier as _q
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sts_queries.cohort.columns import ReadSettings
-from sts_queries.cohort.names import MISSING_TOKENS, normalise_name
-from sts_queries.cohort.readers import CBIO_PATIENTS
-from sts_queries.cohort.roles import ROLES, TableRef
+from sts_queries.cohort.files.names import MISSING_TOKENS, normalise_name
+from sts_queries.cohort.files.readers import CBIO_PATIENTS
+from sts_queries.cohort.files.roles import ROLES, TableRef
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["TIME_UNITS", "CohortMeta", "EndpointSpec", "read_meta"]

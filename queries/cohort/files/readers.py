@@ -16,10 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from sts_queries.cohort.kinds import cleaned_sql
-from sts_queries.cohort.names import normalise_name
-from sts_queries.cohort.sheets import read_workbook
-from sts_queries.cohort.sniff import SniffError, TextFile, load_text, record_lines, sniff
+from sts_queries.cohort.files.kinds import cleaned_sql
+from sts_queries.cohort.files.names import normalise_name
+from sts_queries.cohort.files.sheets import read_workbook
+from sts_queries.cohort.files.sniff import SniffError, TextFile, load_text, record_lines, sniff
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["CBIO_PATIENTS", "CBIO_SAMPLES", "ROW_NAMES", "RawTable", "read_folder", "table_name"]

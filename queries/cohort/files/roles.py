@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from sts_queries.cohort.names import identifier_column
-from sts_queries.cohort.readers import ROW_NAMES, RawTable
+from sts_queries.cohort.files.names import identifier_column
+from sts_queries.cohort.files.readers import ROW_NAMES, RawTable
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["ROLES", "TableRef", "assign_roles", "table_ref_toml"]

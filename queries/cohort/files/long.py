@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sts_queries.cohort.kinds import sql_text
+from sts_queries.cohort.files.kinds import sql_text
+from sts_queries.cohort.files.readers import RawTable
 from sts_queries.cohort.meta import EndpointSpec
-from sts_queries.cohort.readers import RawTable
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["row_kinds", "several_rows", "widen"]
@@ -29,13 +29,19 @@ _MAX_KINDS = 10  # a column telling a patient's rows apart takes a few values, n
 
 
 def several_rows(con, raw: RawTable) -> tuple[int, int]:
-    """(rows, patients) of a table with a `patient_id`; equal when it is one row a patient."""
+    """(rows, patients) of a long table: one where at least half the patients, and three or
+    more, have several rows; (0, 0) for any other (a few repeated ids are mistakes, which
+    validation names row by row)."""
     ident = raw.columns.get("patient_id")
     if ident is None:
         return 0, 0
-    return con.execute(
-        f"SELECT count(*), count(DISTINCT {ident}) FROM {raw.relation} WHERE {ident} IS NOT NULL"
+    rows, patients, repeated = con.execute(
+        f"SELECT sum(n), count(*), count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n "
+        f"FROM {raw.relation} WHERE {ident} IS NOT NULL GROUP BY {ident})"
     ).fetchone()
+    if repeated < 3 or 2 * repeated < patients:
+        return 0, 0
+    return int(rows), int(patients)
 
 
 def row_kinds(con, raw: RawTable) -> tuple[str, list[str]] | None:
