@@ -10,6 +10,7 @@ independently of slack_sdk's client.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
@@ -211,7 +212,8 @@ class SocketModeStub:
         """The endpoint closes the connection properly (a close frame), as on a deploy."""
         connection = self.wait_connected()
         connection.send(0x8, struct.pack("!H", 1001))
-        connection.sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):  # the app may answer the close frame and be gone
+            connection.sock.shutdown(socket.SHUT_RDWR)
 
     def drop(self) -> None:
         """The connection breaks without a word (a proxy, a network blip)."""

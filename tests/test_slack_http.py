@@ -342,7 +342,10 @@ def test_socket_mode_with_a_rejected_app_token_stops_naming_it(tmp_path):
         )
         # The token, then that the patient channel is private, then the connection.
         methods = [c.method for c in stub.calls]
-        assert methods == ["auth.test", "conversations.info", "apps.connections.open"]
+        assert methods == ["auth.test", "conversations.info", "apps.connections.open"], (
+            [(c.path, c.status) for c in stub.calls],
+            done.stderr[-2000:],
+        )
     assert done.returncode == 2
     assert "SLACK_APP_TOKEN: Slack did not accept it (invalid_auth)" in done.stderr
 
