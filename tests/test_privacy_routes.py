@@ -105,6 +105,16 @@ def servers(tmp_path_factory):
                 assert_clean(served.audit.parent)
 
 
+def _delivered(served: Served, user: str) -> bool:
+    lines = (
+        [json.loads(x) for x in served.audit.read_text().splitlines()]
+        if served.audit.exists()
+        else []
+    )
+    ids = {x["id"] for x in lines if x.get("user") == user}
+    return any(x.get("id") in ids and "delivery" in x for x in lines)
+
+
 def ask(served: Served, how: str, command: str, user: str, channel: str) -> list:
     """Send the command as asked; every call the stand-in got until its answer was delivered."""
     stub = served.stub
@@ -116,18 +126,12 @@ def ask(served: Served, how: str, command: str, user: str, channel: str) -> list
         body = slash_body(command, response_url=url, user=user, channel=channel)
     status, _ = served.post(body, sign(body))
     assert status == 200  # acked; the answer follows through response_url (below)
-    # Delivered: a private reply (or the button's clean-up), or, for `share`, the post.
+    # Delivered: the command's audit record is completed by its delivery line once the reply
+    # and every upload that follows it are out (bot/slack/delivery.py).
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        calls = stub.calls[first:]
-        if any(c.path == f"/respond/{user}" for c in calls):
-            break
-        if how == "share" and any(
-            c.method == "chat.postMessage" and user in c.body.decode() for c in calls
-        ):
-            break
-        time.sleep(0.05)
-    time.sleep(0.5)  # uploads that follow a post
+    while time.monotonic() < deadline and not _delivered(served, user):
+        time.sleep(0.02)
+    assert _delivered(served, user), f"no delivery line for {user}"
     return stub.calls[first:]  # rows run one at a time: these are this row's
 
 
