@@ -74,9 +74,16 @@ def test_every_command_has_a_golden_answer():
     assert listed == list(ANSWERS)
 
 
+@pytest.fixture(scope="module")
+def state(tmp_path_factory):
+    """One state folder for the module: the demo is typed and stored once, then read back, as
+    a server's later answers read it (the first answer checks the storing itself)."""
+    return tmp_path_factory.mktemp("golden-state")
+
+
 @pytest.mark.parametrize("command", list(ANSWERS))
-def test_json_answer_is_unchanged(command, capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv("STS_STATE_DIR", str(tmp_path))
+def test_json_answer_is_unchanged(command, capsys, state, monkeypatch):
+    monkeypatch.setenv("STS_STATE_DIR", str(state))
     status = main(["ask", command, "--json"])
     printed = capsys.readouterr().out
     assert printed.endswith("\n") and not printed.endswith("\n\n")

@@ -54,26 +54,32 @@ def cohort():
     return load_cohort(demo_path())
 
 
-@pytest.fixture
-def drawn(cohort, monkeypatch):
-    """command -> (answer, the matplotlib Figure behind its PNG, the PNG)."""
+@pytest.fixture(scope="module")
+def drawn(cohort):
+    """command -> (answer, the matplotlib Figure behind its PNG, the PNG), each drawn once for
+    the module: the checks read the figure, none changes it."""
+    done: dict[str, tuple] = {}
 
     def render(command: str):
+        if command in done:
+            return done[command]
         figures = []
         # Each drawer renders through plots_common.to_png (png_of) or its own import of it.
         modules = (plots_common, plots_km, plots_tox, plots_swimmer, plots_timeline, plots_forest)
-        for module in [m for m in modules if hasattr(m, "to_png")]:
-            original = module.to_png
+        with pytest.MonkeyPatch.context() as patch:
+            for module in [m for m in modules if hasattr(m, "to_png")]:
+                original = module.to_png
 
-            def keep(fig, original=original):
-                figures.append(fig)
-                return original(fig)
+                def keep(fig, original=original):
+                    figures.append(fig)
+                    return original(fig)
 
-            monkeypatch.setattr(module, "to_png", keep)
-        answer = ask(command, cohort)
-        (plot,) = draw(answer)
+                patch.setattr(module, "to_png", keep)
+            answer = ask(command, cohort)
+            (plot,) = draw(answer)
         (fig,) = figures
-        return answer, fig, plot.png
+        done[command] = (answer, fig, plot.png)
+        return done[command]
 
     return render
 
