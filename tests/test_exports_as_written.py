@@ -277,3 +277,11 @@ def test_labels_show_wherever_a_code_would(tmp_path, capsys):
     answer = ask(folder, "os by=trt ref=test unit=days", capsys)
     assert answer["reference"] == "test"
     assert [(g["label"], g["code"]) for g in answer["groups"]] == [("standard", "1"), ("test", "2")]
+
+
+def test_a_median_halfway_between_two_days_is_shown_as_r_prints_it(tmp_path, capsys):
+    folder = exported(tmp_path, "veteran")
+    init(folder, capsys)
+    assert main(["ask", "os by=trt unit=days", "--data", str(folder)]) == 0
+    text = capsys.readouterr().out
+    assert "52.5 (43–90)" in text and "103 (54–126)" in text  # R: 52.5 and 103, not "52"

@@ -26,9 +26,14 @@ def few_at_risk(d: dict) -> str:
 _UNIT_SHORT = {"days": "d", "weeks": "wk", "months": "mo", "years": "yr"}
 
 
-def _digits(unit: str) -> int:
-    """Days are counted whole ("251 days"); other units to two decimals."""
-    return 0 if unit == "days" else 2
+def _time(value, unit: str) -> str:
+    """A time as the answer shows it: days whole ("251"), but a median halfway between two
+    days as R prints it ("52.5", not a rounded "52"); other units to two decimals."""
+    if unit != "days" or not isinstance(value, float) or is_hidden(value):
+        return num(value, 2 if unit != "days" else 0)
+    halves = value * 2
+    midpoint = abs(halves - round(halves)) < 1e-9 and round(halves) % 2 == 1
+    return f"{value:.1f}" if midpoint else num(value, 0)
 
 
 def _landmark_label(lm: dict, unit: str) -> str:
@@ -41,7 +46,7 @@ def _limit(d: dict, which: str, unit: str) -> str:
     be computed), the README's rule."""
     value = d.get(f"ci_{which}")
     if value is not None:
-        return num(value, _digits(unit))
+        return _time(value, unit)
     return "NE" if d.get(f"ci_{which}_status") == "not estimable" else "NR"
 
 
@@ -55,7 +60,7 @@ def median_words(d: dict, unit: str) -> str:
         return f"suppressed (fewer than {d['median'].below} events)"
     if d["median"] is None:
         return "not reached"
-    return f"{num(d['median'], _digits(unit))} {unit} (95% CI {_median_ci(d, unit)})"
+    return f"{_time(d['median'], unit)} {unit} (95% CI {_median_ci(d, unit)})"
 
 
 def _landmark_words(lm: dict, unit: str) -> str:
@@ -117,7 +122,7 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
                 g["label"],
                 str(g["n"]),
                 str(g["events"]),
-                f"{num(g['median'], _digits(unit))} ({_median_ci(g, unit)})",
+                f"{_time(g['median'], unit)} ({_median_ci(g, unit)})",
                 _hr(g, reference),
                 *(survival_at(lm) for lm in g["landmarks"][: len(at)]),
             ]
