@@ -285,3 +285,13 @@ def test_a_median_halfway_between_two_days_is_shown_as_r_prints_it(tmp_path, cap
     assert main(["ask", "os by=trt unit=days", "--data", str(folder)]) == 0
     text = capsys.readouterr().out
     assert "52.5 (43–90)" in text and "103 (54–126)" in text  # R: 52.5 and 103, not "52"
+
+
+def test_two_sides_of_a_cut_write_two_plot_files(tmp_path, capsys):
+    folder = exported(tmp_path, "veteran")
+    init(folder, capsys)
+    out = tmp_path / "plots"
+    for command in ("os karno>=60", "os karno<60"):
+        assert main(["ask", command, "--data", str(folder), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in out.iterdir()) == ["os-karno-ge-60.png", "os-karno-lt-60.png"]

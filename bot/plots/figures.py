@@ -30,8 +30,18 @@ class Plot:
     png: bytes
 
 
+# Comparisons spelled out, so that `os karno>=60` and `os karno<60` are two files, not one.
+_OPERATORS = (
+    (">=", " ge "), ("≥", " ge "), ("<=", " le "), ("≤", " le "), ("!=", " ne "), ("≠", " ne "),
+    (">", " gt "), ("<", " lt "), ("..", " to "),
+)  # fmt: skip
+
+
 def slug(text: str, *, limit: int = 80, empty: str = "plot") -> str:
-    """A file name's stem from any text: lower-case words joined by dashes."""
+    """A file name's stem from any text: lower-case words joined by dashes, comparisons in
+    words (`karno>=60` -> karno-ge-60)."""
+    for operator, word in _OPERATORS:
+        text = text.replace(operator, word)
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or empty
 
 
