@@ -295,3 +295,16 @@ def test_two_sides_of_a_cut_write_two_plot_files(tmp_path, capsys):
         assert main(["ask", command, "--data", str(folder), "--out", str(out)]) == 0
     capsys.readouterr()
     assert sorted(p.name for p in out.iterdir()) == ["os-karno-ge-60.png", "os-karno-lt-60.png"]
+
+
+def test_binned_numbers_keep_their_order_and_the_lowest_bin_is_the_reference(tmp_path, capsys):
+    folder = exported(tmp_path, "rotterdam")
+    init(folder, capsys)
+    (size,) = [f for f in ask(folder, "fields", capsys)["fields"] if f["field"] == "size"]
+    assert [v["value"] for v in size["values"]] == ["<=20", "20-50", ">50"]
+    answer = ask(folder, "death by=size unit=days", capsys)
+    assert answer["reference"] == "<=20"  # sorted text would make it 20-50
+    # R: summary(coxph(Surv(dtime, death) ~ size, rotterdam))$conf.int, levels <=20, 20-50, >50
+    r = {"20-50": (1.952442, 1.725622, 2.209076), ">50": (3.744527, 3.170780, 4.422092)}
+    for g in answer["groups"][1:]:
+        assert (g["hr"], g["hr_ci_low"], g["hr_ci_high"]) == pytest.approx(r[g["label"]], rel=1e-4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sts_queries.cohort.catalog import CATEGORICAL, DATE, NUMERIC, Catalog, Field, norm
 from sts_queries.sql.identifiers import quote_identifier as _q
 
@@ -60,6 +62,28 @@ def field_facts(con, kinds: dict[str, str], table: str = "patients") -> dict[str
     return facts
 
 
+# A category that is a binned number: "<=20", "20-50", "20–50", ">50", "50+", "65 or more".
+_BIN = re.compile(
+    r"^\s*(?P<below><=|<|≤)?\s*(?P<above>>=|>|≥)?\s*(?P<x>-?\d+(?:[.,]\d+)?)"
+    r"\s*(?P<rest>(?:[-–]|to)\s*-?\d+(?:[.,]\d+)?|\+|or more|and over)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def bin_order(values) -> list[str]:
+    """The values in their order on the number line when every one is a bin of numbers
+    (below a number first, from it next, above it last); [] when any is not."""
+    keys = {}
+    for value in values:
+        m = _BIN.match(value)
+        if m is None:
+            return []
+        x = float(m["x"].replace(",", "."))
+        upward = m["above"] or (m["rest"] or "").strip() in ("+", "or more", "and over")
+        keys[value] = (x, -1 if m["below"] else 1 if upward else 0)
+    return sorted(keys, key=keys.__getitem__) if len(keys) > 1 else []
+
+
 def _labels(spec: dict) -> tuple[dict[str, str], dict[str, str]]:
     labels: dict[str, str] = {}
     synonyms: dict[str, str] = {}
@@ -81,6 +105,8 @@ def _field(name: str, info: dict, spec: dict, original: str) -> Field:
     rest = [v for v in tally if v not in order]
     if info["kind"] == "code":
         rest.sort(key=lambda v: float(v))
+    elif bins := bin_order(rest):  # binned numbers: <=20, 20-50, >50
+        rest = bins
     counts = tuple((v, int(tally[v])) for v in order + rest)
     labels, synonyms = _labels(spec)
     aliases = list(spec.get("aliases", ()))

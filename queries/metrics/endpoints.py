@@ -196,13 +196,13 @@ def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
             values = frame[f"covariate_{i}"].reset_index(drop=True)
             if field.kind != NUMERIC:  # a coded category (stage 1/2/3) is still a category
                 values = values.map(lambda v: None if is_missing(v) else str(v))
-                orders[name] = declared_order(cohort.meta.fields, name)
+                orders[name] = declared_order(cohort.meta.fields, name, cohort.catalog)
             covariates[name] = values
     return group_hazards(
         times,
         events,
         keys,
-        order=declared_order(cohort.meta.fields, spec.by),
+        order=declared_order(cohort.meta.fields, spec.by, cohort.catalog),
         reference=spec.reference,
         covariates=covariates,
         covariate_orders=orders,

@@ -39,7 +39,7 @@ def hazard_forest(spec: QuerySpec, cohort: Cohort, fields: list[str]) -> tuple[d
     frame = run(spec, cohort, metric_sql("survival_counts"), columns=columns)
     frame = frame[frame["arm"].map(lambda v: group_name(v) != "missing")]
     frame = frame.assign(arm=frame["arm"].map(str))
-    declared = declared_order(cohort.meta.fields, spec.by)
+    declared = declared_order(cohort.meta.fields, spec.by, cohort.catalog)
     arms = [a for a in declared if a in set(frame["arm"])]
     arms += sorted(set(frame["arm"]) - set(arms))  # R's factor levels after the declared ones
     if len(arms) != 2:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sts_queries.cohort.catalog import Catalog
+from sts_queries.cohort.fields import bin_order
 from sts_queries.metrics.shared.groups import MISSING
 from sts_queries.metrics.shared.notes import SMALL_GROUP
 from sts_queries.stats.cox import HazardRatios, hazard_ratios
@@ -37,10 +39,15 @@ class GroupHazards:
     model: HazardRatios
 
 
-def declared_order(meta_fields: Mapping[str, Mapping], name: str) -> list[str]:
-    """The order cohort.toml declares for a field's values (empty when it declares none): the
-    reference group comes first; without one, R's sorted factor levels decide (cox.py)."""
-    return [str(v) for v in meta_fields.get(name, {}).get("order", ())]
+def declared_order(
+    meta_fields: Mapping[str, Mapping], name: str, catalog: Catalog | None = None
+) -> list[str]:
+    """The order of a field's values that puts the reference group first: cohort.toml's, else
+    binned numbers' own (`<=20`, `20-50`, `>50`: R's sorted text would start at `20-50`); empty
+    when neither, and R's sorted factor levels decide (cox.py)."""
+    declared = [str(v) for v in meta_fields.get(name, {}).get("order", ())]
+    field = catalog.get(name) if catalog is not None and not declared else None
+    return declared or (bin_order(field.values) if field is not None else [])
 
 
 def group_hazards(
