@@ -87,15 +87,19 @@ def servers(tmp_path_factory):
     """One server per setting at DEBUG; tests/log_guard.py reads its logs when it stops."""
     started = {}
     with SlackStub() as stub:
+        # The folders first, one at a time: pytest's tmp_path_factory is not thread-safe.
+        folders = {
+            name: tmp_path_factory.mktemp(f"routes-{name.replace('+', '-')}") for name in SETTINGS
+        }
 
         def start(name: str, extra: dict) -> None:
-            tmp = tmp_path_factory.mktemp(f"routes-{name.replace('+', '-')}")
+            tmp = folders[name]
             env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG", **extra)
             proc, address = start_server(env, tmp)
             started[name] = (proc, Served(stub=stub, address=address, audit=tmp / "audit.jsonl"))
 
         try:
-            with ThreadPoolExecutor(len(SETTINGS)) as pool:  # they start side by side
+            with ThreadPoolExecutor(len(SETTINGS)) as pool:  # the servers start side by side
                 list(pool.map(start, SETTINGS, SETTINGS.values()))
             yield {name: started[name][1] for name in SETTINGS}
         finally:
