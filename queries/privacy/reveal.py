@@ -84,19 +84,28 @@ def reveals_patients(spec: QuerySpec, metric: Metric, cohort: Cohort, min_cell: 
     for f in spec.filters:
         if f.field in ids:
             return f"a filter on `{f.field}` selects individual patients"
+    # One refusal, worded without the count: "none match", "a few match" and "a few are left
+    # out" read alike, or each extra filter would be a yes/no question answered from the data
+    # (issue 19: a patient's day of death found by bisecting os_time).
+    refused = small_selection(min_cell)
     n = _count(spec, cohort, spec.filters)
-    if is_small(n, min_cell):
-        return f"fewer than {min_cell} patients match"
+    if n < min_cell:  # none is a small cell too
+        return refused
     # Differencing: this answer and the one without a filter would single out the patients
     # that filter leaves out (`count` of a group and of its complement).
-    for i, f in enumerate(spec.filters):
+    for i in range(len(spec.filters)):
         looser = _count(spec, cohort, spec.filters[:i] + spec.filters[i + 1 :])
         if is_small(looser - n, min_cell):
-            return (
-                f"fewer than {min_cell} patients are left out by `{f.describe()}`, so comparing "
-                "with the answer without it would single them out"
-            )
+            return refused
     return None
+
+
+def small_selection(min_cell: int) -> str:
+    """Why a selection is refused in public, the same whatever its size."""
+    return (
+        f"the selection is too close to a handful of patients (under {min_cell}, by itself or "
+        "against the same question without one of its filters)"
+    )
 
 
 # --- Small cells ------------------------------------------------------------------------------
