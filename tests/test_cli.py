@@ -41,7 +41,7 @@ def test_ask_json_contract():
     ("command", "kind", "hint_has"),
     [
         ("orr histolgy=LPS", "unknown_field", "histology"),
-        ("orr histology=XYZ", "unknown_value", "LPS (4)"),
+        ("orr histology=XYZ", "unknown_value", "Liposarcoma = LPS,"),
         ("orr age>90", "empty_selection", "fields"),
     ],
 )

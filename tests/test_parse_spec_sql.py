@@ -95,8 +95,8 @@ ERRORS = [
     # text, error type, words the message must have, words the hint must have
     ("orr histolgy=LPS", UnknownField, ["histolgy"], ["histology"]),
     ("orr hstology=LPS", UnknownField, ["hstology"], ["histology"]),
-    ("orr histology=lipo", UnknownValue, ["lipo"], ["LPS (4)", "UPS (3)"]),
-    ("orr stage=V", UnknownValue, ["V"], ["IIIA (4)", "III = IIIA+IIIB"]),
+    ("orr histology=lipo", UnknownValue, ["lipo"], ["= LPS,", "= UPS,"]),
+    ("orr stage=V", UnknownValue, ["V"], ["Known values: IIIA, IIIB, IV", "III = IIIA+IIIB"]),
     ("orx", UnknownMetric, ["orx"], ["orr"]),
     ("survival", UnknownMetric, ["survival"], ["pfs"]),
     ("orr age>=old", UsageError, ["age", "numbers"], ["age>=60"]),

@@ -52,3 +52,11 @@ def test_none_a_few_and_a_few_left_out_are_refused_alike(gateway, bisection):
 )
 def test_ordinary_questions_are_still_answered(gateway, text, shown):
     assert shown in said(gateway, text)
+
+
+def test_an_error_hint_gives_back_no_count_that_fields_hides(gateway):
+    # `fields` shows SS (2 patients) as <5; the hint of a mistyped value once listed "SS (2)"
+    # (and, beside a hidden †, a large count that gave it back by subtraction).
+    hint = said(gateway, "count histology=zzz")
+    assert "Known values:" in hint and "= SS" in hint
+    assert not any(ch.isdigit() for ch in hint.split("Known values:")[1].split("\n")[0])

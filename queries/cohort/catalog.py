@@ -87,9 +87,13 @@ class Field:
             return (_YES_NO[key],)
         return None
 
-    def known_values_text(self, limit: int = 20) -> str:
+    def known_values_text(self, limit: int = 20, *, counts: bool = True) -> str:
+        """The values, most common first, with how many patients have each (`counts`); error
+        hints leave the counts out: they reach public channels unshielded, where `fields`
+        shows a small count as <5 (issue 19: a hint gave back what `fields` hid)."""
         shown = [  # a coded value by its label too: `test = 2 (68)`
-            f"{self.value_labels[v]} = {v} ({n})" if v in self.value_labels else f"{v} ({n})"
+            (f"{self.value_labels[v]} = {v}" if v in self.value_labels else v)
+            + (f" ({n})" if counts else "")
             for v, n in self.counts[:limit]
         ]
         more = len(self.counts) - limit

@@ -42,7 +42,7 @@ def _number(text: str, field: Field) -> float | int:
         if field.value_labels:  # a coded field with labels: the labels are its values
             raise UnknownValue(
                 f"No patient has {field.name} = `{text}`.",
-                hint=f"Known values: {field.known_values_text()}.",
+                hint=f"Known values: {field.known_values_text(counts=False)}.",
             ) from None
         raise UsageError(
             f"`{field.name}` takes numbers, not `{text}`.",
@@ -129,7 +129,7 @@ def _categorical_filter(cond: Condition, field: Field) -> Filter:
             near = f"Did you mean `{by_lower[close[0]]}`? " if close else ""
             raise UnknownValue(
                 f"No patient has {field.name} = `{text}`.",
-                hint=f"{near}Known values: {field.known_values_text()}.",
+                hint=f"{near}Known values: {field.known_values_text(counts=False)}.",
             )
         values.extend(v for v in resolved if v not in values)
         if len(typed) == 1 and (len(resolved) > 1 or resolved[0].lower() != text.lower()):

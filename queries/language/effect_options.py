@@ -39,7 +39,7 @@ def reference_option(text: str | None, by: str | None, catalog: Catalog) -> str 
         what = "is a group of several values of" if resolved else "is not a value of"
         raise UnknownValue(
             f"`ref={text}` {what} `{field.name}`; the reference is one group.",
-            hint=f"Known values: {field.known_values_text()}.",
+            hint=f"Known values: {field.known_values_text(counts=False)}.",
         )
     return resolved[0]
 
