@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sts_queries.metrics.hazards import group_hazards
+from sts_queries.metrics.survival.hazards import group_hazards
 from tests.reference.registry_counts import registry
 
 

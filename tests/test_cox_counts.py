@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sts_queries.metrics.hazards import group_hazards
+from sts_queries.metrics.survival.hazards import group_hazards
 from sts_queries.stats.cox import hazard_ratios
 from sts_queries.stats.cox_counts import fit_counts, schoenfeld_counts
 from sts_queries.stats.cox_fit import (

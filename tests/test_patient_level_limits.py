@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sts_bot.service.service import Service
-from sts_queries.metrics import patient_list, swimmer
+from sts_queries.metrics.patients import patient_list, swimmer
 
 
 @pytest.fixture()

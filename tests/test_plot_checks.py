@@ -15,11 +15,11 @@ from matplotlib.text import Text
 
 from sts_bot.plots import common as plots_common
 from sts_bot.plots import forest as plots_forest
-from sts_bot.plots import km as plots_km
-from sts_bot.plots import swimmer as plots_swimmer
-from sts_bot.plots import timeline as plots_timeline
 from sts_bot.plots import tox as plots_tox
 from sts_bot.plots.figures import draw
+from sts_bot.plots.km import figure as plots_km
+from sts_bot.plots.patients import swimmer as plots_swimmer
+from sts_bot.plots.patients import timeline as plots_timeline
 from sts_queries.answer import ask
 from sts_queries.cohort.cohort import demo_path, load_cohort
 

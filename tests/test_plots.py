@@ -23,10 +23,10 @@ from sts_bot.plots.drawings import (
     swimmer_plot,
     tox_plot,
 )
-from sts_bot.plots.km import _km_figure, km_figure_height
-from sts_bot.plots.km_at_risk import AT_RISK_LABEL
-from sts_bot.plots.swimmer import _swimmer_figure, swimmer_figure_height
-from sts_bot.plots.timeline import _timeline_figure
+from sts_bot.plots.km.at_risk import AT_RISK_LABEL
+from sts_bot.plots.km.figure import _km_figure, km_figure_height
+from sts_bot.plots.patients.swimmer import _swimmer_figure, swimmer_figure_height
+from sts_bot.plots.patients.timeline import _timeline_figure
 from sts_bot.plots.tox import _tox_figure, tox_figure_height
 from sts_queries.stats.survival import kaplan_meier
 from tests.test_survival_answers import TABLE_2

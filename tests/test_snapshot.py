@@ -24,8 +24,8 @@ from sts_queries.cohort.cohort import TIME_UNITS, Cohort, assemble, demo_path, l
 from sts_queries.cohort.loader import AE_WORST
 from sts_queries.cohort.snapshot import snapshot
 from sts_queries.errors import UsageError
-from sts_queries.metrics.endpoints import survival_answer
 from sts_queries.metrics.summary import summary_answer
+from sts_queries.metrics.survival.endpoints import survival_answer
 from sts_queries.query_spec import QuerySpec
 from sts_queries.sql.identifiers import quote_identifier
 from tests import snapshot_reference as ref

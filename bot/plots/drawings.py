@@ -8,9 +8,9 @@ of groups, terms or patients needs more (see each module's ``*_figure_height``).
 
 from __future__ import annotations
 
-from sts_bot.plots.km import km_plot
-from sts_bot.plots.swimmer import SwimmerLane, swimmer_plot
-from sts_bot.plots.timeline import patient_timeline_plot
+from sts_bot.plots.km.figure import km_plot
+from sts_bot.plots.patients.swimmer import SwimmerLane, swimmer_plot
+from sts_bot.plots.patients.timeline import patient_timeline_plot
 from sts_bot.plots.tox import tox_plot
 
 __all__ = ["SwimmerLane", "km_plot", "patient_timeline_plot", "swimmer_plot", "tox_plot"]

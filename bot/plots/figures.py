@@ -63,7 +63,7 @@ def render_chart(chart: Chart, answer: Answer) -> bytes:
 
 @render_chart.register
 def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
-    from sts_bot.plots.km import km_plot
+    from sts_bot.plots.km.figure import km_plot
     from sts_bot.render.answers import fmt_p
 
     return km_plot(
@@ -128,7 +128,7 @@ def _tox(chart: ToxicityChart, answer: Answer) -> bytes:
 
 @render_chart.register
 def _swimmer(chart: SwimmerChart, answer: Answer) -> bytes:
-    from sts_bot.plots.swimmer import SwimmerLane, swimmer_plot
+    from sts_bot.plots.patients.swimmer import SwimmerLane, swimmer_plot
 
     lanes = [SwimmerLane(**lane) for lane in chart.lanes]
     return swimmer_plot(
@@ -143,7 +143,7 @@ def _swimmer(chart: SwimmerChart, answer: Answer) -> bytes:
 
 @render_chart.register
 def _timeline(chart: TimelineChart, answer: Answer) -> bytes:
-    from sts_bot.plots.timeline import patient_timeline_plot
+    from sts_bot.plots.patients.timeline import patient_timeline_plot
 
     # The timeline says its data cut in its subtitle; the stamp says what the data are.
     return patient_timeline_plot(**chart.course, stamp=_stamp(chart, answer))

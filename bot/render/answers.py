@@ -25,9 +25,9 @@ from sts_bot.render.reply import table as _table
 from sts_queries.metrics.baseline import Baseline
 from sts_queries.metrics.fields import Fields
 from sts_queries.metrics.help import Help
-from sts_queries.metrics.patient_card import PatientCard
-from sts_queries.metrics.patient_list import PatientList
-from sts_queries.metrics.swimmer import Swimmer
+from sts_queries.metrics.patients.patient_card import PatientCard
+from sts_queries.metrics.patients.patient_list import PatientList
+from sts_queries.metrics.patients.swimmer import Swimmer
 from sts_queries.privacy.reveal import is_hidden
 from sts_queries.result import Answer
 

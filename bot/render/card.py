@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sts_queries.metrics.patient_card import PatientCard
+from sts_queries.metrics.patients.patient_card import PatientCard
 from sts_queries.result import Answer
 
 __all__ = ["card_sections"]

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from sts_bot.render.reply import fmt_p, more_methods, num, pct, plural, sections
 from sts_bot.render.reply import table as _table
-from sts_queries.metrics.endpoints import Survival
-from sts_queries.metrics.forest import Forest
 from sts_queries.metrics.response import ResponseDuration, TimeToFirstResponse
+from sts_queries.metrics.survival.endpoints import Survival
+from sts_queries.metrics.survival.forest import Forest
 from sts_queries.privacy.reveal import is_hidden
 from sts_queries.result import Answer
 

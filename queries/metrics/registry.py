@@ -14,17 +14,17 @@ from sts_queries.language.effect_options import HAZARD_WORDS
 from sts_queries.language.parse import USAGE
 from sts_queries.metrics.baseline import BASELINE
 from sts_queries.metrics.count import COUNT
-from sts_queries.metrics.endpoints import OS, PFS, endpoint_metric
 from sts_queries.metrics.fields import FIELDS
-from sts_queries.metrics.forest import FOREST
 from sts_queries.metrics.help import Help, help_answer
 from sts_queries.metrics.metric import Metric
-from sts_queries.metrics.patient_card import PATIENT
-from sts_queries.metrics.patient_list import LIST
+from sts_queries.metrics.patients.patient_card import PATIENT
+from sts_queries.metrics.patients.patient_list import LIST
+from sts_queries.metrics.patients.swimmer import SWIMMER
 from sts_queries.metrics.rates import DCR, ORR
 from sts_queries.metrics.response import DOR, TTR
 from sts_queries.metrics.summary import SUMMARY
-from sts_queries.metrics.swimmer import SWIMMER
+from sts_queries.metrics.survival.endpoints import OS, PFS, endpoint_metric
+from sts_queries.metrics.survival.forest import FOREST
 from sts_queries.metrics.toxicity import TOX
 
 __all__ = ["HELP", "METRICS", "hazard_endpoint", "metric_names", "resolve"]

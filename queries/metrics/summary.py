@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.cohort.snapshot import Replay, replay_of, replayed
 from sts_queries.errors import StsError, UsageError
-from sts_queries.metrics.endpoints import survival_answer
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.rates import rate_answer
 from sts_queries.metrics.shared.notes import provenance_notes
+from sts_queries.metrics.survival.endpoints import survival_answer
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 

@@ -14,13 +14,13 @@ from functools import singledispatch
 
 from sts_queries.metrics.baseline import Baseline
 from sts_queries.metrics.count import Count
-from sts_queries.metrics.endpoints import Survival
 from sts_queries.metrics.fields import Fields
-from sts_queries.metrics.forest import Forest
 from sts_queries.metrics.help import Help
 from sts_queries.metrics.rates import Rate
 from sts_queries.metrics.response import ResponseDuration, TimeToFirstResponse
 from sts_queries.metrics.summary import Summary
+from sts_queries.metrics.survival.endpoints import Survival
+from sts_queries.metrics.survival.forest import Forest
 from sts_queries.metrics.toxicity import Toxicity
 from sts_queries.privacy.cells import complementary, hide_all
 from sts_queries.privacy.suppression_forest import suppress_forest

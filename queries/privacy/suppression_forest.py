@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sts_queries.metrics.forest import Forest
+from sts_queries.metrics.survival.forest import Forest
 from sts_queries.privacy.cells import (
     Hidden,
     across,

@@ -12,8 +12,8 @@ from functools import singledispatch
 from typing import Any
 
 from sts_queries.charts import ForestChart
-from sts_queries.metrics.forest import Forest
 from sts_queries.metrics.response import ResponseDuration, TimeToFirstResponse
+from sts_queries.metrics.survival.forest import Forest
 from sts_queries.privacy.cells import Hidden, holds_hidden
 from sts_queries.privacy.suppression_forest import FEW_SUBGROUPS
 from sts_queries.result import Part

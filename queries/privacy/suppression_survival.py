@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields, replace
 
-from sts_queries.metrics.endpoints import Survival
+from sts_queries.metrics.survival.endpoints import Survival
 from sts_queries.privacy.cells import across, hidden_count, is_small
 from sts_queries.result import Answer
 

@@ -18,12 +18,12 @@ from sts_queries.cohort.catalog import CATEGORICAL
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UsageError
 from sts_queries.metrics.baseline import baseline_fields
-from sts_queries.metrics.forest_hazards import hazard_forest
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.rates import DEFINITIONS, RESPONDERS
 from sts_queries.metrics.shared.groups import group_labels, group_name
 from sts_queries.metrics.shared.notes import provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
+from sts_queries.metrics.survival.forest_hazards import hazard_forest
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql

@@ -9,10 +9,10 @@ from dataclasses import replace
 
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UsageError
-from sts_queries.metrics.hazards import declared_order
 from sts_queries.metrics.shared.groups import group_labels, group_name
 from sts_queries.metrics.shared.notes import MIN_GROUP
 from sts_queries.metrics.shared.selection import run
+from sts_queries.metrics.survival.hazards import declared_order
 from sts_queries.query_spec import QuerySpec
 from sts_queries.sql.statement import metric_sql
 from sts_queries.stats.interaction import interaction_test

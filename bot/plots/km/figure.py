@@ -1,6 +1,6 @@
-"""Kaplan–Meier plot: the figure around the curves (`km_curves`) and the number-at-risk table
-under them (`km_at_risk`): its size, axes, legend (with, when the answer has them, landmark lines,
-hazard ratios and the median follow-up, worded in `km_words`), title and footer."""
+"""Kaplan–Meier plot: the figure around the curves (`curves`) and the number-at-risk table
+under them (`at_risk`): its size, axes, legend (with, when the answer has them, landmark lines,
+hazard ratios and the median follow-up, worded in `words`), title and footer."""
 
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ from sts_bot.plots.common import (
     time_ticks,
     wrap_title,
 )
-from sts_bot.plots.km_at_risk import ROW_IN, at_risk_height, draw_at_risk
-from sts_bot.plots.km_curves import BAND_ALPHA, RING, draw_curve, has_band, ring_events
-from sts_bot.plots.km_landmarks import LANDMARK_STYLE, draw_landmark_lines, label_landmarks
-from sts_bot.plots.km_words import (
+from sts_bot.plots.km.at_risk import ROW_IN, at_risk_height, draw_at_risk
+from sts_bot.plots.km.curves import BAND_ALPHA, RING, draw_curve, has_band, ring_events
+from sts_bot.plots.km.landmarks import LANDMARK_STYLE, draw_landmark_lines, label_landmarks
+from sts_bot.plots.km.words import (
     fmt_hr,
     followup_text,
     hazard_text,

@@ -13,7 +13,6 @@ from sts_queries.charts import KaplanMeierChart
 from sts_queries.cohort.catalog import NUMERIC
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.errors import UsageError
-from sts_queries.metrics.hazards import GroupHazards, declared_order, group_hazards
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.shared.groups import MISSING, group_labels, group_names, is_missing
 from sts_queries.metrics.shared.kaplan_meier import (
@@ -26,6 +25,7 @@ from sts_queries.metrics.shared.kaplan_meier import (
 )
 from sts_queries.metrics.shared.notes import provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
+from sts_queries.metrics.survival.hazards import GroupHazards, declared_order, group_hazards
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql

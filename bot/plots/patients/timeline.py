@@ -26,7 +26,7 @@ from sts_bot.plots.common import (
     style_axes,
     wrap_title,
 )
-from sts_bot.plots.timeline_marks import (
+from sts_bot.plots.patients.timeline_marks import (
     RESPONSE_ROW,
     TREATMENT_ROW,
     draw_adverse_event,

@@ -10,9 +10,9 @@ from sts_queries.charts import TimelineChart
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import UnknownValue
 from sts_queries.metrics.metric import Metric
+from sts_queries.metrics.patients.swimmer import patient_course
 from sts_queries.metrics.shared.groups import is_missing
 from sts_queries.metrics.shared.notes import provenance_notes
-from sts_queries.metrics.swimmer import patient_course
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql

@@ -25,7 +25,7 @@ from sts_bot.plots.common import (
     time_ticks,
     wrap_title,
 )
-from sts_bot.plots.swimmer_marks import (
+from sts_bot.plots.patients.swimmer_marks import (
     ASSESSMENT,
     CENSORED,
     DATA_CUT,
