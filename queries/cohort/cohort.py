@@ -117,26 +117,40 @@ def load_cohort(folder: str | Path, *, store: str | Path | None = None) -> Cohor
     problems = Problems()
     meta, settings, endpoints = read_meta(folder, problems)
     version = content_hash(folder)
-    stored = CohortStore(Path(store)) if store else None
-    if stored and meta is not None and (opened := stored.open(version)):
+    if not store:
+        con = duckdb.connect(":memory:")
+        info = _build(con, folder, meta, settings, endpoints, problems)
+        return _cohort(folder, meta, con, info, version)
+    stored = CohortStore(Path(store))
+    if meta is not None and (opened := stored.open(version)):
         return _cohort(folder, meta, opened[0], opened[1], version)
-    building = stored.building(version) if stored else None
-    con = duckdb.connect(str(building) if building else ":memory:")
+    with stored.builder():  # one builder at a time; the one before may have built it
+        if meta is not None and (opened := stored.open(version)):
+            return _cohort(folder, meta, opened[0], opened[1], version)
+        building = stored.building(version)
+        con = duckdb.connect(str(building))
+        try:
+            info = _build(con, folder, meta, settings, endpoints, problems)
+        except BaseException:
+            building.unlink(missing_ok=True)
+            raise
+        stored.publish(con, building, version, info)
+    con = duckdb.connect(str(stored.path(version)), read_only=True)
+    con.execute("SET enable_progress_bar = false")
+    return _cohort(folder, meta, con, info, version)
+
+
+def _build(con, folder, meta, settings, endpoints, problems) -> dict:
+    """The folder's tables built into `con`; the connection is closed if that fails."""
     con.execute("SET enable_progress_bar = false")
     try:
         with tempfile.TemporaryDirectory(prefix="sts-read-") as work:
             info = build_tables(con, folder, meta, settings, endpoints, problems, Path(work))
     except BaseException:
         con.close()
-        if building:
-            building.unlink(missing_ok=True)
         raise
     assert meta is not None
-    if stored and building:
-        stored.publish(con, building, version, info)
-        con = duckdb.connect(str(stored.path(version)), read_only=True)
-        con.execute("SET enable_progress_bar = false")
-    return _cohort(folder, meta, con, info, version)
+    return info
 
 
 def assemble(path: Path, meta: CohortMeta, typed: dict[str, pd.DataFrame]) -> Cohort:

@@ -2,13 +2,31 @@
 
 A folder is read and checked once; later processes open the stored DuckDB file read-only and
 answer in well under a second. The hash is the cohort's `data_version`.
+
+Several processes may share the store (replicas on one volume, first started together):
+
+- one builder at a time: a build holds an exclusive `flock` on `.build.lock` in the store, and
+  looks again for the stored file once it has the lock (the process before it may have built
+  it). The kernel drops the lock when its holder dies, kill -9 included; on NFS, Linux maps
+  flock onto the server's byte-range locks;
+- a build writes into a file of its own (`.<hash>.<host>.<pid>.<random>.building`: the PID alone
+  is 1 in every container) and publishes it with one `os.replace`, so a reader sees the whole
+  file or none;
+- a `.building` file (and its DuckDB `.wal`) left by a builder that died is deleted by the next
+  process that takes the lock, at start-up included: while the lock is held no other build
+  runs, so every such file is stale.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -19,6 +37,8 @@ __all__ = ["READER_VERSION", "CohortStore", "content_hash"]
 READER_VERSION = "readers-2"  # 2: the _ae_worst summary table
 _READ = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".toml"}
 _INFO_TABLE = "_sts_cohort"
+_LOCK = ".build.lock"
+_BUILDING = ".building"
 
 
 def content_hash(folder: Path) -> str:
@@ -34,6 +54,12 @@ def content_hash(folder: Path) -> str:
         with path.open("rb") as fh:
             digest.update(hashlib.file_digest(fh, "blake2b").digest())
     return digest.hexdigest()
+
+
+def _host() -> str:
+    """This host's name, as a file name may hold it."""
+    name = socket.gethostname() or "host"
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:64]
 
 
 class CohortStore:
@@ -56,14 +82,46 @@ class CohortStore:
             (info,) = con.execute(f"SELECT info FROM {_INFO_TABLE}").fetchone()
         except duckdb.Error:
             return None  # a damaged or foreign file: read the folder again
+        self.clean_if_idle()
         return con, json.loads(info)
 
-    def building(self, version: str) -> Path:
-        """A private file to build into; `publish` moves it into place whole."""
+    @contextlib.contextmanager
+    def builder(self) -> Iterator[None]:
+        """Hold the store's build lock (waiting for another builder); stale builds go first."""
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{version}.{os.getpid()}.building"
-        tmp.unlink(missing_ok=True)
-        return tmp
+        fd = os.open(self.root / _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._clean()
+            yield
+        finally:
+            os.close(fd)  # and with it the lock
+
+    def clean_if_idle(self) -> None:
+        """Delete stale builds when no build runs now (the lock is free); else leave them."""
+        try:
+            fd = os.open(self.root / _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return  # a read-only store: nothing can be built or cleaned here anyway
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return  # someone is building: their file is not stale
+        try:
+            self._clean()
+        finally:
+            os.close(fd)
+
+    def _clean(self) -> None:
+        """Delete every build in progress: only called with the lock held, so all are stale."""
+        for path in self.root.glob(f".*{_BUILDING}*"):
+            path.unlink(missing_ok=True)
+
+    def building(self, version: str) -> Path:
+        """A private file to build into (called with the lock held); `publish` moves it."""
+        unique = f"{_host()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        return self.root / f".{version}.{unique}{_BUILDING}"
 
     def publish(self, con: duckdb.DuckDBPyConnection, tmp: Path, version: str, info: dict):
         con.execute(f"CREATE TABLE {_INFO_TABLE} (info VARCHAR)")
