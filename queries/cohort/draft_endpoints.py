@@ -25,6 +25,8 @@ _TIME = ("time", "survival_time", "futime", "os_days", "week", "weeks", "days", 
 _STATUS = ("status", "event", "dead", "death", "cens", "censor", "fustat", "arrest", "vital_status")
 
 
+# Endpoints that end every other wait: drafted as the competing one, commented out.
+_DEATHS = ("death", "os", "dead", "died")
 # Status names that say nothing of the event: their endpoint is named from the time column,
 # or is "os" when that says nothing either.
 _GENERIC_STATUS = ("status", "event", "cens", "censor", "censored", "fustat", "vital_status")
@@ -141,13 +143,20 @@ def draft_endpoints(
             ]
             if censor:
                 lines.append(f"censor = {json.dumps(censor)}")
-    for name, time, status in time_status_pairs(kinds, profiles):
+    pairs = time_status_pairs(kinds, profiles)
+    deaths = [name for name, _, _ in pairs if name in _DEATHS]
+    for name, time, status in pairs:
         if long is None:
             lines += [
                 f"\n[endpoints.{name}]  # from `{time}` and its status `{status}`",
                 f"time = {json.dumps(time)}",
                 f"event = {json.dumps(status)}",
             ]
+            if deaths and name not in _DEATHS:  # competing risks: /sts cif
+                lines.append(
+                    f"# competing = {json.dumps(deaths[:1])}  # if {deaths[0]} ends the wait "
+                    f"for {name} (then /sts cif {name})"
+                )
             continue
         column, values = long
         for value in values:

@@ -156,6 +156,7 @@ def build_tables(
             f"WHERE {time} IS NULL OR {event} IS NULL"
         )
     _implausible_times(con, endpoints_of(kinds), meta.time_unit, problems)
+    _known_competitors(endpoints, endpoints_of(kinds), problems)
     samples = next((t for t in typed if t.name == "samples"), None)
     if samples and "patient_id" in samples.kinds:
         _join_samples(con, problems, kinds, samples.kinds, samples.file)
@@ -175,6 +176,21 @@ def build_tables(
         "endpoints": list(endpoints_of(kinds)),
         "files": {t.name: t.file for t in typed},
     }
+
+
+def _known_competitors(declared: tuple[EndpointSpec, ...], known, problems: Problems) -> None:
+    """Every endpoint named in `competing = [...]` is an endpoint of this cohort."""
+    for ep in declared:
+        unknown = [name for name in ep.competing if name not in known]
+        if unknown:
+            problems.add(
+                f"[endpoints.{ep.name}] competing names {', '.join(f'`{n}`' for n in unknown)}, "
+                "which is not an endpoint here",
+                file="cohort.toml",
+                hint=f"Endpoints here: {', '.join(known) or 'none'}; declare the competing one "
+                'too, e.g. [endpoints.death] time = "futime", event = "death".',
+            )
+    problems.raise_if_any()
 
 
 # Longer than any cohort's follow-up: a time past it says the unit is wrong (days read as

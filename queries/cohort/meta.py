@@ -31,6 +31,8 @@ class CohortMeta:
     term_order: tuple[str, ...] = ()  # adverse event terms in the order a table lists them
     fields: dict = field(default_factory=dict)
     column_kinds: dict = field(default_factory=dict)  # patients column -> kind, as read
+    # endpoint -> the endpoints that compete with it (`competing = ["death"]`), in order.
+    competing: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +49,8 @@ class EndpointSpec:
     assessments: tuple[str, ...] = ()
     # A long file's rows that hold this endpoint: (("etype", "2"),) for rows = { etype = 2 }.
     rows: tuple[tuple[str, str], ...] = ()
+    # The endpoints whose event ends the wait for this one (death before a recurrence).
+    competing: tuple[str, ...] = ()
 
     @property
     def from_dates(self) -> bool:
@@ -66,6 +70,28 @@ def _rows(endpoint: str, rows, problems: Problems) -> tuple[tuple[str, str], ...
     return tuple((normalise_name(k), str(v)) for k, v in rows.items())
 
 
+def _competing(endpoint: str, value, problems: Problems) -> tuple[str, ...]:
+    """`competing = ["death"]`: the endpoints that compete with `endpoint`."""
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        problems.add(
+            f'[endpoints.{endpoint}] competing must list endpoints, e.g. competing = ["death"]',
+            file="cohort.toml",
+        )
+        return ()
+    out = tuple(dict.fromkeys(normalise_name(n) for n in names))
+    if normalise_name(endpoint) in out:
+        problems.add(
+            f"[endpoints.{endpoint}] cannot compete with itself",
+            file="cohort.toml",
+            hint="competing names the other endpoints whose event comes first, e.g. death",
+        )
+        return ()
+    return out
+
+
 def _endpoints(raw: dict, problems: Problems) -> tuple[EndpointSpec, ...]:
     out = []
     for name, spec in (raw.get("endpoints") or {}).items():
@@ -83,6 +109,7 @@ def _endpoints(raw: dict, problems: Problems) -> tuple[EndpointSpec, ...]:
             event=normalise_name(spec.get("event", spec.get("status", ""))),
             assessments=tuple(str(r).upper() for r in spec.get("assessments", ())),
             rows=_rows(name, spec.get("rows"), problems),
+            competing=_competing(name, spec.get("competing"), problems),
         )
         ends = ep.events or ep.censor or ep.assessments
         if not (ep.start and ends) and not (ep.time and ep.event):
@@ -181,5 +208,6 @@ def read_meta(
         baseline=tuple(raw.get("baseline", ())),
         term_order=tuple(raw.get("adverse_events", {}).get("term_order", ())),
         fields=fields,
+        competing={ep.name: ep.competing for ep in endpoints if ep.competing},
     )
     return meta, settings, endpoints

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.query_spec import QuerySpec
 
-__all__ = ["MIN_GROUP", "SMALL_GROUP", "provenance_notes", "why_no_test"]
+__all__ = ["MIN_GROUP", "SMALL_GROUP", "competing_note", "provenance_notes", "why_no_test"]
 
 
 def provenance_notes(
@@ -41,3 +41,13 @@ def why_no_test(groups: list[dict]) -> str | None:
             "too few to say anything; filter to the larger groups to compare them."
         )
     return None
+
+
+def competing_note(endpoint: str, competitors: tuple[str, ...]) -> str:
+    """The line under a Kaplan–Meier of an endpoint other events compete with."""
+    names = " or ".join(competitors)
+    return (
+        f"{names} competes with {endpoint}: 1 − KM overstates the incidence of {endpoint} "
+        f"(it treats patients after {names} as if they could still have it); "
+        f"`/sts cif {endpoint}` gives the cumulative incidence."
+    )

@@ -23,7 +23,7 @@ from sts_queries.metrics.shared.kaplan_meier import (
     landmark_times,
     logrank_test,
 )
-from sts_queries.metrics.shared.notes import provenance_notes
+from sts_queries.metrics.shared.notes import competing_note, provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
 from sts_queries.metrics.survival.hazards import GroupHazards, declared_order, group_hazards
 from sts_queries.query_spec import QuerySpec
@@ -94,6 +94,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             f"None of the {n} selected patients has {endpoint} recorded.",
             hint="Check the filters, or the cohort's survival columns.",
         )
+    if competitors := cohort.meta.competing.get(endpoint):
+        notes.append(competing_note(endpoint, competitors))
     fit = km_fit(times, events, spec.ci_type, weights)
     at = landmark_times(spec)
     overall = km_summary(fit, at, spec.ci_type)
