@@ -83,6 +83,11 @@ class Settings:
     summary_grace_hours: int = 12
     summary_in_process: bool = True
     state_dir: Path = Path("state")
+    # A fleet (bot/fleet/): what replicas share, in PostgreSQL; None is one process, as before.
+    database_url: str | None = None
+    lease_s: int = 30  # a question claimed by a replica that stopped renewing is taken over
+    asker_limit: int = 4  # questions one person may have waiting at once
+    late_after_s: int = 60  # then the asker is told the answer is late
 
     @property
     def has_socket_credentials(self) -> bool:
@@ -148,6 +153,10 @@ def load_settings(
         summary_grace_hours=read.integer("STS_SUMMARY_GRACE_HOURS", 12, 0, 24 * 6),
         summary_in_process=read.flag("STS_SUMMARY_IN_PROCESS", True),
         state_dir=Path(env.get("STS_STATE_DIR", "state")).expanduser(),
+        database_url=read.database_url("STS_DATABASE_URL"),
+        lease_s=read.integer("STS_LEASE_S", 30, 1, 3600),
+        asker_limit=read.integer("STS_ASKER_LIMIT", 4, 1, 1000),
+        late_after_s=read.integer("STS_LATE_AFTER_S", 60, 1, 1800),
     )
     if read.problems:
         raise SettingsError(read.problems)

@@ -111,6 +111,21 @@ class Reader:
         # WebClient joins method names onto the base URL, so it must end with a slash.
         return value if value.endswith("/") else value + "/"
 
+    def database_url(self, name: str) -> str | None:
+        """A PostgreSQL URL (postgresql://user:password@host:port/db), or None when unset."""
+        value = self.env.get(name, "").strip()
+        if not value:
+            return None
+        if urlparse(value).scheme not in ("postgresql", "postgres"):
+            self.fail(
+                name,
+                f"`{redact_url(value)}` is not a PostgreSQL URL.",
+                "e.g. postgresql://sts:PASSWORD@db.example.org:5432/sts, or leave it unset "
+                "for a single process with its state in files.",
+            )
+            return None
+        return value
+
     def ids(self, name: str, kind: str) -> frozenset[str]:
         pattern, example, where = _IDS[kind]
         values = [v.strip() for v in self.env.get(name, "").split(",") if v.strip()]

@@ -3,7 +3,10 @@ what was decided — and never the answer, a filter value or a patient id (the g
 the command with its values replaced by keyed hashes, see `redact.py`).
 
 Lines go to the `sts.audit` logger (a deployment's log collector picks them up) and, when
-STS_AUDIT_LOG names a file, to that file too.
+STS_AUDIT_LOG names a file, to that file too. In a fleet (STS_DATABASE_URL) every line also
+goes to the shared database (`sts_audit`), and a question's first line, `accepted`, is written
+there in the transaction that precedes its ack (bot/fleet/questions.py): the record exists from
+the ack on, whichever replica answers, and even if none does.
 
 How a record reaches the file, so that the file cannot be corrupted:
 
@@ -30,6 +33,7 @@ import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sts_bot.settings import SettingsError
 from sts_queries.errors import StsError
@@ -98,11 +102,18 @@ def withheld(exc: OSError) -> AnswerWithheld:
 _MAX_COMMAND_IN_RECORD = 700
 
 
+class Trail(Protocol):
+    """Where a fleet keeps its audit lines (bot/fleet/shared.py's AuditTrail)."""
+
+    def append(self, record: str, line: str) -> None: ...
+
+
 class AuditLog:
     """Appends records as whole JSON lines; safe to share between threads and processes."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, trail: Trail | None = None) -> None:
         self.path = path
+        self.trail = trail
         self._lock = threading.Lock()
         self._torn = False  # a short write left a partial line: start the next on a new one
         if path is not None:
@@ -129,10 +140,36 @@ class AuditLog:
         if len(record.command) > _MAX_COMMAND_IN_RECORD:
             fields["command"] = record.command[:_MAX_COMMAND_IN_RECORD] + "…"
         line = json.dumps({**fields, "at": at}, ensure_ascii=False, sort_keys=True)
+        self._keep(record.id, line)
+        return line
+
+    def accepted(self, record: AuditRecord) -> str:
+        """The line of a question acknowledged and not yet answered (a fleet's first line):
+        who asked where, and the command's shape; the caller stores it with the question."""
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        fields = {
+            key: value
+            for key, value in asdict(record).items()
+            if key in ("id", "surface", "user", "team", "channel", "command", "fields")
+        }
+        fields["command"] = fields["command"][:_MAX_COMMAND_IN_RECORD]
+        return json.dumps(
+            {**fields, "accepted": True, "at": at}, ensure_ascii=False, sort_keys=True
+        )
+
+    def echo(self, line: str) -> None:
+        """A line already in the shared trail, to the server log and the file as well."""
         log.info(line)
         if self.path is not None:
             self._append(line)
-        return line
+
+    def _keep(self, record: str, line: str) -> None:
+        self.echo(line)
+        if self.trail is not None:
+            try:
+                self.trail.append(record, line)
+            except Exception as exc:  # the database is unreachable: nothing goes out unrecorded
+                raise AuditWriteFailed(f"the shared audit trail: {exc}") from exc
 
     def delivery(self, record: str, verdict: str, *, told: str | None = None) -> str:
         """The line completing record `record`: its reply `delivered` or `lost` (and, for a
@@ -142,9 +179,7 @@ class AuditLog:
         if verdict != "delivered":
             entry["told"] = told
         line = json.dumps(entry, sort_keys=True)
-        log.info(line)
-        if self.path is not None:
-            self._append(line)
+        self._keep(record, line)
         return line
 
     def _append(self, line: str) -> None:

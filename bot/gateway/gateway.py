@@ -89,11 +89,16 @@ class Gateway:
         surface: str,
         share: bool = False,
         with_plots: bool = True,
+        record: str | None = None,
     ) -> Handled:
-        """Check, answer and log one command; never raises for anything a user types."""
+        """Check, answer and log one command; never raises for anything a user types.
+
+        `record`: the id of the command's audit record when it has one already (a fleet's
+        question, accepted before the ack)."""
         started = time.perf_counter()
+        ids = {"id": record} if record else {}
         if text.strip().lower() == "reload":
-            return self._reload(asker, surface, started)
+            return self._reload(asker, surface, started, ids)
         metric = None
         refused = suppressed = False
         cohort = None
@@ -123,8 +128,27 @@ class Gateway:
             kind=outcome.kind if outcome.is_error else None,
             shared=handled.shared,
             ms=round(1000 * (time.perf_counter() - started)),
+            **ids,
         )
         return self._recorded(record, handled)
+
+    def accepted(self, text: str, asker: Asker, *, surface: str) -> AuditRecord:
+        """A question taken for answering later: its record (for `AuditLog.accepted`)."""
+        try:
+            catalog = self.service.cohort().catalog
+        except Exception:  # a cohort that does not load: the shape without field names
+            catalog = None
+        shape = self.redactor.shape(text, catalog)
+        record = AuditRecord(
+            surface=surface,
+            user=asker.user,
+            team=asker.team,
+            channel=asker.channel,
+            command=shape.command,
+            fields=shape.fields,
+            outcome="accepted",
+        )
+        return record
 
     def _recorded(self, record: AuditRecord, handled: Handled) -> Handled:
         """`handled`, once its record is written; fail closed when it cannot be."""
@@ -193,7 +217,7 @@ class Gateway:
         masked = type(exc)(exc.message, hint=hint)
         return masked
 
-    def _reload(self, asker: Asker, surface: str, started: float) -> Handled:
+    def _reload(self, asker: Asker, surface: str, started: float, ids: dict) -> Handled:
         """An admin's `reload`: read the cohort folder now and say what is served."""
         refused = not self.policy.is_admin(asker)
         if refused:
@@ -217,6 +241,7 @@ class Gateway:
             kind=outcome.kind if outcome.is_error else None,
             shared=False,
             ms=round(1000 * (time.perf_counter() - started)),
+            **ids,
         )
         return self._recorded(record, Handled(outcome=outcome, refused=refused))
 
@@ -242,8 +267,18 @@ def open_gateway(
     return Gateway(
         service=service,
         policy=policy if policy is not None else Policy.from_settings(settings),
-        audit=AuditLog(settings.audit_log),
+        audit=AuditLog(settings.audit_log, trail=_shared_trail(settings)),
         out_dir=None,
         places=places,
         redactor=Redactor(settings.audit_key),
     )
+
+
+def _shared_trail(settings: Settings):
+    """A fleet's audit trail in its database (STS_DATABASE_URL), else None."""
+    if not settings.database_url:
+        return None
+    from sts_bot.fleet.db import open_database
+    from sts_bot.fleet.shared import AuditTrail
+
+    return AuditTrail(open_database(settings.database_url))

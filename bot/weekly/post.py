@@ -27,6 +27,7 @@ from sts_bot.slack.weekly_calls import (
     weekly_client,
 )
 from sts_bot.weekly.ledger import Held, Ledger
+from sts_bot.weekly.ledger_pg import open_ledger
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.metrics.summary import period_of
 
@@ -235,7 +236,7 @@ def post_summary_now(
         )
         print(outcome.text)
         return 2 if outcome.is_error else 0
-    ledger = Ledger(settings.state_dir / "weekly.sqlite3")
+    ledger = open_ledger(settings)  # the fleet's database, or SQLite
     day = as_of or dt.date.today() - dt.timedelta(days=1)
     client = weekly_client(settings)
     result = post_settled(
@@ -279,7 +280,7 @@ _PATIENCE_MARGIN = dt.timedelta(minutes=1)
 
 def poster(settings, client: WebClient | None = None):
     """The function the scheduler calls: post the week of `as_of` to the configured channel."""
-    ledger = Ledger(settings.state_dir / "weekly.sqlite3")
+    ledger = open_ledger(settings)  # the fleet's database, or SQLite
     service = Service.from_settings(settings, plot_processes=0)
     client = client or weekly_client(settings)
 
