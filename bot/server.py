@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from sts_bot.fleet.questions import open_questions
 from sts_bot.gateway.gateway import open_gateway
 from sts_bot.log_filters import configure_logging
 from sts_bot.settings import (
@@ -26,6 +27,7 @@ from sts_bot.settings import (
     load_settings,
     read_env,
 )
+from sts_bot.slack.answering import start_answering
 from sts_bot.slack.app import build_app
 from sts_bot.slack.places import slack_places
 from sts_bot.slack.serving import serve_http, serve_socket, wsgi_app
@@ -73,14 +75,21 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
     stopping = threading.Event()
     _stop_on((signal.SIGTERM, signal.SIGINT), stopping)
-    scheduler = None
+    scheduler = answering = None
     try:
+        questions = open_questions(settings)  # a fleet's shared queue, else None
         app = build_app(
-            settings, gateway, socket_mode=not http, executor=executor, stopping=stopping
+            settings,
+            gateway,
+            socket_mode=not http,
+            executor=executor,
+            stopping=stopping,
+            questions=questions,
         )
         gateway.check_patient_channels()  # each must be private: asked of Slack
         gateway.service.use_plot_processes(settings.plot_processes)
         scheduler = _start_weekly(settings, app)
+        answering = start_answering(settings, gateway, app, questions, stopping)
         if http:
             serve_http(
                 app,
@@ -96,6 +105,8 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         executor.shutdown(wait=True)  # finish the answers already acknowledged
+        if answering is not None:
+            answering.stop()  # finish the questions held; the queued stay for the fleet
         gateway.service.close()
     return 0
 

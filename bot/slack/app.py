@@ -10,15 +10,18 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
+from sts_bot.fleet.questions import Questions
+from sts_bot.fleet.shared import SeenRequests as SharedSeen
 from sts_bot.gateway.gateway import Gateway
 from sts_bot.settings import Settings, SettingsError, redact_url
 from sts_bot.slack.dedupe import SeenRequests, skip_repeats
 from sts_bot.slack.delivery import quiet_sdk
 from sts_bot.slack.listeners import register_listeners
+from sts_bot.slack.queued import queue_listeners, queued_request
 from sts_bot.slack.refusals import retry_handlers
 from sts_bot.slack.replies import Retry
 
-__all__ = ["build_app", "web_client"]
+__all__ = ["build_app", "delivery_retry", "web_client"]
 
 log = logging.getLogger("sts.bolt")
 
@@ -55,10 +58,13 @@ def build_app(
     socket_mode: bool,
     executor: Executor | None = None,
     stopping: threading.Event | None = None,
+    questions: Questions | None = None,
 ) -> App:
     """The app for one process; checks the bot token with auth.test before serving anything.
 
-    `stopping`, set on SIGTERM, makes replies still being retried finish quickly."""
+    `stopping`, set on SIGTERM, makes replies still being retried finish quickly. `questions`:
+    a fleet's shared queue (STS_DATABASE_URL): acks write to it, bot/slack/answering.py answers.
+    """
     # No blind retries of dropped connections: a chat.postMessage may have been stored before
     # its connection broke. Delivery retries every call itself, reading the channel's history
     # before repeating a post (bot/slack/delivery.py).
@@ -90,8 +96,20 @@ def build_app(
                 "the network and any proxy."
             ]
         ) from exc
+    if questions is not None:  # a fleet: the queue and the database remember repeats
+        app.use(skip_repeats(SharedSeen(questions.db), unless=queued_request))
+        queue_listeners(
+            app, gateway, questions, command=settings.command, per_asker=settings.asker_limit
+        )
+        return app
     # After Bolt's signature check, before any listener: a repeat is acked, not answered.
     app.use(skip_repeats(SeenRequests()))
-    retry = Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout, stopping=stopping)
-    register_listeners(app, gateway, command=settings.command, retry=retry)
+    register_listeners(
+        app, gateway, command=settings.command, retry=delivery_retry(settings, stopping)
+    )
     return app
+
+
+def delivery_retry(settings: Settings, stopping: threading.Event | None = None) -> Retry:
+    """How replies are retried (STS_DELIVERY_WAITS_MS, STS_SLACK_TIMEOUT_MS)."""
+    return Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout, stopping=stopping)

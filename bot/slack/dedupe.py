@@ -9,8 +9,9 @@ hash of its body.
 The memory is bounded twice: keys are forgotten after `window` (past the signature's five
 minutes a replay is refused by the signature check anyway) and the oldest go first beyond
 `limit` (10,000 commands in five minutes is far past what a team types). It is one process's
-memory: with several HTTP replicas behind a load balancer, a repeat that lands on another
-replica than the first delivery is answered there too; that needs a shared store, not built.
+memory. A fleet (STS_DATABASE_URL) shares it instead: commands and clicks are deduped by the
+queue itself (bot/slack/queued.py: the write of a question is its duplicate check), anything
+else by bot/fleet/shared.py's `SeenRequests`, with the same `first_time`.
 """
 
 from __future__ import annotations
@@ -73,8 +74,13 @@ def request_key(body: dict, raw_body: str = "") -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
-def skip_repeats(seen: SeenRequests) -> Callable[..., BoltResponse]:
-    """A Bolt middleware (after the signature check): repeats get an empty 200 and no answer."""
+def skip_repeats(
+    seen: SeenRequests, *, unless: Callable[[dict], bool] | None = None
+) -> Callable[..., BoltResponse]:
+    """A Bolt middleware (after the signature check): repeats get an empty 200 and no answer.
+
+    `unless(body)`: requests that are deduped elsewhere (a fleet's queue), passed on as they are.
+    """
 
     def skip_repeated_requests(
         req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -84,6 +90,7 @@ def skip_repeats(seen: SeenRequests) -> Callable[..., BoltResponse]:
             # Slack's URL checks must be answered every time (a retried challenge too).
             or req.body.get("type") == "url_verification"
             or req.body.get("ssl_check")
+            or (unless is not None and unless(req.body))
             or seen.first_time(request_key(req.body, req.raw_body))
         ):
             return next()

@@ -40,6 +40,7 @@ __all__ = [
     "deliver",
     "post_private",
     "post_shared",
+    "posted_already",
     "tell",
     "tell_lost",
 ]
@@ -122,7 +123,7 @@ def post_private(
     return False
 
 
-def _posted(client: WebClient, channel: str, ref: str) -> bool:
+def posted_already(client: WebClient, channel: str, ref: str) -> bool:
     """Whether a reply tagged `ref` is in the channel's recent history."""
     response = client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
     for message in response.get("messages", []):
@@ -158,7 +159,7 @@ def post_shared(
         )
 
     # Without a ref nothing tells whether an ambiguous failure posted: then it is not repeated.
-    safe = (lambda: not _posted(client, place.channel, ref)) if ref else (lambda: False)
+    safe = (lambda: not posted_already(client, place.channel, ref)) if ref else (lambda: False)
     try:
         retry.run(f"posting in {place.channel}", post, safe=safe)
     except SlackApiError as exc:

@@ -19,12 +19,12 @@ from sts_bot.slack.listeners.common import asker, report_failure
 from sts_bot.slack.refusals import Place
 from sts_bot.slack.replies import Retry, post_private, post_shared, tell, tell_lost
 
-__all__ = ["ack_share", "share_answer"]
+__all__ = ["ack_share", "clicked", "share_answer", "share_handled"]
 
 log = logging.getLogger("sts.slack")
 
 
-def _clicked(body: dict) -> tuple[str, str, str, str]:
+def clicked(body: dict) -> tuple[str, str, str, str]:
     """The command the button carries, and where and by whom it was pressed."""
     text = str(body["actions"][0].get("value", ""))
     channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
@@ -44,7 +44,7 @@ def share_answer(gateway: Gateway, retry: Retry = DEFAULT_RETRY) -> Callable[...
 
     def share_sts_answer(body: dict, client: WebClient, context: BoltContext) -> None:
         try:
-            text, channel, user, team = _clicked(body)
+            text, channel, user, team = clicked(body)
         except (KeyError, IndexError, TypeError, AttributeError):
             # Not a click Slack would send (a signed request was crafted): nothing to answer.
             log.warning("a share click without its action, user or channel was ignored")
@@ -60,7 +60,7 @@ def share_answer(gateway: Gateway, retry: Retry = DEFAULT_RETRY) -> Callable[...
             handled = gateway.handle(
                 text, asker(user=user, team=team, channel=channel), surface="share", share=True
             )
-            delivery = _share(client, place, handled, text, retry)
+            delivery = share_handled(client, place, handled, text, retry)
         except Exception as exc:
             delivery = report_failure(client, place, exc, f"sharing /sts {text!r}", retry)
         if handled is not None:
@@ -69,7 +69,7 @@ def share_answer(gateway: Gateway, retry: Retry = DEFAULT_RETRY) -> Callable[...
     return share_sts_answer
 
 
-def _share(client: WebClient, place: Place, handled, text: str, retry: Retry) -> Delivery:
+def share_handled(client: WebClient, place: Place, handled, text: str, retry: Retry) -> Delivery:
     outcome = handled.outcome
     if outcome.is_error:  # refused for this person or place, or the data changed
         if post_private(client, place, outcome.reply, retry=retry):
