@@ -31,6 +31,8 @@ class QuerySpec:
     as_of: dt.date | None = None  # summary: the week to replay
     reference: str | None = None  # ref=: the group hazard ratios are against (a `by` value)
     adjust: tuple[str, ...] = ()  # adjust=: catalog fields the Cox model adjusts for
+    # adjust=age:linear, stage:factor: how a covariate was asked to enter (field, kind)
+    adjust_kinds: tuple[tuple[str, str], ...] = ()
     at: tuple[float, ...] = ()  # at=: landmark times in `unit` (empty: the default times)
     over: tuple[str, ...] = ()  # over=: the fields a forest plot splits into subgroups
     outcome: str | None = None  # forest: the metric shown in every subgroup

@@ -123,7 +123,7 @@ def test_adjustment_terms_and_missing_covariates():
     assert [c.term for c in result.covariates] == ["age", "stage III vs IV", "stage II vs IV"]
     assert result.lr_test.df == 4 and result.group_test.df == 1
     assert result.group_test.chi2 < result.lr_test.chi2
-    assert "adjusted for age, stage" in result.method
+    assert "adjusted for age (linear), stage (categories)" in result.method
 
 
 def test_covariate_with_one_value_is_left_out_with_a_note():
@@ -151,7 +151,7 @@ def test_proportional_hazards_test_flags_crossing_hazards():
     assert crossing.ph_test.p < 0.05
     assert any("Proportional hazards are in doubt" in note for note in crossing.notes)
     # One term: the global test is that term's test.
-    assert crossing.ph_term_p == (("late", pytest.approx(crossing.ph_test.p)),)
+    assert crossing.ph_term_p == (("groups", pytest.approx(crossing.ph_test.p)),)
 
     same_shape = np.concatenate([rng.exponential(10, n), rng.exponential(5, n)])
     proportional = hazard_ratios(same_shape, np.ones(2 * n, dtype=int), group)

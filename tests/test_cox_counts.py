@@ -21,14 +21,14 @@ from hypothesis import strategies as st
 
 from sts_queries.metrics.survival.hazards import group_hazards
 from sts_queries.stats.cox import hazard_ratios
-from sts_queries.stats.cox_counts import fit_counts, schoenfeld_counts
+from sts_queries.stats.cox_counts import fit_counts
 from sts_queries.stats.cox_fit import (
     DURATION,
     EVENT,
     INFINITE,
     SINGULAR,
+    LifelinesCox,
     fit_quietly,
-    schoenfeld_tests,
 )
 from sts_queries.stats.cox_risk_sets import collapse
 from tests.reference.registry_counts import registry
@@ -253,7 +253,7 @@ def test_weighted_rows_are_the_expanded_patients():
     assert counted.coef == pytest.approx(patients.coef, rel=1e-10)
     assert counted.var == pytest.approx(patients.var, rel=1e-10)
     assert counted.loglik == pytest.approx(patients.loglik, rel=1e-12)
-    assert schoenfeld_counts(counted)[0] == pytest.approx(schoenfeld_counts(patients)[0])
+    assert _each_column(counted)[0] == pytest.approx(_each_column(patients)[0])
     # Through hazard_ratios, lifelines path: the expanded rows, the very numbers of the rows.
     by_rows = hazard_ratios(
         small["time"], small["event"], small["group"], weights=small["patients"]
@@ -278,30 +278,34 @@ def moderate():
     return rows, counts["patients"].to_numpy(), model
 
 
-def test_schoenfeld_tests_from_counts_equal_lifelines_on_the_patients(moderate):
+def _each_column(model):
+    """R's cox.zph with every column a term of its own (as R's `terms = FALSE`)."""
+    return model.ph_tests([[c] for c in model.columns])
+
+
+def test_ph_tests_from_counts_equal_those_of_lifelines_on_the_patients(moderate):
     rows, weights, model = moderate
     fit, _ = fit_counts(rows, weights)
-    expected, expected_terms = schoenfeld_tests(model, _expanded(rows, weights))
+    expected, expected_terms = _each_column(LifelinesCox(model, _expanded(rows, weights)))
     # At lifelines' own estimates the two computations agree to rounding …
     at_lifelines = replace(
         fit, coef=model.params_.to_numpy(), var=model.variance_matrix_.to_numpy()
     )
-    (stat, df, p), terms = schoenfeld_counts(at_lifelines)
+    (stat, df, p), terms = _each_column(at_lifelines)
     assert (stat, df, p) == (
         pytest.approx(expected[0], rel=1e-9),
         expected[1],
         pytest.approx(expected[2], rel=1e-9),
     )
-    assert [c for c, _ in terms] == [c for c, _ in expected_terms]
-    assert [p for _, p in terms] == pytest.approx([p for _, p in expected_terms], rel=1e-9)
+    assert terms == [pytest.approx(t, rel=1e-9) for t in expected_terms]
     # … and at the counts fit (R's point) to the two fits' convergence tolerance.
-    (stat, _, p), terms = schoenfeld_counts(fit)
+    (stat, _, p), terms = _each_column(fit)
     assert (stat, p) == pytest.approx(expected[::2], rel=1e-4)
-    assert [p for _, p in terms] == pytest.approx([p for _, p in expected_terms], rel=1e-4)
+    assert [t[2] for t in terms] == pytest.approx([t[2] for t in expected_terms], rel=1e-4)
     assert fit.coef == pytest.approx(model.params_.to_numpy(), rel=1e-4)
 
 
-def test_schoenfeld_with_a_number_matches_lifelines():
+def test_ph_tests_with_a_number_match_lifelines():
     data = dataset("kidney")
     rows = r_design(data, ["group", "age"])
     model, _ = fit_quietly(rows)
@@ -309,10 +313,13 @@ def test_schoenfeld_with_a_number_matches_lifelines():
     at_lifelines = replace(
         fit, coef=model.params_.to_numpy(), var=model.variance_matrix_.to_numpy()
     )
-    (stat, _, p), terms = schoenfeld_counts(at_lifelines)
-    expected, expected_terms = schoenfeld_tests(model, rows)
+    groups = [c for c in fit.columns if c.startswith("group")]
+    terms = [groups, ["age"]]  # R's terms: the factor's columns together
+    (stat, _, p), each = at_lifelines.ph_tests(terms)
+    expected, expected_each = LifelinesCox(model, rows).ph_tests(terms)
     assert (stat, p) == pytest.approx(expected[::2], rel=1e-9)
-    assert [p for _, p in terms] == pytest.approx([p for _, p in expected_terms], rel=1e-9)
+    assert each == [pytest.approx(t, rel=1e-9) for t in expected_each]
+    assert [t[1] for t in each] == [3, 1]
 
 
 TIME = [1, 2, 3, 5, 6, 7, 8, 9]
@@ -391,8 +398,8 @@ def test_any_aggregation_of_the_same_patients_gives_the_same_fit(seed):
             assert other.var == pytest.approx(one.var, rel=1e-9, abs=1e-15)
             assert other.loglik == pytest.approx(one.loglik, rel=1e-12)
             assert other.lr_test()[0] == pytest.approx(one.lr_test()[0], rel=1e-8, abs=1e-10)
-            ph, _ = schoenfeld_counts(other)
-            ph_one, _ = schoenfeld_counts(one)
+            ph, _ = _each_column(other)
+            ph_one, _ = _each_column(one)
             assert (ph is None) == (ph_one is None)
             if ph is not None:
                 assert ph[0] == pytest.approx(ph_one[0], rel=1e-8, abs=1e-12)

@@ -165,7 +165,7 @@ def test_landmarks_keep_the_old_keys_beside_the_new(demo):
 def test_adjusted_json_names_the_covariates(demo):
     data = ask("pfs by=sex adjust=age,stage", demo).as_json()
     assert data["adjusted_for"] == ["age", "stage"]
-    assert "adjusted for age, stage" in data["hr_method"]
+    assert "adjusted for age (linear), stage (categories)" in data["hr_method"]
 
 
 def test_not_estimable_gives_words_and_no_hr(demo):

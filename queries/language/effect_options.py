@@ -11,6 +11,7 @@ __all__ = [
     "EFFECT_OPTIONS",
     "HAZARD_WORDS",
     "OPTION_HINTS",
+    "adjust_option",
     "fields_option",
     "reference_option",
     "times_option",
@@ -23,7 +24,8 @@ _MAX_LANDMARKS = 8
 
 OPTION_HINTS = {
     "ref": "ref= picks the reference group of a grouped survival answer: /sts pfs by=stage ref=IV",
-    "adjust": "adjust= adjusts hazard ratios: /sts pfs by=stage adjust=age",
+    "adjust": "adjust= adjusts hazard ratios: /sts pfs by=stage adjust=age,stage (age:linear, "
+    "stage:factor say how one enters)",
     "at": "at= asks for landmark survival: /sts pfs at=3,6,12",
     "over": "over= names a forest plot's subgroups: /sts forest orr over=sex,stage",
 }
@@ -84,6 +86,52 @@ def fields_option(
     if not names:
         raise UsageError(f"`{option}=` names no field.", hint=OPTION_HINTS[option])
     return tuple(names)
+
+
+# How a covariate may be asked to enter the Cox model (`adjust=age:linear`, `stage:factor`).
+_KIND_WORDS = {
+    "linear": "linear",
+    "number": "linear",
+    "numeric": "linear",
+    "factor": "factor",
+    "category": "factor",
+    "categories": "factor",
+    "categorical": "factor",
+}
+
+
+def adjust_option(
+    text: str | None, catalog: Catalog, *, exclude: str | None = None
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """`adjust=node4,extent:factor,age:linear`: the fields (as `fields_option`), and the kinds
+    asked for (field, "linear" | "factor"); a field without one enters as its kind says."""
+    if text is None:
+        return (), ()
+    typed, asked = [], []
+    for part in (t.strip() for t in text.split(",") if t.strip()):
+        name, _, kind = part.partition(":")
+        typed.append(name.strip())
+        if not _:
+            continue
+        word = _KIND_WORDS.get(kind.strip().lower())
+        if word is None:
+            raise UsageError(
+                f"`adjust={text}`: `{kind}` is not a way a covariate enters.",
+                hint=f"{name}:linear (per unit of a number) or {name}:factor (categories).",
+            )
+        asked.append((name.strip(), word))
+    names = fields_option(",".join(typed), "adjust", catalog, exclude=exclude)
+    kinds: dict[str, str] = {}
+    for name, kind in asked:
+        field = catalog.get(name)
+        if kind == "linear" and field.kind == CATEGORICAL:
+            raise UsageError(
+                f"`adjust={name}:linear`: `{field.name}` holds words, not numbers; it enters as "
+                "categories.",
+                hint=f"adjust={field.name}",
+            )
+        kinds[field.name] = kind
+    return names, tuple(kinds.items())
 
 
 def times_option(text: str | None) -> tuple[float, ...]:

@@ -21,6 +21,7 @@ from sts_queries.language.effect_options import (
     EFFECT_OPTIONS,
     HAZARD_WORDS,
     OPTION_HINTS,
+    adjust_option,
     fields_option,
     reference_option,
     times_option,
@@ -201,9 +202,14 @@ def build_spec(
         topic=topic,
         as_of=options.get("as_of"),
         reference=reference_option(options.get("ref"), options.get("by"), catalog),
-        adjust=fields_option(options.get("adjust"), "adjust", catalog, exclude=options.get("by")),
+        **_adjustment(options.get("adjust"), catalog, options.get("by")),
         at=times_option(options.get("at")),
         over=fields_option(options.get("over"), "over", catalog, categorical=True),
         outcome=outcome,
         readings=tuple(readings),
     )
+
+
+def _adjustment(text: str | None, catalog: Catalog, by: str | None) -> dict:
+    adjust, kinds = adjust_option(text, catalog, exclude=by)
+    return {"adjust": adjust, "adjust_kinds": kinds}

@@ -27,7 +27,8 @@ FILTERS = (
 
 HAZARDS = (
     "hr, cox — hazard ratios: the grouped survival answer (pfs, else os) with Cox HRs, "
-    "e.g. /sts hr by=stage ref=IIIA adjust=age."
+    "e.g. /sts hr by=stage ref=IIIA adjust=age. adjust= enters a category or code as "
+    "categories (R's factor) and a number linearly; adjust=stage:linear, age:factor overrides."
 )
 
 

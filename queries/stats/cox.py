@@ -19,6 +19,13 @@ import numpy as np
 from scipy.special import chdtrc
 
 from sts_queries.errors import UsageError
+from sts_queries.stats.cox_design import (
+    FACTOR,
+    LINEAR,
+    adjustment_words,
+    covariate_design,
+    levels_of,
+)
 from sts_queries.stats.cox_fit import choose_fitter
 from sts_queries.stats.cox_models import fit
 from sts_queries.stats.missing import any_missing
@@ -26,7 +33,16 @@ from sts_queries.stats.missing import any_missing
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CovariateEffect", "GroupHazard", "HazardRatios", "ModelTest", "hazard_ratios"]
+__all__ = [
+    "FACTOR",
+    "LINEAR",
+    "CovariateEffect",
+    "GroupHazard",
+    "HazardRatios",
+    "ModelTest",
+    "adjustment_words",
+    "hazard_ratios",
+]
 
 # Fewer events than this per model parameter and the estimates are flagged as imprecise
 # (the rule of thumb of ten events per variable, Peduzzi et al. 1996).
@@ -77,6 +93,8 @@ class HazardRatios:
     events: int
     conf_level: float
     method: str
+    adjusted_kinds: tuple[tuple[str, str], ...] = ()  # (covariate, LINEAR or FACTOR)
+    adjusted_references: tuple[tuple[str, str], ...] = ()  # (factor, its reference level)
     covariates: tuple[CovariateEffect, ...] = ()
     lr_test: ModelTest | None = None  # the whole model against none, as summary(coxph)
     group_test: ModelTest | None = None  # the groups given the covariates (= lr_test alone)
@@ -99,6 +117,7 @@ def hazard_ratios(
     order: Sequence[str] | None = None,
     covariates: pd.DataFrame | None = None,
     covariate_orders: Mapping[str, Sequence[str]] | None = None,
+    covariate_kinds: Mapping[str, str] | None = None,
     conf_level: float = 0.95,
     weights=None,
     fitter: str = "auto",
@@ -108,7 +127,9 @@ def hazard_ratios(
     The reference is `reference` if given, else the first group of `order` present, else the
     first in sorted order (R's factor levels). `covariates` (one column per covariate, a row
     per patient) adjusts the model; patients missing one are left out, as R's `na.omit`, and a
-    note says so. `covariate_orders` gives a categorical covariate's levels, the first being its
+    note says so. `covariate_kinds` says how each enters: LINEAR (per unit) or FACTOR
+    (R's factor: an indicator per level against the first); by default numbers linearly and
+    anything else as a factor. `covariate_orders` gives a factor's levels, the first being its
     reference. Raises `UsageError` when `reference` is not one of the groups.
 
     `weights` gives the patients each row stands for (identical patients as one row: time,
@@ -144,9 +165,13 @@ def hazard_ratios(
             )
     t, e, g, w = t[keep], e[keep].astype(int), g[keep], w[keep]
     kept = None if cov is None else cov[keep]
-    design, terms, adjusted_for = _covariate_design(kept, notes, orders=covariate_orders or {})
+    design, terms, used = covariate_design(
+        kept, notes, orders=covariate_orders or {}, kinds=covariate_kinds or {}
+    )
+    adjusted_for = [name for name, _, _ in used]
+    kinds = [(name, kind) for name, kind, _ in used]
 
-    levels = _levels(g, order)
+    levels = levels_of(g, order)
     if reference is not None:
         if str(reference) not in levels:
             raise UsageError(
@@ -164,13 +189,14 @@ def hazard_ratios(
             for x in levels
         ),
         adjusted_for=tuple(adjusted_for),
+        adjusted_kinds=tuple(kinds),
+        adjusted_references=tuple((name, ref) for name, _, ref in used if ref is not None),
         n=int(w.sum()),
         events=int((w * e).sum()),
         conf_level=conf_level,
         method=(
             f"Cox proportional hazards (Efron ties, Wald {conf_level:.0%} CI) as R "
-            "survival::coxph"
-            + (", adjusted for " + ", ".join(adjusted_for) if adjusted_for else "")
+            "survival::coxph" + (", adjusted for " + adjustment_words(kinds) if kinds else "")
         ),
         notes=tuple(notes),
     )
@@ -203,11 +229,15 @@ def hazard_ratios(
                 name="likelihood ratio", chi2=stat, df=df, p=float(chdtrc(df, stat))
             )
 
-    ph, ph_terms = model.schoenfeld()
+    # R's cox.zph terms: the groups one term (a factor), each covariate one (its columns).
+    ph_terms = [("groups", list(group_columns))] + [
+        (name, [c for c, _, of in terms if of == name]) for name, _ in kinds
+    ]
+    ph, each = model.ph_tests([columns for _, columns in ph_terms])
     ph_test = (
         None
         if ph is None
-        else ModelTest(name="Schoenfeld residuals", chi2=ph[0], df=ph[1], p=ph[2])
+        else ModelTest(name="Schoenfeld residuals (R cox.zph)", chi2=ph[0], df=ph[1], p=ph[2])
     )
     if ph_test is not None and ph_test.p < _PH_ALPHA:
         notes.append(
@@ -220,19 +250,16 @@ def hazard_ratios(
             f"{base.events} events for {parameters} model parameter"
             f"{'s' if parameters > 1 else ''}: the hazard ratios are imprecise."
         )
-    names = {**group_columns, **dict(terms)}
     return replace(
         base,
         groups=tuple(replace(x, **hazards.get(x.label, {})) for x in base.groups),
         covariates=tuple(
-            CovariateEffect(term=name, **model.effect(c, conf_level)) for c, name in terms
+            CovariateEffect(term=name, **model.effect(c, conf_level)) for c, name, _ in terms
         ),
         lr_test=lr_test,
         group_test=group_test,
         ph_test=ph_test,
-        ph_term_p=tuple(
-            (names[c], p) for c, p in sorted(ph_terms, key=lambda cp: cp[0] not in group_columns)
-        ),
+        ph_term_p=tuple((name, t[2]) for (name, _), t in zip(ph_terms, each, strict=False)),
         notes=tuple(notes),
     )
 
@@ -260,40 +287,3 @@ def _why_not_estimable(base: HazardRatios) -> str | None:
             "it would be zero or infinite (not estimable)."
         )
     return None
-
-
-def _levels(values: np.ndarray, order: Sequence[str] | None) -> list[str]:
-    """Distinct labels: those of `order` present, in that order, then the rest as R sorts factor
-    levels (numerically when every value is a number)."""
-    present = list(dict.fromkeys(values))  # in the order they first appear
-    numeric = all(
-        isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in present
-    )
-    labels = [str(v) for v in sorted(present, key=float if numeric else str)]
-    first = [str(x) for x in order or () if str(x) in labels]
-    return first + [x for x in labels if x not in first]
-
-
-def _covariate_design(cov: pd.DataFrame | None, notes: list[str], *, orders: Mapping):
-    """({design column: values}, [(column, term name)], covariates used); a covariate with a
-    single value here adds nothing and is left out, with a note."""
-    design: dict[str, np.ndarray] = {}
-    terms: list[tuple[str, str]] = []
-    used: list[str] = []
-    for i, name in enumerate(() if cov is None else cov.columns):
-        numeric = cov[name].dtype.kind in "iufc"  # numbers, not booleans, dates or categories
-        values = np.asarray(cov[name])
-        levels = _levels(values, None if numeric else orders.get(name))
-        if len(levels) < 2:
-            notes.append(f"Not adjusted for {name}: it has a single value here.")
-            continue
-        if numeric:
-            design[f"_c{i}"] = values.astype(float)
-            terms.append((f"_c{i}", str(name)))
-        else:
-            as_text = np.asarray(cov[name].map(str), dtype=object)
-            for j, level in enumerate(levels[1:], start=1):
-                design[f"_c{i}_{j}"] = (as_text == level).astype(float)
-                terms.append((f"_c{i}_{j}", f"{name} {level} vs {levels[0]}"))
-        used.append(str(name))
-    return design, terms, used

@@ -23,6 +23,7 @@ Where the model has no finite answer the fit says so with `cox_fit`'s plain-word
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,11 +32,12 @@ from scipy.special import chdtrc
 
 from sts_queries.stats.cox_fit import DURATION, EVENT, INFINITE, SINGULAR, wald_effect
 from sts_queries.stats.cox_risk_sets import RiskSets, efron_sums, prepare
+from sts_queries.stats.cox_zph import zph
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CountsModel", "fit_counts", "schoenfeld_counts"]
+__all__ = ["CountsModel", "fit_counts"]
 
 # coxph.control(): eps, iter.max, toler.inf = sqrt(eps).
 EPS = 1e-9
@@ -76,8 +78,9 @@ class CountsModel:
         i = self.columns.index(column)
         return wald_effect(float(self.coef[i]), float(self.se[i]), conf_level)
 
-    def schoenfeld(self):
-        return schoenfeld_counts(self)
+    def ph_tests(self, terms: Sequence[Sequence[str]]):
+        """R's `cox.zph`: (global (chi2, df, p), [each term's]); `terms`: each term's columns."""
+        return zph(self.data, self.coef, [[self.columns.index(c) for c in t] for t in terms])
 
 
 def _evaluate(s: RiskSets, beta: np.ndarray):
@@ -187,48 +190,3 @@ def _finish(s, columns, beta, loglik, loglik_null, score, info, iterations):
         data=s,
     )
     return model, None
-
-
-def _km_transform(s: RiskSets) -> np.ndarray:
-    """1 - Kaplan–Meier at each event time (latest first), lifelines' "km" time transform:
-    the KM of the times with the events as given, evaluated at the time itself."""
-    n_risk = np.cumsum(s.w)[s.last]  # patients at risk at each event time
-    deaths = s.deaths.astype(float)
-    with np.errstate(divide="ignore"):
-        steps = np.log(n_risk - deaths) - np.log(n_risk)  # as lifelines' _additive_f
-    surv = np.exp(np.cumsum(steps[::-1])[::-1])
-    return 1.0 - surv
-
-
-def schoenfeld_counts(
-    model: CountsModel,
-) -> tuple[tuple[float, int, float] | None, list[tuple[str, float]]]:
-    """`cox_fit.schoenfeld_tests` from the counts: ((chi2, df, p) of all terms together,
-    [(column, p), ...] term by term); (None, []) where they cannot be computed.
-
-    A death row of w patients holds w identical scaled Schoenfeld residuals at one time (one
-    value of the time transform g), so every sum over deaths of the expanded data is the sum
-    over death rows weighted by w: ḡ = Σ w g / d, u = Σ w (g - ḡ) r*, Σ w (g - ḡ)².
-    """
-    s = model.data
-    _, _, _, r1, t1_unused, t1, inv, per_time = efron_sums(s, model.coef)
-    del t1_unused
-    a = s.efron_share
-    # Efron's mean covariate at each event time: (1/d) Σ_l (R1 - a_l T1) / (R0 - a_l T0).
-    mean = (per_time(inv)[:, None] * r1 - per_time(a * inv)[:, None] * t1) / s.deaths[:, None]
-    resid = s.x[s.dead] - mean[s.dead_time]  # Schoenfeld residual of each death row
-    d = float(model.events)
-    scaled = d * resid @ model.var  # lifelines' scaled residuals (without + beta)
-    g = _km_transform(s)[s.dead_time]
-    w = s.w_dead
-    centred = g - (w @ g) / d
-    spread = float(w @ (centred * centred))
-    if not np.isfinite(spread) or spread == 0:
-        return None, []
-    u = (w * centred) @ scaled
-    se2 = np.diag(model.var)
-    per_term = u * u / (d * se2 * spread)
-    terms = [(c, float(chdtrc(1, t))) for c, t in zip(model.columns, per_term, strict=True)]
-    stat = float(u @ np.linalg.solve(model.var, u)) / (d * spread)
-    p = len(model.columns)
-    return (stat, p, float(chdtrc(p, stat))), terms

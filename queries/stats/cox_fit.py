@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, ndtri
+
+from sts_queries.stats.cox_risk_sets import prepare
+from sts_queries.stats.cox_zph import zph
 
 if TYPE_CHECKING:  # lifelines is imported by the first Cox model fitted, not by every answer
     from lifelines import CoxPHFitter
@@ -32,7 +35,7 @@ __all__ = [
     "fit",
     "fit_quietly",
     "frame",
-    "schoenfeld_tests",
+    "ph_tests",
     "wald_effect",
 ]
 
@@ -89,8 +92,9 @@ class LifelinesCox:
         lr = self.model.log_likelihood_ratio_test()
         return float(lr.test_statistic), int(lr.degrees_freedom), float(lr.p_value)
 
-    def schoenfeld(self):
-        return schoenfeld_tests(self.model, self.data)
+    def ph_tests(self, terms: Sequence[Sequence[str]]):
+        """R's `cox.zph`: (global (chi2, df, p), [each term's]); `terms`: each term's columns."""
+        return ph_tests(self.model, self.data, terms)
 
 
 def fit(data: pd.DataFrame, weights=None):
@@ -159,38 +163,16 @@ def wald_effect(beta: float, se: float, conf_level: float = 0.95) -> dict[str, f
     }
 
 
-def schoenfeld_tests(
-    model: CoxPHFitter, data: pd.DataFrame
-) -> tuple[tuple[float, int, float] | None, list[tuple[str, float]]]:
-    """Tests of proportional hazards on the scaled Schoenfeld residuals: ((chi2, df, p) of all
-    terms together, [(column, p), ...] term by term); (None, []) where they cannot be computed.
-
-    Term by term: lifelines' `proportional_hazard_test` with R's default time transform ("km").
-    Together: the global statistic of R's `cox.zph` before survival 3.0, to which that per-term
-    approximation belongs: u' V⁻¹ u / (d Σ(g - ḡ)²), u = Σ(g - ḡ) r*, over the d event times.
-    """
-    from lifelines.statistics import TimeTransformers, proportional_hazard_test
-
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        try:
-            resid = model.compute_residuals(data, kind="scaled_schoenfeld")
-            per_term = proportional_hazard_test(
-                model, data, time_transform="km", precomputed_residuals=resid
-            )
-            observed = model.event_observed.to_numpy(dtype=bool)
-            g = TimeTransformers().get("km")(model.durations, model.event_observed, model.weights)
-        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, KeyError):
-            return None, []
-    centred = np.asarray(g, dtype=float)[observed]
-    centred = centred - centred.mean()
-    spread = float(centred @ centred)
-    if spread == 0 or resid.shape[0] != centred.size:
-        return None, []
+def ph_tests(model: CoxPHFitter, data: pd.DataFrame, terms: Sequence[Sequence[str]]):
+    """R's `cox.zph` (survival 3.x) of a lifelines fit: (global (chi2, df, p), [each term's]),
+    `terms` naming each term's columns; (None, []) where it cannot be computed (`cox_zph`)."""
     columns = list(model.params_.index)
-    u = centred @ resid[columns].to_numpy()
-    var = model.variance_matrix_.loc[columns, columns].to_numpy()
-    stat = float(u @ np.linalg.solve(var, u)) / float(observed.sum() * spread)
-    names = [n[0] if isinstance(n, tuple) else n for n in per_term.name]
-    terms = [(str(n), float(p)) for n, p in zip(names, per_term.p_value, strict=True)]
-    return (stat, len(columns), float(chdtrc(len(columns), stat))), terms
+    x = data[columns].to_numpy(dtype=float).reshape(len(data), len(columns))
+    s = prepare(
+        data[DURATION].to_numpy(dtype=float),
+        data[EVENT].to_numpy(dtype=np.int64),
+        x,
+        np.ones(len(data)),
+    )
+    beta = model.params_.to_numpy(dtype=float)
+    return zph(s, beta, [[columns.index(c) for c in term] for term in terms])

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sts_queries.charts import KaplanMeierChart
-from sts_queries.cohort.catalog import NUMERIC
+from sts_queries.cohort.catalog import CATEGORICAL
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.errors import UsageError
 from sts_queries.metrics.metric import Metric
@@ -29,6 +29,7 @@ from sts_queries.metrics.survival.hazards import GroupHazards, declared_order, g
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
+from sts_queries.stats.cox_design import FACTOR, LINEAR, level_text
 from sts_queries.stats.followup import median_followup
 from sts_queries.stats.survival import KMFit
 
@@ -61,9 +62,17 @@ class Survival(Part):
     # adjustment, the likelihood-ratio test of the groups, the PH test and the method.
     reference: str | None = None
     adjusted_for: Sequence[str] = ()
+    # adjust= only: how each covariate entered, [{field, kind: "factor" | "linear", reference}]
+    adjustment: Sequence[Mapping] | None = None
     hr_test: Mapping | None = None
     ph_test: Mapping | None = None
     hr_method: str | None = None
+
+    def json(self) -> dict:
+        out = super().json()
+        if self.adjustment is None:
+            del out["adjustment"]
+        return out
 
 
 def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
@@ -156,6 +165,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         },
         reference=hazards.reference if hazards else None,
         adjusted_for=hazards.adjusted_for if hazards else (),
+        adjustment=_adjustment(hazards.model, cohort) if hazards and spec.adjust else None,
         hr_test=hazards.test if hazards else None,
         ph_test=hazards.ph_test if hazards else None,
         hr_method=hazards.method if hazards else None,
@@ -190,15 +200,18 @@ def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
     # The counted rows go to the model as they are: it weighs each by its patients (lifelines
     # on the expanded rows for a small selection, the counts fitter for a registry).
     covariates = None
-    orders = {}
+    orders, kinds = {}, dict(spec.adjust_kinds)
     if spec.adjust:
         covariates = pd.DataFrame(index=range(len(frame)))
         for i, name in enumerate(spec.adjust):
             field = cohort.catalog.get(name)
             values = frame[f"covariate_{i}"].reset_index(drop=True)
-            if field.kind != NUMERIC:  # a coded category (stage 1/2/3) is still a category
-                values = values.map(lambda v: None if is_missing(v) else str(v))
-                orders[name] = declared_order(cohort.meta.fields, name, cohort.catalog)
+            # A category or a code (stage 1/2/3, sex 0/1) enters as R's factor; a number
+            # linearly; `adjust=x:linear` / `x:factor` says otherwise.
+            kinds.setdefault(name, FACTOR if field.groupable else LINEAR)
+            if kinds[name] == FACTOR:
+                values = values.map(lambda v: None if is_missing(v) else level_text(v))
+                orders[name] = _factor_order(cohort, field)
             covariates[name] = values
     return group_hazards(
         times,
@@ -208,8 +221,31 @@ def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
         reference=spec.reference,
         covariates=covariates,
         covariate_orders=orders,
+        covariate_kinds=kinds,
         weights=weights,
     )
+
+
+def _adjustment(model, cohort: Cohort) -> list[dict]:
+    """How each covariate entered: {field, kind, reference (a factor's first level, by its
+    label; None for a number)}."""
+    references = dict(model.adjusted_references)
+    out = []
+    for name, kind in model.adjusted_kinds:
+        reference = references.get(name)
+        if reference is not None:
+            reference = cohort.catalog.get(name).value_label(reference)
+        out.append({"field": name, "kind": kind, "reference": reference})
+    return out
+
+
+def _factor_order(cohort: Cohort, field) -> list[str]:
+    """A factor's levels, the first its reference: cohort.toml's order, binned numbers' own,
+    a code's numbers in order (R's factor of a number); else R's sorted text (cox.py)."""
+    declared = declared_order(cohort.meta.fields, field.name, cohort.catalog)
+    if declared or field.kind == CATEGORICAL:
+        return declared
+    return [str(v) for v in field.values]
 
 
 def _with_hazard(group: dict, hazards: GroupHazards) -> dict:

@@ -16,7 +16,7 @@ from sts_queries.cohort.catalog import Catalog
 from sts_queries.cohort.fields import bin_order
 from sts_queries.metrics.shared.groups import MISSING
 from sts_queries.metrics.shared.notes import SMALL_GROUP
-from sts_queries.stats.cox import HazardRatios, hazard_ratios
+from sts_queries.stats.cox import HazardRatios, adjustment_words, hazard_ratios
 
 __all__ = ["COX_METHOD", "GroupHazards", "declared_order", "group_hazards"]
 
@@ -59,6 +59,7 @@ def group_hazards(
     reference: str | None,
     covariates: pd.DataFrame | None,
     covariate_orders: Mapping[str, Sequence[str]],
+    covariate_kinds: Mapping[str, str] | None = None,
     weights: np.ndarray | None = None,
 ) -> GroupHazards:
     """Cox hazard ratio of each group in `labels` against `reference` (default: first of
@@ -82,10 +83,11 @@ def group_hazards(
         order=[x for x in order if x != MISSING],
         covariates=None if covariates is None else covariates[known],
         covariate_orders=covariate_orders,
+        covariate_kinds=covariate_kinds,
         weights=None if weights is None else np.asarray(weights)[known],
     )
     method = COX_METHOD + (
-        ", adjusted for " + ", ".join(model.adjusted_for) if model.adjusted_for else ""
+        ", adjusted for " + adjustment_words(model.adjusted_kinds) if model.adjusted_kinds else ""
     )
     if not model.estimable:
         return GroupHazards(
