@@ -1,9 +1,9 @@
 """`sts serve`: Socket Mode (default) or HTTP on waitress; `sts run` picks Slack or the console.
 
-Both modes build the same app around the same gateway. HTTP mode serves `/slack/events` and a
-`/healthz` for load balancers on waitress, a production WSGI server with a thread pool (Bolt's
-own `app.start()` is a development server). On SIGTERM either mode stops taking commands and
-lets the answers already acknowledged finish before exiting.
+Both modes build the same app around the same gateway. HTTP mode serves `/slack/events` and
+the probes `/livez` and `/readyz` (gateway/health.py) on waitress, a production WSGI server
+with a thread pool (Bolt's own `app.start()` is a development server). On SIGTERM either
+mode stops taking commands and lets the answers already acknowledged finish before exiting.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import signal
 import sys
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from sts_bot.fleet.questions import open_questions
-from sts_bot.gateway.gateway import open_gateway
+from sts_bot.gateway.gateway import Gateway, open_gateway
+from sts_bot.gateway.health import CallHealth, CountedPool, Readiness, audit_check, cohort_checks
 from sts_bot.log_filters import configure_logging
 from sts_bot.settings import (
     HTTP_REQUIRED,
@@ -27,6 +27,7 @@ from sts_bot.settings import (
     load_settings,
     read_env,
 )
+from sts_bot.slack.admins import refusal_teller
 from sts_bot.slack.answering import start_answering
 from sts_bot.slack.app import build_app
 from sts_bot.slack.places import slack_places
@@ -72,10 +73,11 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     except OSError as exc:  # a cohort file that cannot be read at all (a folder, no permission)
         return _fail([f"STS_DATA: the cohort cannot be read: {exc}."])
     # Lazy listeners (the answers) run here; acks never wait for this pool.
-    executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sts-answer")
+    executor = CountedPool(settings.workers, thread_name_prefix="sts-answer")
     stopping = threading.Event()
     _stop_on((signal.SIGTERM, signal.SIGINT), stopping)
     scheduler = answering = None
+    slack_health = CallHealth("Slack")
     try:
         questions = open_questions(settings)  # a fleet's shared queue, else None
         app = build_app(
@@ -85,9 +87,16 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
             executor=executor,
             stopping=stopping,
             questions=questions,
+            slack_health=slack_health,
         )
         gateway.check_patient_channels()  # each must be private: asked of Slack
         gateway.service.use_plot_processes(settings.plot_processes)
+        gateway.service.source.on_refused = refusal_teller(
+            app.client,
+            settings.admins,
+            folder=str(gateway.service.source.folder),
+            command=settings.command,
+        )
         scheduler = _start_weekly(settings, app)
         answering = start_answering(settings, gateway, app, questions, stopping)
         if http:
@@ -96,6 +105,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
                 settings,
                 host or settings.host,
                 settings.port if port is None else port,
+                _readiness(settings, gateway, executor, slack_health),
             )
         else:
             serve_socket(app, settings)
@@ -109,6 +119,22 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
             answering.stop()  # finish the questions held; the queued stay for the fleet
         gateway.service.close()
     return 0
+
+
+def _readiness(
+    settings: Settings, gateway: Gateway, executor: CountedPool, slack_health: CallHealth
+) -> Readiness:
+    """What /readyz checks. A shared database, once configured, adds its own `database`
+    check here (readiness.add("database", probe)): a replica that cannot reach it is not
+    ready."""
+    readiness = Readiness()
+    checks = cohort_checks(gateway.service)
+    readiness.add("cohort", checks["cohort"])
+    readiness.add("audit", audit_check(gateway.audit))
+    readiness.add("backlog", executor.backlog_check(settings.ready_backlog))
+    readiness.add("slack", slack_health.check, blocks=False)
+    readiness.add("new_data", checks["new_data"], blocks=False)
+    return readiness
 
 
 def _start_weekly(settings: Settings, app):

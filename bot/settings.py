@@ -66,6 +66,8 @@ class Settings:
     port: int = 3000
     http_threads: int = 8
     workers: int = 8
+    # /readyz says not ready past this many acknowledged questions waiting for a worker.
+    ready_backlog: int = 32
     # Delivering replies (bot/slack/delivery.py): seconds a Slack call may take, and the waits
     # between attempts at a reply (all within the 30 minutes a response_url lives).
     slack_timeout: float = 10.0
@@ -132,6 +134,7 @@ def load_settings(
         port=read.integer("STS_PORT", 3000, 0, 65535),
         http_threads=read.integer("STS_HTTP_THREADS", 8, 1, 256),
         workers=read.integer("STS_WORKERS", 8, 1, 256),
+        ready_backlog=read.integer("STS_READY_BACKLOG", 32, 0, 100_000),
         slack_timeout=read.integer("STS_SLACK_TIMEOUT_MS", 10_000, 100, 120_000) / 1000,
         delivery_waits=read.waits("STS_DELIVERY_WAITS_MS", (2000, 10_000, 60_000, 300_000)),
         plot_processes=read.integer("STS_PLOT_PROCESSES", min(os.cpu_count() or 1, 4), 0, 64),

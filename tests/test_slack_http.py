@@ -283,9 +283,9 @@ def test_patient_level_commands_only_where_configured(served, channel, answered)
     assert not any(fact in audit for fact in PATIENT_8_FACTS)
 
 
-def test_healthz(served):
+def test_healthz_is_readyz(served):
     with urllib.request.urlopen(f"http://{served.address}/healthz", timeout=5) as response:
-        assert (response.status, response.read()) == (200, b"ok\n")
+        assert response.status == 200 and json.loads(response.read())["ready"] is True
 
 
 @pytest.mark.parametrize(

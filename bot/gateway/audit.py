@@ -116,6 +116,7 @@ class AuditLog:
         self.trail = trail
         self._lock = threading.Lock()
         self._torn = False  # a short write left a partial line: start the next on a new one
+        self._failure: str | None = None  # why the last write failed, until one succeeds
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,15 +188,42 @@ class AuditLog:
         with self._lock:
             if self._torn:
                 data = b"\n" + data
-            fd = os.open(self.path, _FLAGS, 0o600)
             try:
-                written = os.write(fd, data)
-                if written != len(data):
-                    self._torn = True
-                    raise AuditWriteFailed(
-                        f"short write to {self.path}: {written} of {len(data)} bytes"
-                    )
-                self._torn = False
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                self._write(data)
+            except OSError as exc:
+                self._failure = str(exc.strerror or exc)
+                raise
+            self._failure = None
+
+    def _write(self, data: bytes) -> None:
+        fd = os.open(self.path, _FLAGS, 0o600)
+        try:
+            written = os.write(fd, data)
+            if written != len(data):
+                self._torn = True
+                raise AuditWriteFailed(
+                    f"short write to {self.path}: {written} of {len(data)} bytes"
+                )
+            self._torn = False
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def problem(self) -> str | None:
+        """Why a record cannot be written now, or None (for /readyz).
+
+        The file is opened as a record would open it; after a failed write, a newline is
+        written for real (a full disk opens fine), which also ends a torn line."""
+        if self.path is None:
+            return None
+        with self._lock:
+            try:
+                if self._failure is not None:
+                    self._write(b"\n")
+                    self._failure = None
+                else:
+                    os.close(os.open(self.path, _FLAGS, 0o600))
+            except OSError as exc:
+                self._failure = self._failure or str(exc.strerror or exc)
+                return f"cannot write the audit log {self.path}: {exc.strerror or exc}"
+        return None

@@ -88,7 +88,7 @@ class CohortSource:
         self._rejected: tuple | None = None  # the signature of new data that failed
         self._loading: threading.Thread | None = None
         self.problem: str | None = None  # why the newest files are not served, for admins
-        self._on_refused = on_refused
+        self.on_refused = on_refused
         self._uses_marker = False  # the folder has shown MARKER: it is published with it
 
     @classmethod
@@ -191,9 +191,9 @@ class CohortSource:
             self._seen = None
             if rejected is not None:
                 self._rejected, self.problem = rejected, problem
-        if problem is not None and self._on_refused is not None:
+        if problem is not None and self.on_refused is not None:
             try:
-                self._on_refused(problem)
+                self.on_refused(problem)
             except Exception as exc:  # telling the admins must never stop serving
                 log.error("could not tell the admins about refused data", exc_info=exc)
 

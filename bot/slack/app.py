@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sts_bot.fleet.questions import Questions
 from sts_bot.fleet.shared import SeenRequests as SharedSeen
 from sts_bot.gateway.gateway import Gateway
+from sts_bot.gateway.health import CallHealth
 from sts_bot.settings import Settings, SettingsError, redact_url
 from sts_bot.slack.dedupe import SeenRequests, skip_repeats
 from sts_bot.slack.delivery import quiet_sdk
@@ -59,11 +60,13 @@ def build_app(
     executor: Executor | None = None,
     stopping: threading.Event | None = None,
     questions: Questions | None = None,
+    slack_health: CallHealth | None = None,
 ) -> App:
     """The app for one process; checks the bot token with auth.test before serving anything.
 
     `stopping`, set on SIGTERM, makes replies still being retried finish quickly. `questions`:
     a fleet's shared queue (STS_DATABASE_URL): acks write to it, bot/slack/answering.py answers.
+    `slack_health` hears how each attempt at delivering a reply went (for /readyz).
     """
     # No blind retries of dropped connections: a chat.postMessage may have been stored before
     # its connection broke. Delivery retries every call itself, reading the channel's history
@@ -105,11 +108,25 @@ def build_app(
     # After Bolt's signature check, before any listener: a repeat is acked, not answered.
     app.use(skip_repeats(SeenRequests()))
     register_listeners(
-        app, gateway, command=settings.command, retry=delivery_retry(settings, stopping)
+        app,
+        gateway,
+        command=settings.command,
+        retry=delivery_retry(settings, stopping, health=slack_health),
     )
     return app
 
 
-def delivery_retry(settings: Settings, stopping: threading.Event | None = None) -> Retry:
-    """How replies are retried (STS_DELIVERY_WAITS_MS, STS_SLACK_TIMEOUT_MS)."""
-    return Retry(waits=settings.delivery_waits, timeout=settings.slack_timeout, stopping=stopping)
+def delivery_retry(
+    settings: Settings,
+    stopping: threading.Event | None = None,
+    *,
+    health: CallHealth | None = None,
+) -> Retry:
+    """How replies are retried (STS_DELIVERY_WAITS_MS, STS_SLACK_TIMEOUT_MS); `health` hears
+    how each attempt went (for /readyz)."""
+    return Retry(
+        waits=settings.delivery_waits,
+        timeout=settings.slack_timeout,
+        stopping=stopping,
+        health=health,
+    )

@@ -41,6 +41,8 @@ from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError
 
+from sts_bot.gateway.health import CallHealth
+
 __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_WAITS",
@@ -109,6 +111,7 @@ class Retry:
     timeout: float = 10.0  # seconds a client waits for Slack to answer one attempt
     sleep: Callable[[float], None] = time.sleep
     stopping: threading.Event | None = None  # set on SIGTERM: drain quickly
+    health: CallHealth | None = None  # what /readyz reports of Slack: told of each attempt
 
     def _pause(self, wait: float) -> None:
         if self.stopping is None:
@@ -132,10 +135,12 @@ class Retry:
         since_stop = 0  # attempts failed while stopping: after one, give up
         for number in range(1, tries + 1):
             try:
-                return attempt()
+                result = attempt()
             except Exception as exc:
                 if not transient(exc):
                     raise
+                if self.health is not None:
+                    self.health.failed(describe(exc))
                 log.warning("%s failed (attempt %d of %d): %s", what, number, tries, describe(exc))
                 since_stop += self._draining()
                 if number == tries or since_stop > 1:
@@ -144,6 +149,10 @@ class Retry:
                 if safe is not None and maybe_done(exc) and not safe():
                     log.warning("%s had gone through after all; not repeated", what)
                     return None
+            else:
+                if self.health is not None:
+                    self.health.ok()
+                return result
         raise AssertionError("unreachable")
 
 

@@ -10,6 +10,7 @@ Nothing of a request's body is ever logged: it holds what people typed.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,6 +19,8 @@ from http import HTTPStatus
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+
+from sts_bot.gateway.health import Readiness
 
 __all__ = ["EVENTS_PATH", "MAX_BODY", "slack_wsgi"]
 
@@ -81,14 +84,31 @@ def _bolt_request(environ: dict) -> BoltRequest:
     return request
 
 
-def slack_wsgi(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """A WSGI application serving `app` on /slack/events and a /healthz for probes."""
+def _ready(start_response: Callable, readiness: Readiness) -> Iterable[bytes]:
+    report = readiness.report()
+    response = WsgiHttpResponse(
+        status=200 if report["ready"] else 503,
+        headers={"content-type": ["application/json"], "cache-control": ["no-store"]},
+        body=json.dumps(report, indent=1) + "\n",
+    )
+    start_response(response.status, response.get_headers())
+    return response.get_body()
+
+
+def slack_wsgi(
+    app: App, readiness: Readiness | None = None
+) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """A WSGI application serving `app` on /slack/events, with probes: /livez (the process
+    answers), /readyz (it can answer Slack now: gateway/health.py) and /healthz, which was
+    the readiness probe before and is now the same as /readyz."""
+    readiness = readiness if readiness is not None else Readiness()
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
-        if path == "/healthz":
-            # The server listens only once the cohort is loaded and the token checked.
-            return _respond(start_response, 200, "ok")
+        if path == "/livez":
+            return _respond(start_response, 200, "alive")
+        if path in ("/readyz", "/healthz"):
+            return _ready(start_response, readiness)
         if path != EVENTS_PATH:
             return _respond(start_response, 404, "Not Found")
         if environ.get("REQUEST_METHOD") != "POST":

@@ -14,6 +14,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 
+from sts_bot.gateway.health import Readiness
 from sts_bot.settings import Settings, SettingsError
 from sts_bot.slack.http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
 
@@ -22,14 +23,18 @@ __all__ = ["SOCKET_PING_INTERVAL", "serve_http", "serve_socket", "wsgi_app"]
 SOCKET_PING_INTERVAL = 2.0  # seconds
 
 
-def wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """/slack/events (bounded and checked before Bolt sees it), plus /healthz for probes."""
-    return slack_wsgi(app)
+def wsgi_app(
+    app: App, readiness: Readiness | None = None
+) -> Callable[[dict, Callable], Iterable[bytes]]:
+    """/slack/events (bounded and checked before Bolt sees it), plus /livez and /readyz."""
+    return slack_wsgi(app, readiness)
 
 
-def serve_http(app: App, settings: Settings, host: str, port: int) -> None:
+def serve_http(
+    app: App, settings: Settings, host: str, port: int, readiness: Readiness | None = None
+) -> None:
     server = waitress.create_server(
-        wsgi_app(app),
+        wsgi_app(app, readiness),
         host=host,
         port=port,
         threads=settings.http_threads,
@@ -41,7 +46,7 @@ def serve_http(app: App, settings: Settings, host: str, port: int) -> None:
     # The real port (for --port 0) on stdout, for whoever started us: a test, a bench, a person.
     print(
         f"sts: serving {settings.command} on http://{host}:{server.effective_port}{EVENTS_PATH}"
-        f" (health: /healthz)",
+        f" (probes: /livez, /readyz)",
         flush=True,
     )
     server.run()  # returns after SIGTERM/SIGINT, once requests in progress are done
