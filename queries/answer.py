@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sts_queries.charts import KaplanMeierChart
+from sts_queries.charts import CumulativeIncidenceChart, KaplanMeierChart
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.language.parse import parse
 from sts_queries.language.resolve import build_spec
@@ -48,7 +48,7 @@ def _labelled(answer: Answer, cohort: Cohort) -> Answer:
     if getattr(body, "reference", None) in named:
         body = replace(body, reference=named[body.reference])
     chart = answer.chart
-    if isinstance(chart, KaplanMeierChart):
+    if isinstance(chart, (KaplanMeierChart, CumulativeIncidenceChart)):
         curves = tuple((named.get(label, label), fit) for label, fit in chart.curves)
         chart = replace(chart, curves=curves)
     return replace(answer, groups=groups, body=body, chart=chart)

@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "Chart",
+    "CumulativeIncidenceChart",
     "ForestChart",
     "KaplanMeierChart",
     "SwimmerChart",
@@ -47,6 +48,21 @@ class KaplanMeierChart(Chart):
     endpoint: str = ""  # "pfs", "os", …: names the y-axis (the answer's metric when empty)
     # Per curve, event times to ring (the weekly post: this week's progressions or deaths).
     marked: Sequence[Sequence[float]] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CumulativeIncidenceChart(Chart):
+    """Competing risks: per group a fit of every cause (aalen_johansen.CumulativeIncidence),
+    the cause of interest first; its Gray's test and each group's Fine–Gray (shr, low, high)
+    against `reference`."""
+
+    curves: Sequence[tuple[str, Any]]  # (label, CumulativeIncidence)
+    causes: Sequence[str]  # the endpoint, then the competing endpoints
+    unit: str
+    landmarks: Sequence[float] = ()
+    test: Mapping[str, Any] | None = None
+    reference: str | None = None
+    hazards: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

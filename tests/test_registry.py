@@ -36,6 +36,7 @@ CONTRACT = {
     "ttr": {"responders", "median", "minimum", "maximum", "unit", "method"},
     "forest": {"outcome", "measure", "overall", "rows", "method"},
     "tox": {"rows", "method"},
+    "cif": {"competing", "cif", "events", "competing_events", "method"},
 }
 EXAMPLES = [(m.name, e) for m in METRICS for e in m.examples]
 
@@ -51,6 +52,14 @@ def lung(tmp_path_factory):
         tmp_path_factory.mktemp("lung"), "\n".join(rows) + "\n", 'name = "l"\ntime_unit = "days"\n'
     )
     return load_cohort(folder)
+
+
+@pytest.fixture(scope="module")
+def mgus2_cohort(tmp_path_factory):
+    """R's mgus2, pcm competing with death: where `cif` answers."""
+    from tests.test_competing_cohort import mgus2
+
+    return load_cohort(mgus2(tmp_path_factory.mktemp("mgus2") / "m"))
 
 
 @pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.name)
@@ -70,8 +79,8 @@ def test_names_and_aliases_are_unique():
 
 
 @pytest.mark.parametrize(("name", "example"), EXAMPLES)
-def test_every_example_answers_on_every_surface(demo, lung, name, example):
-    cohort = lung if name == "os" else demo
+def test_every_example_answers_on_every_surface(demo, lung, mgus2_cohort, name, example):
+    cohort = lung if name == "os" else mgus2_cohort if name == "cif" else demo
     answer = ask(example, cohort)
     assert answer.metric == name
     assert type(answer.body) is resolve(name, cohort.endpoints).body
@@ -87,6 +96,11 @@ def test_every_example_answers_on_every_surface(demo, lung, name, example):
         if answer.chart is not None and name in ("pfs", "os"):  # grouped survival: the HRs
             assert {"reference", "adjusted_for", "hr_test"} <= set(data)
             assert all({"hr", "hr_ci_low", "hr_ci_high"} <= set(g) for g in data["groups"])
+        if name == "cif":  # grouped competing risks: Gray's test, the Fine–Gray SHRs
+            assert {"gray_test", "reference"} <= set(data)
+            assert all(
+                {"shr", "shr_ci_low", "shr_ci_high", "cif"} <= set(g) for g in data["groups"]
+            )
     if answer.chart is not None:
         assert isinstance(answer.chart, Chart)
         assert render_chart.dispatch(type(answer.chart)) is not render_chart.dispatch(Chart)

@@ -12,6 +12,7 @@ from functools import singledispatch
 
 from sts_queries.charts import (
     Chart,
+    CumulativeIncidenceChart,
     ForestChart,
     KaplanMeierChart,
     SwimmerChart,
@@ -81,6 +82,25 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
         reference=chart.reference,
         hazards=chart.hazards,
         hr_test_label=_hr_test_label(chart.hr_test) if chart.hazards else None,
+    )
+
+
+@render_chart.register
+def _incidence(chart: CumulativeIncidenceChart, answer: Answer) -> bytes:
+    from sts_bot.plots.km.incidence import incidence_plot
+    from sts_bot.render.answers import fmt_p
+
+    return incidence_plot(
+        chart.curves,
+        causes=chart.causes,
+        title=answer.understood,
+        unit=chart.unit,
+        test_label=f"Gray's test {fmt_p(chart.test['p'])}" if chart.test else None,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+        landmarks=chart.landmarks,
+        reference=chart.reference,
+        hazards=chart.hazards,
     )
 
 

@@ -23,6 +23,7 @@ from sts_queries.metrics.patients.swimmer import SWIMMER
 from sts_queries.metrics.rates import DCR, ORR
 from sts_queries.metrics.response import DOR, TTR
 from sts_queries.metrics.summary import SUMMARY
+from sts_queries.metrics.survival.competing import CIF
 from sts_queries.metrics.survival.endpoints import OS, PFS, endpoint_metric
 from sts_queries.metrics.survival.forest import FOREST
 from sts_queries.metrics.toxicity import TOX
@@ -49,6 +50,7 @@ METRICS: tuple[Metric, ...] = (
     OS,
     DOR,
     TTR,
+    CIF,
     FOREST,
     TOX,
     COUNT,

@@ -19,10 +19,12 @@ from sts_queries.metrics.help import Help
 from sts_queries.metrics.rates import Rate
 from sts_queries.metrics.response import ResponseDuration, TimeToFirstResponse
 from sts_queries.metrics.summary import Summary
+from sts_queries.metrics.survival.competing import Incidence
 from sts_queries.metrics.survival.endpoints import Survival
 from sts_queries.metrics.survival.forest import Forest
 from sts_queries.metrics.toxicity import Toxicity
 from sts_queries.privacy.cells import complementary, hide_all
+from sts_queries.privacy.suppression_cif import suppress_cif
 from sts_queries.privacy.suppression_forest import suppress_forest
 from sts_queries.privacy.suppression_rates import suppress_rate
 from sts_queries.privacy.suppression_response import suppress_dor, suppress_ttr
@@ -65,6 +67,7 @@ def _help(body: Help, answer: Answer, k: int):
 suppress_body.register(Rate)(suppress_rate)
 suppress_body.register(Count)(_count)
 suppress_body.register(Survival)(suppress_survival)
+suppress_body.register(Incidence)(suppress_cif)
 suppress_body.register(ResponseDuration)(suppress_dor)
 suppress_body.register(TimeToFirstResponse)(suppress_ttr)
 suppress_body.register(Forest)(suppress_forest)

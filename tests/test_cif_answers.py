@@ -1,0 +1,161 @@
+"""`cif`: the competing-risks answer on R's mgus2 (numbers from
+tests/reference/competing_reference.R, R 4.2.2, survival 3.5.3, cmprsk 2.2.11), how a
+patient's first event is decided, the refusals, and the small-cell rule outside patient
+channels (issue 22)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sts_bot.plots.figures import draw
+from sts_bot.render.answers import compose, to_text
+from sts_queries.answer import ask
+from sts_queries.cohort.cohort import load_cohort
+from sts_queries.errors import UsageError
+from sts_queries.privacy.reveal import is_hidden, public_json, shield
+from tests.conftest import write_cohort
+from tests.test_competing_cohort import mgus2
+
+# R: summary(survfit(Surv(etime, factor(event)) ~ 1), times = 240) on mgus2, pcm and death.
+PCM_240 = (0.0998137159355, 0.0823656279744, 0.120957954597, 57)
+DEATH_240 = (0.724027976143, 0.694077218431, 0.755271166258)
+# ~ sex: F and M at 240 months; cuminc's Gray test of pcm; crr's coefficient of M, and its SE.
+BY_SEX_240 = {"F": 0.104940674186, "M": 0.095650755031}
+GRAY = (1.19450782508, 0.274422156788, 1)
+CRR_M = (-0.229237113326, 0.185778351436)
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    return load_cohort(mgus2(tmp_path_factory.mktemp("mgus2") / "m"))
+
+
+def test_the_issues_number_ten_percent_at_240_months(cohort):
+    answer = ask("cif pcm at=240 unit=months", cohort)
+    data = answer.as_json()
+    (point,) = data["cif"]
+    assert (point["estimate"], point["ci_low"], point["ci_high"]) == pytest.approx(
+        PCM_240[:3], rel=1e-9
+    )
+    assert point["at_risk"] == PCM_240[3] and point["time"] == 240
+    (death,) = data["competing_cif"]["death"]
+    assert (death["estimate"], death["ci_low"], death["ci_high"]) == pytest.approx(
+        DEATH_240, rel=1e-9
+    )
+    # R: table(event) is 409 censored, 115 pcm, 860 death.
+    assert (data["n"], data["events"], data["competing_events"]) == (1384, 115, 860)
+    assert data["competing"] == ["death"] and data["metric"] == "cif"
+    text = to_text(compose(answer))
+    assert "Cumulative incidence of PCM 240-mo 10.0% (8.2%–12.1%, 57 at risk)" in text
+    assert "115 pcm first, 860 death first (competing), in 1384 patients" in text
+    assert "Competing: death 240-mo 72.4% (69.4%–75.5%)" in text
+
+
+def test_the_same_time_in_years(cohort):
+    months = ask("cif pcm at=240", cohort).as_json()["cif"][0]
+    years = ask("cif pcm at=20 unit=years", cohort).as_json()["cif"][0]
+    assert years["estimate"] == months["estimate"] and years["at_risk"] == months["at_risk"]
+
+
+def test_by_sex_gives_grays_test_and_the_subdistribution_hazard_ratio(cohort):
+    data = ask("cif pcm by=sex at=240", cohort).as_json()
+    groups = {g["label"]: g for g in data["groups"]}
+    for label, value in BY_SEX_240.items():
+        assert groups[label]["cif"][0]["estimate"] == pytest.approx(value, rel=1e-9)
+    assert (groups["F"]["events"], groups["M"]["competing_events"]) == (59, 490)
+    gray = data["gray_test"]
+    assert (gray["chi2"], gray["p"], gray["df"]) == pytest.approx(GRAY, rel=1e-8)
+    assert data["test"]["name"] == "Gray's test"
+    assert data["reference"] == "F"
+    assert groups["F"]["shr"] is None and groups["F"]["shr_ci_low"] is None
+    beta, se = CRR_M
+    z = 1.959963984540054
+    shr = (groups["M"]["shr"], groups["M"]["shr_ci_low"], groups["M"]["shr_ci_high"])
+    expected = (math.exp(beta), math.exp(beta - z * se), math.exp(beta + z * se))
+    assert shr == pytest.approx(expected, rel=1e-8)
+    flipped = ask("cif pcm by=sex ref=M at=240", cohort).as_json()
+    m_ref = {g["label"]: g for g in flipped["groups"]}
+    assert flipped["reference"] == "M" and m_ref["M"]["shr"] is None
+    assert m_ref["F"]["shr"] == pytest.approx(math.exp(-beta), rel=1e-6)
+
+
+def test_the_plot_draws_both_causes_and_the_at_risk_table(cohort):
+    (plot,) = draw(ask("cif pcm by=sex at=240", cohort))
+    assert plot.png.startswith(b"\x89PNG") and plot.filename == "cif-pcm-by-sex.png"
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("cif death", "`death` has no competing endpoints declared"),
+        ("cif os", "This cohort has no `os` endpoint."),
+        ("cif", "`cif` needs the metric to show"),
+    ],
+)
+def test_what_cif_refuses(cohort, command, said):
+    with pytest.raises(UsageError) as caught:
+        ask(command, cohort)
+    assert said in str(caught.value)
+
+
+# One row a patient: r (recurrence) with death competing. 1: recurrence only; 2: death before
+# the recurrence (death decides); 3: both the same day (the endpoint's own decides); 4: neither,
+# recurrence followed longer (censored at 9); 5: neither, death's follow-up longer (censored at
+# 12); 6: death; 7: death not recorded (left out).
+HAND = """patient_id,rtime,rstat,dtime,dstat
+1,2,1,10,0
+2,8,1,3,1
+3,4,1,4,1
+4,9,0,5,0
+5,6,0,12,0
+6,7,0,7,1
+7,5,1,,
+"""
+HAND_TOML = """name = "hand"
+time_unit = "months"
+[endpoints.r]
+time = "rtime"
+event = "rstat"
+competing = ["death"]
+[endpoints.death]
+time = "dtime"
+event = "dstat"
+"""
+
+
+def test_a_patients_first_event_decides(tmp_path):
+    cohort = load_cohort(write_cohort(tmp_path / "h", HAND, HAND_TOML))
+    answer = ask("cif r at=1,2,3,4,7,9,12", cohort)
+    fit = answer.chart.curves[0][1]
+    # time, number at risk and events (r, death) per time: 2 r; 3 death (patient 2); 4 r
+    # (patient 3, a tie won by r); 7 death; 9 and 12 censored.
+    assert list(fit.time) == [2, 3, 4, 7, 9, 12]
+    assert [tuple(int(v) for v in row) for row in fit.n_event] == [
+        (1, 0), (0, 1), (1, 0), (0, 1), (0, 0), (0, 0),
+    ]  # fmt: skip
+    assert list(fit.n_censor) == [0, 0, 0, 0, 1, 1]
+    assert answer.n == 7 and answer.body.n_analysed == 6
+    assert "1 of 7 selected patients have r or death not recorded." in answer.notes
+
+
+def test_small_cells_are_hidden_outside_patient_channels(tmp_path):
+    cohort = load_cohort(write_cohort(tmp_path / "h", HAND, HAND_TOML))
+    shielded = shield(ask("cif r at=3", cohort), 5)
+    assert shielded.suppressed and shielded.answer.chart is None  # no plot of so few
+    body = shielded.answer.body
+    assert is_hidden(body.events) and is_hidden(body.competing_events)
+    assert is_hidden(body.cif[0]["estimate"]) and is_hidden(body.cif[0]["at_risk"])
+    data = public_json(shielded.answer)
+    assert data["events"] is None and data["suppressed"] is True
+    assert "10.0%" not in to_text(compose(shielded.answer))
+
+
+def test_a_hidden_group_withholds_grays_test_and_the_ratios(cohort):
+    answer = ask("cif pcm by=sex at=240 age>=85", cohort)
+    shielded = shield(answer, 5).answer
+    data = public_json(shielded)
+    assert data["gray_test"] is None and "test" not in data
+    assert all(g["shr"] is None for g in data["groups"])
+    assert all(is_hidden(g["shr"]) for g in shielded.groups if g["label"] != "F")
