@@ -43,11 +43,13 @@ def why_no_test(groups: list[dict]) -> str | None:
     return None
 
 
-def competing_note(endpoint: str, competitors: tuple[str, ...]) -> str:
-    """The line under a Kaplan–Meier of an endpoint other events compete with."""
+def competing_note(endpoint: str, competitors: tuple[str, ...]) -> tuple[str, ...]:
+    """The line under a Kaplan–Meier of an endpoint other events compete with (none if none)."""
+    if not competitors:
+        return ()
     names = " or ".join(competitors)
     return (
         f"{names} competes with {endpoint}: 1 − KM overstates the incidence of {endpoint} "
         f"(it treats patients after {names} as if they could still have it); "
-        f"`/sts cif {endpoint}` gives the cumulative incidence."
+        f"`/sts cif {endpoint}` gives the cumulative incidence.",
     )

@@ -95,7 +95,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     events = frame["event"].to_numpy(dtype=int)
     weights = frame["patients"].to_numpy(dtype=np.int64)
     recorded = int(weights.sum())
-    notes: list[str] = []
+    notes: list[str] = [*competing_note(endpoint, cohort.meta.competing.get(endpoint, ()))]
     if recorded < n:
         notes.append(f"{n - recorded} of {n} selected patients have no {endpoint} recorded.")
     if recorded == 0:
@@ -103,8 +103,6 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             f"None of the {n} selected patients has {endpoint} recorded.",
             hint="Check the filters, or the cohort's survival columns.",
         )
-    if competitors := cohort.meta.competing.get(endpoint):
-        notes.append(competing_note(endpoint, competitors))
     fit = km_fit(times, events, spec.ci_type, weights)
     at = landmark_times(spec)
     overall = km_summary(fit, at, spec.ci_type)
