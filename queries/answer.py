@@ -25,7 +25,7 @@ def understand(text: str, cohort: Cohort) -> QuerySpec:
     command = parse(text)
     metric = resolve(command.metric, cohort.endpoints)
     terms = cohort.ae_terms if "grade" in metric.options else ()
-    return build_spec(command, metric, cohort.catalog, terms)
+    return build_spec(command, metric, cohort.catalog, terms, time_unit=cohort.meta.time_unit)
 
 
 def metric_of(spec: QuerySpec, cohort: Cohort) -> Metric:

@@ -48,6 +48,8 @@ class KaplanMeierChart(Chart):
     endpoint: str = ""  # "pfs", "os", …: names the y-axis (the answer's metric when empty)
     # Per curve, event times to ring (the weekly post: this week's progressions or deaths).
     marked: Sequence[Sequence[float]] = ()
+    # given=: the curves are conditional on being event-free at `start`, and drawn from it.
+    start: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,6 +34,7 @@ class QuerySpec:
     # adjust=age:linear, stage:factor: how a covariate was asked to enter (field, kind)
     adjust_kinds: tuple[tuple[str, str], ...] = ()
     at: tuple[float, ...] = ()  # at=: landmark times in `unit` (empty: the default times)
+    tau: float | None = None  # tau=: the RMST's horizon in `unit` (None: the default)
     over: tuple[str, ...] = ()  # over=: the fields a forest plot splits into subgroups
     outcome: str | None = None  # forest: the metric shown in every subgroup
     readings: tuple[str, ...] = ()  # how bare words were read: "`LPS` → histology = LPS"

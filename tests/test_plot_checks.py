@@ -31,6 +31,8 @@ PLOTS = [
     "pfs resection=no ci=spss",
     "pfs by=stage ref=IIIA",
     "pfs at=3,6",
+    "pfs given=6 at=12",
+    "pfs given=3 by=sex",
     "dor",
     "tox",
     "tox by=regimen",
@@ -163,6 +165,23 @@ def test_km_ticks_every_3_months_plot_to_plot(drawn):
     for command in ("pfs", "pfs stage=IV", "pfs by=histology"):
         _, fig, _ = drawn(command)
         assert np.allclose(np.diff(fig.axes[0].get_xticks()), 3), command
+
+
+@pytest.mark.parametrize("command", ["pfs given=6 at=12", "pfs given=3 by=sex"])
+def test_km_given_starts_at_the_time_given(drawn, command):
+    answer, fig, _ = drawn(command)
+    given = answer.body.conditional_on
+    ax, ax_risk = fig.axes[:2]
+    assert ax.get_xlim()[0] == given and ax.get_xticks()[0] == given
+    assert ax.get_ylabel() == f"Progression-free survival, given event-free at {given:g} months"
+    # Everyone counted is still at risk at the start: the first column is each group's n.
+    first = [
+        t for t in ax_risk.texts if t.get_gid() == "at-risk-count" and t.get_position()[0] == given
+    ]
+    groups = answer.groups or [{"n": answer.body.n_analysed}]
+    assert [int(t.get_text()) for t in first] == [g["n"] for g in groups]
+    censored = [x for line in ax.lines if line.get_gid() == "km-censor" for x in line.get_xdata()]
+    assert all(x > given for x in censored)
 
 
 def test_km_by_histology_medians_do_not_pile_up(drawn):

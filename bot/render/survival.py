@@ -105,8 +105,12 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
     first = f"*Median {a.title} {median(b)}*{few_at_risk(b)}"
     sections = [
         first,
-        f"{plural(b['events'], 'event')} in {b['n_analysed']} patients · "
-        + " · ".join(_landmark_words(lm, unit) for lm in b["landmarks"]),
+        " · ".join(
+            [
+                f"{plural(b['events'], 'event')} in {b['n_analysed']} patients",
+                *(_landmark_words(lm, unit) for lm in b["landmarks"]),
+            ]
+        ),
         f"Median follow-up (reverse Kaplan–Meier) {median(b['followup'])}",
     ]
     table = None

@@ -1,11 +1,13 @@
-"""The options that shape effect sizes: `ref=`, `adjust=`, `at=`, `over=`, and the words
-(`hr`, `cox`) that ask for hazard ratios. Each is resolved against the catalog here, so a spec
-holds only catalog fields, canonical values and numbers."""
+"""The options that shape effect sizes: `ref=`, `adjust=`, `at=`, `over=`, `tau=`, `given=`,
+and the words (`hr`, `cox`) that ask for hazard ratios. Each is resolved against the catalog
+here, so a spec holds only catalog fields, canonical values and numbers."""
 
 from __future__ import annotations
 
 from sts_queries.cohort.catalog import CATEGORICAL, DATE, Catalog
+from sts_queries.cohort.meta import TIME_UNITS
 from sts_queries.errors import UnknownField, UnknownValue, UsageError
+from sts_queries.language.filters import EventFreePast
 
 __all__ = [
     "EFFECT_OPTIONS",
@@ -13,11 +15,13 @@ __all__ = [
     "OPTION_HINTS",
     "adjust_option",
     "fields_option",
+    "given_filter",
     "reference_option",
+    "time_option",
     "times_option",
 ]
 
-EFFECT_OPTIONS = ("ref", "adjust", "at", "over")
+EFFECT_OPTIONS = ("ref", "adjust", "at", "over", "tau", "given")
 # Words for "hazard ratio" that lead to the grouped survival answer (see registry.resolve).
 HAZARD_WORDS = ("hr", "cox", "hazard", "hazards", "hazard_ratio", "hazard_ratios")
 _MAX_LANDMARKS = 8
@@ -28,6 +32,9 @@ OPTION_HINTS = {
     "stage:factor say how one enters)",
     "at": "at= asks for landmark survival: /sts pfs at=3,6,12",
     "over": "over= names a forest plot's subgroups: /sts forest orr over=sex,stage",
+    "tau": "tau= is the horizon of a restricted mean survival time: /sts rmst os tau=12",
+    "given": "given= conditions a survival answer on being event-free at a time: "
+    "/sts os given=3 at=12",
 }
 
 
@@ -155,3 +162,57 @@ def times_option(text: str | None) -> tuple[float, ...]:
             f"`at=` takes one to {_MAX_LANDMARKS} times.", hint="e.g. /sts pfs at=3,6,12"
         )
     return tuple(sorted(times))
+
+
+def time_option(text: str | None, option: str) -> float | None:
+    """`tau=12`, `given=3`: one time (the answer's unit), greater than 0."""
+    if text is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value < float("inf")):
+        raise UsageError(
+            f"`{option}={text}`: {option}= takes one time greater than 0, in the answer's unit.",
+            hint=OPTION_HINTS[option] + " (months), or with unit=days",
+        )
+    return value
+
+
+def given_filter(
+    text: str | None,
+    endpoint: str,
+    *,
+    unit: str,
+    time_unit: str,
+    at: tuple[float, ...],
+    catalog: Catalog,
+) -> EventFreePast | None:
+    """`given=3`: the patients still event-free and followed past 3 (of `unit`), as a filter
+    on the endpoint's time column (in the cohort's `time_unit`): R's
+    `survfit(..., subset = time > 3)`, the survival conditional on reaching 3."""
+    after = time_option(text, "given")
+    if after is None:
+        return None
+    column = f"{endpoint}_time"
+    if column not in catalog.names():
+        raise UsageError(
+            f"This cohort has no `{endpoint}` endpoint (no {column} column).",
+            hint="given= conditions a survival endpoint: /sts os given=3",
+        )
+    early = [t for t in at if t <= after]
+    if early:
+        raise UsageError(
+            f"`at={','.join(f'{t:g}' for t in early)}` is not after `given={after:g}`: "
+            "survival conditional on reaching a time is 100% up to it.",
+            hint=f"Ask for times after it, e.g. given={after:g} at={2 * after:g}.",
+        )
+    return EventFreePast(
+        field=column,
+        label=endpoint,
+        text=f"given={text}",
+        value=after * TIME_UNITS[unit] / TIME_UNITS[time_unit],
+        after=after,
+        unit=unit,
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-__all__ = ["Between", "Compare", "Filter", "InValues", "NotInValues"]
+__all__ = ["Between", "Compare", "EventFreePast", "Filter", "InValues", "NotInValues"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,3 +122,24 @@ class Compare(Filter):
 
     def describe(self) -> str:
         return f"{self.label} {_SYMBOLS[self.op]} {self.value}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventFreePast(Filter):
+    """`given=90`: the patients still event-free and followed past a time (`time > t`), whom a
+    conditional survival curve is about. `value` is the time in the column's (the cohort's)
+    unit; `after` and `unit` are as asked, for the echo."""
+
+    value: float
+    after: float
+    unit: str
+
+    @property
+    def values(self) -> tuple:
+        return (self.value,)
+
+    def sql(self, column: str) -> tuple[str, list]:
+        return f"{column} > ?", [self.value]
+
+    def describe(self) -> str:
+        return f"given event-free past {self.after:g} {self.unit}"

@@ -23,7 +23,9 @@ from sts_queries.language.effect_options import (
     OPTION_HINTS,
     adjust_option,
     fields_option,
+    given_filter,
     reference_option,
+    time_option,
     times_option,
 )
 from sts_queries.language.filters import Filter, InValues
@@ -63,11 +65,17 @@ def _no_repeats(conditions: tuple[Condition, ...]) -> None:
 
 
 def build_spec(
-    command: Command, metric: Metric, catalog: Catalog, terms: tuple[str, ...] = ()
+    command: Command,
+    metric: Metric,
+    catalog: Catalog,
+    terms: tuple[str, ...] = (),
+    *,
+    time_unit: str = "months",
 ) -> QuerySpec:
     """Resolve a parsed command, whose metric is `metric`, against the cohort's catalog.
 
-    `terms` are the cohort's adverse-event terms, which `tox` may filter on.
+    `terms` are the cohort's adverse-event terms, which `tox` may filter on; `time_unit` is the
+    unit of its survival columns (what `given=` compares in).
     """
     options: dict[str, object] = {}
     filters: list[Filter] = []
@@ -186,6 +194,18 @@ def build_spec(
             named.add(found.field)
             (ae_filters if found.field == "term" else filters).append(found)
             readings.append(f"Read `{word}` as {found.describe()}.")
+    unit = options.get("unit", "months")
+    at = times_option(options.get("at"))
+    given = given_filter(
+        options.get("given"),
+        metric.name,
+        unit=unit,
+        time_unit=time_unit,
+        at=at,
+        catalog=catalog,
+    )
+    if given is not None:
+        filters.append(given)
     if filters and not metric.filterable:
         raise UsageError(
             f"`{metric.name}` takes no filters.", hint=f"e.g. /sts {metric.examples[0]}"
@@ -196,14 +216,15 @@ def build_spec(
         ae_filters=tuple(ae_filters),
         by=options.get("by"),
         ci_type=options.get("ci", "log-log"),
-        unit=options.get("unit", "months"),
+        unit=unit,
         share="share" in command.flags,
         patient_id=patient_id,
         topic=topic,
         as_of=options.get("as_of"),
         reference=reference_option(options.get("ref"), options.get("by"), catalog),
         **_adjustment(options.get("adjust"), catalog, options.get("by")),
-        at=times_option(options.get("at")),
+        at=at,
+        tau=time_option(options.get("tau"), "tau"),
         over=fields_option(options.get("over"), "over", catalog, categorical=True),
         outcome=outcome,
         readings=tuple(readings),

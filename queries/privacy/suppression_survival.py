@@ -66,4 +66,5 @@ def suppress_survival(body: Survival, answer: Answer, k: int):
         lambda i: groups[i].update(events=hidden_count(groups[i]["events"], k)),
         k,
     )
-    return replace(body, **{f.name: d[f.name] for f in fields(body)}), groups, hid
+    shown = {f.name: d.get(f.name, getattr(body, f.name)) for f in fields(body)}
+    return replace(body, **shown), groups, hid

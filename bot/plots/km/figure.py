@@ -78,6 +78,7 @@ def _km_figure(
     reference: str | None = None,
     hazards: Mapping[str, tuple[float, float, float]] | None = None,
     hr_test_label: str | None = None,
+    start: float = 0.0,
 ) -> Figure:
     """Figure of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
 
@@ -89,16 +90,18 @@ def _km_figure(
     there; ``hazards`` maps each non-reference group to (HR, low, high) against
     ``reference`` (its test in ``hr_test_label``, beside ``test_label``); ``followup`` is the
     reverse-KM median follow-up ({median, ci_low, ci_high}), written in the footer.
+    ``start`` > 0 draws curves conditional on being event-free then (given=) from that time:
+    the axis and the at-risk table begin there.
     """
     if not curves:
         raise ValueError("km_plot needs at least one curve")
     tmax = max((float(fit.time[-1]) for _, fit in curves if len(fit.time)), default=1.0)
-    ticks = time_ticks(tmax, unit)
+    ticks = _ticks_from(start, time_ticks(tmax, unit))
     entries = [
         legend_text(label, fit, unit, hazard_text(label, reference, hazards or {}))
         for label, fit in curves
     ]
-    shown = sorted({float(t) for t in landmarks if 0 < float(t) < ticks[-1]})
+    shown = sorted({float(t) for t in landmarks if start < float(t) < ticks[-1]})
     lead = followup_text(followup, unit) if followup else ""
     extra = sum(e.count("\n") for e in entries) + bool(shown) + bool(lead)
     fig = new_figure(km_figure_height(len(curves), extra))
@@ -147,12 +150,14 @@ def _km_figure(
         handles.append(Line2D([], [], linestyle="none"))
         labels.append(f"Censored: {censored:,} patients, not marked (too many to show)")
 
-    ax.set_xlim(0, ticks[-1])
+    ax.set_xlim(start, ticks[-1])
     ax.set_xticks(ticks)
     ax.set_ylim(0, 1.04)
     ax.set_yticks(np.linspace(0, 1, 5))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
-    ax.set_ylabel(endpoint_name(endpoint) if endpoint else "Survival", fontsize=FONT_LABEL)
+    name = endpoint_name(endpoint) if endpoint else "Survival"
+    given = f", given event-free at {start:g} {unit}" if start > 0 else ""
+    ax.set_ylabel(name + given, fontsize=FONT_LABEL)
     ax.tick_params(axis="x", labelbottom=True)
     ax.set_xlabel(f"Time ({unit})", fontsize=FONT_LABEL)
     # Above the axes, never over the curves, whatever shape they take; the test heads it.
@@ -181,6 +186,18 @@ def _km_figure(
     # Last: the labels are placed around everything else, in the settled layout.
     label_landmarks(fig, ax, curves, shown)
     return fig
+
+
+def _ticks_from(start: float, ticks: np.ndarray) -> np.ndarray:
+    """The ticks of an axis that begins at `start`: it, then the usual ticks after it, leaving
+    out one too close to it to be read apart."""
+    if start <= 0:
+        return ticks
+    step = float(ticks[1] - ticks[0]) if ticks.size > 1 else 1.0
+    later = ticks[ticks > start + 0.4 * step]
+    if later.size == 0:
+        later = np.array([start + step])
+    return np.concatenate(([start], later))
 
 
 # The PNG a reply carries; `_km_figure` is the same figure, for tests that inspect it.

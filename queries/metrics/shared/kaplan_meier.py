@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from sts_queries.cohort.cohort import TIME_UNITS
+from sts_queries.language.filters import EventFreePast
 from sts_queries.metrics.shared.notes import SMALL_GROUP, why_no_test
 from sts_queries.query_spec import QuerySpec
 from sts_queries.stats.landmarks import landmarks
@@ -22,6 +23,7 @@ __all__ = [
     "LANDMARK_MONTHS",
     "NOT_ESTIMABLE",
     "NOT_REACHED",
+    "conditional_on",
     "km_fit",
     "km_method",
     "km_summary",
@@ -45,12 +47,20 @@ def km_fit(times, events, ci_type: str, weights=None) -> KMFit:
     return replace(fit, median_low=low, median_high=high)
 
 
+def conditional_on(spec: QuerySpec) -> float | None:
+    """The time `given=` conditions on (the answer's unit), None for an unconditional answer."""
+    given = [f.after for f in spec.filters if isinstance(f, EventFreePast)]
+    return given[0] if given else None
+
+
 def landmark_times(spec: QuerySpec) -> list[tuple[float, float]]:
-    """(time in the answer's unit, the same in months): at= or the default 6 and 12 months."""
+    """(time in the answer's unit, the same in months): at= or the default 6 and 12 months;
+    given=, the default times after the time it conditions on (at= is after it already)."""
     to_months = TIME_UNITS[spec.unit] / TIME_UNITS["months"]
     if spec.at:
         return [(t, t * to_months) for t in spec.at]
-    return [(m / to_months, m) for m in LANDMARK_MONTHS]
+    after = conditional_on(spec) or 0.0
+    return [(m / to_months, m) for m in LANDMARK_MONTHS if m / to_months > after]
 
 
 def _limit_status(fit: KMFit, which: str, ci_type: str) -> str | None:

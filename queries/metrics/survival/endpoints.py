@@ -17,6 +17,7 @@ from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.shared.groups import MISSING, group_labels, group_names, is_missing
 from sts_queries.metrics.shared.kaplan_meier import (
     NOT_ESTIMABLE,
+    conditional_on,
     km_fit,
     km_method,
     km_summary,
@@ -67,6 +68,15 @@ class Survival(Part):
     hr_test: Mapping | None = None
     ph_test: Mapping | None = None
     hr_method: str | None = None
+    # given=: the time the answer is conditional on (the patients event-free past it), and
+    # only then a --json key.
+    conditional_on: float | None = None
+
+    def json(self) -> dict:
+        out = super().json()
+        if self.conditional_on is None:
+            del out["conditional_on"]
+        return out
 
     def json(self) -> dict:
         out = super().json()
@@ -105,6 +115,9 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     fit = km_fit(times, events, spec.ci_type, weights)
     at = landmark_times(spec)
+    given = conditional_on(spec)
+    if given is not None:
+        notes.append(_conditional_note(spec, given, n, at))
     overall = km_summary(fit, at, spec.ci_type)
     # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
     followup = median_followup(
@@ -167,6 +180,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         hr_test=hazards.test if hazards else None,
         ph_test=hazards.ph_test if hazards else None,
         hr_method=hazards.method if hazards else None,
+        conditional_on=given,
     )
     method = km_method(spec.ci_type) + ("; log-rank test as R survdiff" if test else "")
     return Answer(
@@ -190,8 +204,22 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hr_test=body.hr_test,
             endpoint=endpoint,
             data_as_of=cohort.meta.data_as_of,
+            start=given or 0.0,
         ),
     )
+
+
+def _conditional_note(spec: QuerySpec, given: float, n: int, at) -> str:
+    """What a conditional answer is: whom it counts, and from when its times run."""
+    note = (
+        f"Conditional on being event-free at {given:g} {spec.unit}: the {n} selected patients "
+        f"followed past it without an event, times still from the start (R's survfit(..., "
+        f"subset = time > {given:g})); each rate is survival to its time given survival to "
+        f"{given:g}, S(t)/S({given:g})."
+    )
+    if not at:
+        note += f" No default landmark (6, 12 months) is after {given:g}: ask with at=."
+    return note
 
 
 def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
@@ -266,7 +294,8 @@ PFS = Metric(
     summary=(
         "Progression-free survival: Kaplan–Meier median with 95% CI, events/N, 6- and 12-month "
         "rates (or at=3,6,12), median follow-up (reverse KM), KM plot; with by=, hazard ratios "
-        "(Cox) against ref= (default: the first group), adjust=age,stage. "
+        "(Cox) against ref= (default: the first group), adjust=age,stage; given=3: conditional "
+        "on being event-free at 3 (the patients past it, rates S(t)/S(3), plot from 3). "
         "Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years."
     ),
     examples=(
@@ -277,10 +306,11 @@ PFS = Metric(
         "pfs at=3,6",
         "pfs by=stage ref=IIIA",
         "pfs by=sex adjust=age",
+        "pfs given=6 at=12",
     ),
     handler=survival_answer,
     body=Survival,
-    options=frozenset({"ci", "unit", "ref", "adjust", "at"}),
+    options=frozenset({"ci", "unit", "ref", "adjust", "at", "given"}),
     endpoint=True,
 )
 OS = replace(
