@@ -23,6 +23,7 @@ __all__ = [
     "LANDMARK_MONTHS",
     "NOT_ESTIMABLE",
     "NOT_REACHED",
+    "conditional_note",
     "conditional_on",
     "km_fit",
     "km_method",
@@ -51,6 +52,19 @@ def conditional_on(spec: QuerySpec) -> float | None:
     """The time `given=` conditions on (the answer's unit), None for an unconditional answer."""
     given = [f.after for f in spec.filters if isinstance(f, EventFreePast)]
     return given[0] if given else None
+
+
+def conditional_note(spec: QuerySpec, given: float, n: int, at) -> str:
+    """What a conditional answer is: whom it counts, and from when its times run."""
+    note = (
+        f"Conditional on being event-free at {given:g} {spec.unit}: the {n} selected patients "
+        f"followed past it without an event, times still from the start (R's survfit(..., "
+        f"subset = time > {given:g})); each rate is survival to its time given survival to "
+        f"{given:g}, S(t)/S({given:g})."
+    )
+    if not at:
+        note += f" No default landmark (6, 12 months) is after {given:g}: ask with at=."
+    return note
 
 
 def landmark_times(spec: QuerySpec) -> list[tuple[float, float]]:

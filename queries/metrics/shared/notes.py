@@ -6,7 +6,14 @@ from __future__ import annotations
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.query_spec import QuerySpec
 
-__all__ = ["MIN_GROUP", "SMALL_GROUP", "competing_note", "provenance_notes", "why_no_test"]
+__all__ = [
+    "MIN_GROUP",
+    "SMALL_GROUP",
+    "after_start_note",
+    "competing_note",
+    "provenance_notes",
+    "why_no_test",
+]
 
 
 def provenance_notes(
@@ -52,4 +59,18 @@ def competing_note(endpoint: str, competitors: tuple[str, ...]) -> tuple[str, ..
         f"{names} competes with {endpoint}: 1 − KM overstates the incidence of {endpoint} "
         f"(it treats patients after {names} as if they could still have it); "
         f"`/sts cif {endpoint}` gives the cumulative incidence.",
+    )
+
+
+def after_start_note(by: str, endpoint: str) -> str:
+    """Why grouping survival by a field known only after follow-up began (best response,
+    resection) favours one group: guarantee-time bias, and the landmark analysis instead."""
+    return (
+        f"`{by}` is only known after follow-up has begun, and a patient must "
+        "stay progression-free long enough to be seen responding: this comparison "
+        "favours responders by design (guarantee-time bias), so p overstates the "
+        "difference. A landmark analysis is the fair version: from a fixed time (say 3 "
+        "months), compare only the patients still followed then, grouped by their "
+        f"response by that time; `{endpoint} at=3,6 by={by}` gives each group's "
+        "survival at fixed times."
     )

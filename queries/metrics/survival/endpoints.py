@@ -14,9 +14,10 @@ from sts_queries.cohort.catalog import CATEGORICAL
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.errors import UsageError
 from sts_queries.metrics.metric import Metric
-from sts_queries.metrics.shared.groups import MISSING, group_labels, group_names, is_missing
+from sts_queries.metrics.shared.groups import group_labels, group_names, is_missing
 from sts_queries.metrics.shared.kaplan_meier import (
     NOT_ESTIMABLE,
+    conditional_note,
     conditional_on,
     km_fit,
     km_method,
@@ -24,9 +25,15 @@ from sts_queries.metrics.shared.kaplan_meier import (
     landmark_times,
     logrank_test,
 )
-from sts_queries.metrics.shared.notes import competing_note, provenance_notes
+from sts_queries.metrics.shared.notes import after_start_note, competing_note, provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
-from sts_queries.metrics.survival.hazards import GroupHazards, declared_order, group_hazards
+from sts_queries.metrics.survival.hazards import (
+    GroupHazards,
+    declared_order,
+    group_hazards,
+    hr_of,
+    with_hazard,
+)
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
 from sts_queries.sql.statement import metric_sql
@@ -74,14 +81,9 @@ class Survival(Part):
 
     def json(self) -> dict:
         out = super().json()
-        if self.conditional_on is None:
-            del out["conditional_on"]
-        return out
-
-    def json(self) -> dict:
-        out = super().json()
-        if self.adjustment is None:
-            del out["adjustment"]
+        for key in ("adjustment", "conditional_on"):  # keys of the answers that have them
+            if out[key] is None:
+                del out[key]
         return out
 
 
@@ -115,9 +117,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     fit = km_fit(times, events, spec.ci_type, weights)
     at = landmark_times(spec)
-    given = conditional_on(spec)
-    if given is not None:
-        notes.append(_conditional_note(spec, given, n, at))
+    if (given := conditional_on(spec)) is not None:
+        notes.append(conditional_note(spec, given, n, at))
     overall = km_summary(fit, at, spec.ci_type)
     # Reverse KM has no SPSS form: its CI is log-log where the median's is symmetric.
     followup = median_followup(
@@ -141,7 +142,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         notes.extend(why)
         hazards = _hazards(spec, cohort, frame, times, events, keys, weights)
         notes.extend(hazards.notes)
-        groups = [_with_hazard(g, hazards) for g in groups]
+        groups = [with_hazard(g, hazards) for g in groups]
         fragile = [str(g["label"]) for g in groups if g["median_few_at_risk"]]
         if fragile:
             notes.append(
@@ -149,15 +150,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
                 "at risk: read it with care."
             )
         if spec.by in AFTER_START_FIELDS:
-            notes.append(
-                f"`{spec.by}` is only known after follow-up has begun, and a patient must "
-                "stay progression-free long enough to be seen responding: this comparison "
-                "favours responders by design (guarantee-time bias), so p overstates the "
-                "difference. A landmark analysis is the fair version: from a fixed time (say 3 "
-                "months), compare only the patients still followed then, grouped by their "
-                f"response by that time; `{endpoint} at=3,6 by={spec.by}` gives each group's "
-                "survival at fixed times."
-            )
+            notes.append(after_start_note(spec.by, endpoint))
     shown = [*([overall] if overall["median"] is not None else []), *groups]  # CIs printed
     if any(NOT_ESTIMABLE in (d["ci_low_status"], d["ci_high_status"]) for d in shown):
         notes.append(
@@ -200,26 +193,13 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             landmarks=tuple(t for t, _ in at),
             followup=body.followup,
             reference=body.reference,
-            hazards={g["label"]: _hr_of(g) for g in groups if g.get("hr") is not None},
+            hazards={g["label"]: hr_of(g) for g in groups if g.get("hr") is not None},
             hr_test=body.hr_test,
             endpoint=endpoint,
             data_as_of=cohort.meta.data_as_of,
             start=given or 0.0,
         ),
     )
-
-
-def _conditional_note(spec: QuerySpec, given: float, n: int, at) -> str:
-    """What a conditional answer is: whom it counts, and from when its times run."""
-    note = (
-        f"Conditional on being event-free at {given:g} {spec.unit}: the {n} selected patients "
-        f"followed past it without an event, times still from the start (R's survfit(..., "
-        f"subset = time > {given:g})); each rate is survival to its time given survival to "
-        f"{given:g}, S(t)/S({given:g})."
-    )
-    if not at:
-        note += f" No default landmark (6, 12 months) is after {given:g}: ask with at=."
-    return note
 
 
 def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
@@ -272,20 +252,6 @@ def _factor_order(cohort: Cohort, field) -> list[str]:
     if declared or field.kind == CATEGORICAL:
         return declared
     return [str(v) for v in field.values]
-
-
-def _with_hazard(group: dict, hazards: GroupHazards) -> dict:
-    """The group's keys with its HR inserted before its landmarks (null for the reference)."""
-    hr = hazards.per_group.get(group["label"], {})
-    if group["label"] == hazards.reference or group["label"] == MISSING:
-        hr = {}
-    extra = {k: hr.get(k) for k in ("hr", "hr_ci_low", "hr_ci_high", "hr_p")}
-    out = {k: v for k, v in group.items() if k != "landmarks"}
-    return {**out, **extra, "landmarks": group["landmarks"]}
-
-
-def _hr_of(group: dict) -> tuple[float, float, float]:
-    return (group["hr"], group["hr_ci_low"], group["hr_ci_high"])
 
 
 PFS = Metric(

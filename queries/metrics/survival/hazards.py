@@ -18,7 +18,14 @@ from sts_queries.metrics.shared.groups import MISSING
 from sts_queries.metrics.shared.notes import SMALL_GROUP
 from sts_queries.stats.cox import HazardRatios, adjustment_words, hazard_ratios
 
-__all__ = ["COX_METHOD", "GroupHazards", "declared_order", "group_hazards"]
+__all__ = [
+    "COX_METHOD",
+    "GroupHazards",
+    "declared_order",
+    "group_hazards",
+    "hr_of",
+    "with_hazard",
+]
 
 COX_METHOD = "Cox PH (Efron ties, Wald CI) as R coxph"
 # Fewer events than this in a group and its hazard ratio rests on almost nothing.
@@ -134,3 +141,18 @@ def group_hazards(
         notes=(*notes, *model.notes),
         model=model,
     )
+
+
+def with_hazard(group: dict, hazards: GroupHazards) -> dict:
+    """The group's keys with its HR inserted before its landmarks (null for the reference)."""
+    hr = hazards.per_group.get(group["label"], {})
+    if group["label"] == hazards.reference or group["label"] == MISSING:
+        hr = {}
+    extra = {k: hr.get(k) for k in ("hr", "hr_ci_low", "hr_ci_high", "hr_p")}
+    out = {k: v for k, v in group.items() if k != "landmarks"}
+    return {**out, **extra, "landmarks": group["landmarks"]}
+
+
+def hr_of(group: dict) -> tuple[float, float, float]:
+    """A group's (HR, low, high), as a KM plot shows it."""
+    return (group["hr"], group["hr_ci_low"], group["hr_ci_high"])
