@@ -159,3 +159,69 @@ def test_a_hidden_group_withholds_grays_test_and_the_ratios(cohort):
     assert data["gray_test"] is None and "test" not in data
     assert all(g["shr"] is None for g in data["groups"])
     assert all(is_hidden(g["shr"]) for g in shielded.groups if g["label"] != "F")
+
+
+def _pbc(folder):
+    """R's pbc as a cohort: death, liver transplant competing (status 2 and 1 of one column,
+    here an endpoint each); stage 1 has no transplant."""
+    import pandas as pd
+
+    from tests.conftest import REPO
+
+    p = pd.read_csv(REPO / "tests" / "reference" / "pbc.csv")
+    frame = pd.DataFrame(
+        {
+            "patient_id": p["id"],
+            "stage": p["stage"].astype("Int64"),
+            "dtime": p["time"],
+            "died": (p["status"] == 2).astype(int),
+            "ttime": p["time"],
+            "transplanted": (p["status"] == 1).astype(int),
+        }
+    )
+    toml = (
+        'name = "pbc"\ntime_unit = "days"\n'
+        '[endpoints.death]\ntime = "dtime"\nevent = "died"\ncompeting = ["transplant"]\n'
+        '[endpoints.transplant]\ntime = "ttime"\nevent = "transplanted"\n'
+        '[fields.stage]\nkind = "code"\n'
+    )
+    return load_cohort(write_cohort(folder, frame.to_csv(index=False), toml))
+
+
+def test_pbc_by_stage_a_group_without_competing_events(tmp_path):
+    from tests.test_competing_r import FINE_GRAY, GRAY
+
+    data = ask("cif death by=stage at=1000,4000 unit=days", _pbc(tmp_path / "pbc")).as_json()
+    groups = {g["label"]: g for g in data["groups"]}
+    assert groups["1"]["competing_events"] == 0 and groups["1"]["events"] == 2
+    # R (competing_reference.R): stage 1 at 1000 and 4000 days 0.047619047619, 0.120879120879.
+    assert [p["estimate"] for p in groups["1"]["cif"]] == pytest.approx(
+        [0.047619047619, 0.120879120879], rel=1e-9
+    )
+    assert groups["1"]["competing_cif"]["transplant"][0]["estimate"] == 0
+    (chi2, p, df) = next((c, p, d) for name, cause, c, p, d in GRAY if name == "pbc_stage")
+    assert (data["gray_test"]["chi2"], data["gray_test"]["df"]) == (pytest.approx(chi2), df)
+    assert data["gray_test"]["p"] == pytest.approx(p, rel=1e-6)
+    levels, coef = next((lv, c) for name, lv, c, _ in FINE_GRAY if name == "pbc_stage")
+    assert data["reference"] == levels[0]
+    shr = [groups[level]["shr"] for level in levels[1:]]
+    assert shr == pytest.approx([math.exp(b) for b in coef], rel=1e-8)
+    assert any("6 patient(s) with no recorded group" in note for note in data["notes"])
+
+
+def test_a_group_without_events_of_the_endpoint_gets_no_ratio_but_words(tmp_path):
+    rows = HAND.replace("patient_id,", "patient_id,arm,").splitlines()
+    arms = ["a", "a", "a", "a", "b", "b", "b"]  # b: censored, death, r unknown (left out)
+    text = "\n".join(
+        [rows[0], *(r.replace(",", f",{a},", 1) for r, a in zip(rows[1:], arms, strict=True))]
+    )
+    cohort = load_cohort(write_cohort(tmp_path / "h", text + "\n", HAND_TOML))
+    answer = ask("cif r by=arm", cohort)
+    assert all(g["shr"] is None for g in answer.groups)
+    assert (
+        "No subdistribution hazard ratios: b has no events of the endpoint, so a ratio against "
+        "it has no finite estimate." in answer.notes
+    )
+    assert answer.test is not None  # Gray's test still compares the curves (as cuminc does)
+    reply = to_text(compose(answer))
+    assert "against a: not estimable here (see below)" in reply

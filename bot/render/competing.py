@@ -90,5 +90,8 @@ def _incidence(body: Incidence, a: Answer) -> tuple[list[str], str | None]:
         header = [a.spec.by or "", "N", body.endpoint, competing, *times, "SHR (95% CI)"]
         table = _table(header, rows)
         if reference is not None:
-            lines.append(f"Subdistribution hazard ratios (Fine–Gray) against *{reference}*")
+            line = f"Subdistribution hazard ratios (Fine–Gray) against *{reference}*"
+            if not any(g.get("shr") is not None for g in a.groups):
+                line += ": not estimable here (see below)"
+            lines.append(line)
     return lines, table

@@ -146,8 +146,11 @@ def cif_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         if why is not None:
             notes.append(why)
         else:
-            gray = gray_test(times[known], causes[known], keys[known], weights=weights[known])
-            test = {"name": "Gray's test", "chi2": gray.chi2, "df": gray.df, "p": gray.p}
+            try:
+                gray = gray_test(times[known], causes[known], keys[known], weights=weights[known])
+                test = {"name": "Gray's test", "chi2": gray.chi2, "df": gray.df, "p": gray.p}
+            except np.linalg.LinAlgError:
+                notes.append("Gray's test cannot be computed for these groups (no information).")
             shr = subdistribution_hazards(
                 times,
                 causes,

@@ -51,6 +51,18 @@ def subdistribution_hazards(
         return SubdistributionHazards(reference=None, per_group={}, notes=tuple(notes))
     ref = reference if reference in present else present[0]
     others = [g for g in present if g != ref]
+    # A group without an event of the endpoint has no finite ratio (R's crr reports a huge
+    # negative coefficient); it is said so rather than printed.
+    silent = [
+        g for g in present if not weights[known][(labels[known] == g) & (causes[known] == 1)].sum()
+    ]
+    if silent:
+        notes.append(
+            f"No subdistribution hazard ratios: {', '.join(silent)} "
+            f"{'has' if len(silent) == 1 else 'have'} no events of the endpoint, so a ratio "
+            "against it has no finite estimate."
+        )
+        return SubdistributionHazards(reference=ref, per_group={}, notes=tuple(notes))
     x = np.column_stack([(labels[known] == g).astype(float) for g in others])
     try:
         fit = fine_gray(times[known], causes[known], x, weights=weights[known])
