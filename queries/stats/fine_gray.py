@@ -75,9 +75,8 @@ def _sums(data: _Data, beta: np.ndarray):
 
     def per_time(values):
         flat = values.reshape(values.shape[0], -1)
-        out = np.zeros((m, flat.shape[1]))
-        np.add.at(out, data.at, flat)
-        return out
+        columns = [np.bincount(data.at, weights=col, minlength=m) for col in flat.T]
+        return np.column_stack(columns)
 
     parts = [risk[:, None], risk[:, None] * data.x, risk[:, None] * outer.reshape(-1, p * p)]
     still, gone = [], []
@@ -167,8 +166,10 @@ def _residual_products(data: _Data, beta: np.ndarray) -> np.ndarray:
 
     # psi: what estimating G adds, q(u) / Y(u) integrated against each patient's censoring
     # martingale; q(u) sums, over failures at or after u, the competing events before u.
-    comp = np.zeros((data.times.size, x.shape[1] + 1))
-    np.add.at(comp, at, (data.w * weight_after)[:, None] * np.hstack([np.ones((x.shape[0], 1)), x]))
+    values = (data.w * weight_after)[:, None] * np.hstack([np.ones((x.shape[0], 1)), x])
+    comp = np.column_stack(
+        [np.bincount(at, weights=col, minlength=data.times.size) for col in values.T]
+    )
     before = np.vstack([np.zeros((1, comp.shape[1])), np.cumsum(comp, axis=0)[:-1]])
     q = before[:, 1:] * after0[:, None] - before[:, :1] * after1
     y = data.at_risk
