@@ -9,10 +9,13 @@ mode stops taking commands and lets the answers already acknowledged finish befo
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 from sts_bot.fleet.questions import open_questions
 from sts_bot.gateway.gateway import Gateway, open_gateway
@@ -64,6 +67,8 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     except SettingsError as exc:
         return _fail(exc.problems)
     configure_logging(settings.log_level)  # no bodies, URLs, tokens or typed commands
+    if problems := _unwritable(settings.state_dir):
+        return _fail(problems)
     try:
         gateway = open_gateway(settings, places=slack_places(settings))
     except CohortDataError as exc:
@@ -119,6 +124,21 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
             answering.stop()  # finish the questions held; the queued stay for the fleet
         gateway.service.close()
     return 0
+
+
+def _unwritable(state_dir: Path) -> list[str]:
+    """STS_STATE_DIR's problem, named as such: the stored cohort is built there at start-up."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=state_dir, prefix=".sts-write-check-"):
+            pass
+    except OSError as exc:
+        return [
+            f"STS_STATE_DIR: `{state_dir}` cannot be written ({exc.strerror or exc}). Point it "
+            f"at a writable folder: in a container, a volume mounted there that this user "
+            f"(uid {os.getuid()}) may write (deploy/k8s: the `state` volume)."
+        ]
+    return []
 
 
 def _readiness(

@@ -260,7 +260,7 @@ def open_gateway(
     """
     service = service if service is not None else Service.from_settings(settings, plot_processes=0)
     service.cohort()  # a folder that does not load stops start-up
-    if places is not None:
+    if places is not None and not settings.audit_key:
         logging.getLogger("sts.audit").warning(
             "STS_AUDIT_KEY is not set: the audit log's hashes match only within this run"
         )
