@@ -72,6 +72,8 @@ class Settings:
     # between attempts at a reply (all within the 30 minutes a response_url lives).
     slack_timeout: float = 10.0
     delivery_waits: tuple[float, ...] = (2.0, 10.0, 60.0, 300.0)
+    # Socket Mode: seconds between pings; a connection is given up after four unanswered.
+    socket_ping: float = 2.0
     plot_processes: int = 2
     cache_mb: int = 64  # answers and plots kept for repeated questions
     out_dir: Path = Path("out")
@@ -137,6 +139,7 @@ def load_settings(
         ready_backlog=read.integer("STS_READY_BACKLOG", 32, 0, 100_000),
         slack_timeout=read.integer("STS_SLACK_TIMEOUT_MS", 10_000, 100, 120_000) / 1000,
         delivery_waits=read.waits("STS_DELIVERY_WAITS_MS", (2000, 10_000, 60_000, 300_000)),
+        socket_ping=read.integer("STS_SOCKET_PING_MS", 2000, 100, 60_000) / 1000,
         plot_processes=read.integer("STS_PLOT_PROCESSES", min(os.cpu_count() or 1, 4), 0, 64),
         cache_mb=read.integer("STS_CACHE_MB", 64, 0, 65536),
         out_dir=Path(env.get("STS_OUT", "out")).expanduser(),

@@ -33,13 +33,13 @@ class Socketed:
         return self.socket.slash(body, **kwargs)
 
 
-def start(stub: SlackStub, socket: SocketModeStub, tmp: Path) -> Socketed:
+def start(stub: SlackStub, socket: SocketModeStub, tmp: Path, **env: str) -> Socketed:
     stub.socket_urls = socket.new_url
     log = tmp / "server.log"
     with log.open("w") as err:
         proc = subprocess.Popen(
             [*STS, "serve"],
-            env=server_env(stub, tmp, SLACK_APP_TOKEN="xapp-1-A0APP0001-1-test"),
+            env=server_env(stub, tmp, SLACK_APP_TOKEN="xapp-1-A0APP0001-1-test", **env),
             cwd=tmp,
             stdout=subprocess.PIPE,
             stderr=err,
@@ -95,7 +95,8 @@ def test_a_mistake_gets_its_reply_over_socket_mode_too(socketed):
 
 def test_redelivery_reconnects_and_sigterm_answer_each_command_once(tmp_path):
     with SlackStub() as stub, SocketModeStub() as socket:
-        served = start(stub, socket, tmp_path)
+        # A ping every 0.5 s: the dropped connection is noticed after 2 s instead of 8.
+        served = start(stub, socket, tmp_path, STS_SOCKET_PING_MS="500")
         try:
             first = slash_body("dcr", response_url=stub.response_url("U0RE00001"), user="U0RE00001")
             envelopes = [socket.slash(first), socket.slash(first, retry_attempt=1)]

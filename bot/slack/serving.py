@@ -18,9 +18,7 @@ from sts_bot.gateway.health import Readiness
 from sts_bot.settings import Settings, SettingsError
 from sts_bot.slack.http_edge import EVENTS_PATH, MAX_BODY, slack_wsgi
 
-__all__ = ["SOCKET_PING_INTERVAL", "serve_http", "serve_socket", "wsgi_app"]
-
-SOCKET_PING_INTERVAL = 2.0  # seconds
+__all__ = ["serve_http", "serve_socket", "wsgi_app"]
 
 
 def wsgi_app(
@@ -53,9 +51,10 @@ def serve_http(
 
 
 def serve_socket(app: App, settings: Settings) -> None:
-    # A ping every 2 s: a connection that broke without a close frame (a proxy, a network blip)
-    # is noticed after four unanswered pings, 8 s, instead of slack_sdk's default 40 s deaf.
-    handler = SocketModeHandler(app, settings.app_token, ping_interval=SOCKET_PING_INTERVAL)
+    # A ping every 2 s (STS_SOCKET_PING_MS): a connection that broke without a close frame (a
+    # proxy, a network blip) is noticed after four unanswered pings, 8 s, instead of
+    # slack_sdk's default 40 s deaf.
+    handler = SocketModeHandler(app, settings.app_token, ping_interval=settings.socket_ping)
     try:
         handler.connect()
     except SlackApiError as exc:
