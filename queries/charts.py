@@ -15,9 +15,11 @@ __all__ = [
     "CumulativeIncidenceChart",
     "ForestChart",
     "KaplanMeierChart",
+    "SpiderChart",
     "SwimmerChart",
     "TimelineChart",
     "ToxicityChart",
+    "WaterfallChart",
 ]
 
 
@@ -101,3 +103,27 @@ class ForestChart(Chart):
     comparison: str | None = None  # hazard ratios: of this by= group
     interactions: Sequence[Mapping[str, Any]] = ()  # per field: p of the interaction test
     withheld_note: str = ""  # what was left out of the plot (small cells, in public places)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaterfallChart(Chart):
+    """A bar per patient, its best % change from baseline, in the order drawn (largest increase
+    first); each bar {patient_id, best_change_pct, best_response, new_lesion, group}."""
+
+    bars: Sequence[Mapping[str, Any]]
+    measured: int  # patients with measurements (some may have no bar: baseline only)
+    by: str | None = None  # colour by this field's groups instead of the best response
+    pr_line: float = -30.0
+    pd_line: float = 20.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpiderChart(Chart):
+    """A line per patient: % change from baseline over time; each line {patient_id,
+    best_response, group, points: [(time, change_pct, new_lesion)]}."""
+
+    lines: Sequence[Mapping[str, Any]]
+    unit: str
+    by: str | None = None
+    pr_line: float = -30.0
+    pd_line: float = 20.0

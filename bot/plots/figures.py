@@ -15,9 +15,11 @@ from sts_queries.charts import (
     CumulativeIncidenceChart,
     ForestChart,
     KaplanMeierChart,
+    SpiderChart,
     SwimmerChart,
     TimelineChart,
     ToxicityChart,
+    WaterfallChart,
 )
 from sts_queries.result import Answer
 
@@ -157,6 +159,38 @@ def _swimmer(chart: SwimmerChart, answer: Answer) -> bytes:
         title=answer.understood,
         unit=chart.unit,
         data_as_of=chart.data_as_of,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
+
+
+@render_chart.register
+def _waterfall(chart: WaterfallChart, answer: Answer) -> bytes:
+    from sts_bot.plots.patients.waterfall import waterfall_plot
+
+    return waterfall_plot(
+        chart.bars,
+        title=answer.understood,
+        measured=chart.measured,
+        by=chart.by,
+        pr_line=chart.pr_line,
+        pd_line=chart.pd_line,
+        method_note=answer.method or "",
+        stamp=_stamp(chart, answer),
+    )
+
+
+@render_chart.register
+def _spider(chart: SpiderChart, answer: Answer) -> bytes:
+    from sts_bot.plots.patients.spider import spider_plot
+
+    return spider_plot(
+        chart.lines,
+        title=answer.understood,
+        unit=chart.unit,
+        by=chart.by,
+        pr_line=chart.pr_line,
+        pd_line=chart.pd_line,
         method_note=answer.method or "",
         stamp=_stamp(chart, answer),
     )

@@ -19,6 +19,7 @@ from sts_queries.cohort.files.kinds import (
     sql_text,
 )
 from sts_queries.cohort.files.readers import RawTable
+from sts_queries.cohort.measurements import measurement_roles
 from sts_queries.cohort.validate import RESPONSES, Problems, TableReport
 from sts_queries.sql.identifiers import quote_identifier as _q
 
@@ -80,6 +81,8 @@ def _roles(raw: RawTable, settings: ReadSettings) -> dict[str, str]:
         roles.update(term="text", grade="grade", cycle="count", onset_date="date")
     elif raw.name == "assessments":
         roles.update(date="date")
+    elif raw.name == "measurements":
+        roles.update(measurement_roles(cols))
     roles.update(settings.roles.get(raw.name, {}))
     return {c: r for c, r in roles.items() if c in cols}
 
@@ -205,12 +208,17 @@ def _role(name: str, role: str, p: Profile, raw: RawTable, rep: TableReport, s, 
             lambda v: f"`{v}` is not a date (use YYYY-MM-DD, or declare date_format)",
         )
         return "date", expr
-    # time, count, grade: numbers
+    if role == "flag":
+        expr = event_sql(q)
+        rep.by_value(name, f"{q} IS NOT NULL AND {expr} IS NULL", lambda v: f"`{v}` is not yes/no")
+        return "category", f"CAST({expr} AS BOOLEAN)"
+    # time, count, grade, day, mm: numbers
     whole_only = role in ("count", "grade")
     what = "a whole number" if whole_only else "a number"
     bad = f"{num} IS NULL" if not whole_only else f"({num} IS NULL OR {num} <> floor({num}))"
-    if role == "grade":
-        rep.rows(name, f"{q} IS NULL", f"grade is empty ({_GRADES})")
+    if role in ("grade", "mm"):
+        what_empty = f"grade is empty ({_GRADES})" if role == "grade" else "the sum (mm) is empty"
+        rep.rows(name, f"{q} IS NULL", what_empty)
     rep.by_value(name, f"{q} IS NOT NULL AND {bad}", lambda v: f"`{v}` is not {what}")
     if role == "grade":
         rep.by_value(
@@ -218,8 +226,9 @@ def _role(name: str, role: str, p: Profile, raw: RawTable, rep: TableReport, s, 
             f"{num} = floor({num}) AND {num} NOT BETWEEN 1 AND 5",
             lambda v: f"`{v}` is outside 1–5",
         )
-    else:
-        rep.by_value(name, f"{num} < 0", lambda v: f"`{v}` is below 0")
+    elif role != "day":  # a day before the start of treatment is a baseline scan's
+        below = "mm: a sum of diameters cannot be below 0" if role == "mm" else "is below 0"
+        rep.by_value(name, f"{num} < 0", lambda v: f"`{v}` {below}")
     whole = whole_only or (p.numbers and p.whole == p.numbers)
     return ("number", f"CAST({num} AS BIGINT)" if whole else num)
 
@@ -269,7 +278,11 @@ def type_table(
             source=f"(SELECT *, row_number() OVER (PARTITION BY patient_id ORDER BY _rec) "
             f"AS _nth FROM {view})",
         )
-    elif patients_view and raw.name == "adverse_events" and "patient_id" in raw.columns:
+    elif (
+        patients_view
+        and raw.name in ("adverse_events", "measurements")
+        and "patient_id" in (raw.columns)
+    ):
         rep.by_value(
             "patient_id",
             f"patient_id IS NOT NULL AND patient_id NOT IN "

@@ -18,13 +18,23 @@ from sts_queries.cohort.files.long import widen
 from sts_queries.cohort.files.names import identifier_column
 from sts_queries.cohort.files.readers import ROW_NAMES, RawTable, read_folder
 from sts_queries.cohort.files.roles import assign_roles
+from sts_queries.cohort.measurements import (
+    MEASUREMENTS,
+    canonical,
+    required_columns,
+    typed_measurements,
+)
 from sts_queries.cohort.meta import TIME_UNITS, CohortMeta, EndpointSpec
 from sts_queries.cohort.validate import Problems
 from sts_queries.sql.identifiers import quote_identifier as _q
 
 __all__ = ["AE_WORST", "build_tables", "endpoints_of", "summarise", "summary_tables"]
 
-_REQUIRED = {"patients": ("patient_id",), "adverse_events": ("patient_id", "term", "grade")}
+_REQUIRED = {
+    "patients": ("patient_id",),
+    "adverse_events": ("patient_id", "term", "grade"),
+    MEASUREMENTS: ("patient_id",),
+}
 
 
 def endpoints_of(columns) -> tuple[str, ...]:
@@ -104,6 +114,9 @@ def build_tables(
         )
     problems.raise_if_any()
     raws = {name: _with_identifier(raw, settings.identifier) for name, raw in raws.items()}
+    if MEASUREMENTS in raws:
+        raws[MEASUREMENTS] = canonical(raws[MEASUREMENTS])
+        required_columns(raws[MEASUREMENTS], problems)
     fields = dict(settings.fields)
     raws["patients"], endpoints, fields = widen(con, raws["patients"], endpoints, fields, problems)
     problems.raise_if_any()
@@ -127,7 +140,11 @@ def build_tables(
         f"CREATE TEMP TABLE _typed_patients AS SELECT {patients.select} FROM {patients.view}"
     )
     for table in typed[1:]:
+        if table.name == MEASUREMENTS:  # checked as a whole, then shaped for the plots
+            typed_measurements(con, table, raws[MEASUREMENTS], "_typed_patients", problems)
+            continue
         con.execute(f"CREATE TABLE {_q(table.name)} AS SELECT {table.select} FROM {table.view}")
+    problems.raise_if_any()
     derived, joins, notes = derived_columns(
         con,
         "_typed_patients",

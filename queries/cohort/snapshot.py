@@ -26,7 +26,7 @@ from sts_queries.sql.identifiers import quote_identifier as _q
 __all__ = ["Replay", "replay_of", "replayed", "snapshot"]
 
 _RANKED = ("CR", "PR", "SD", "PD", "NE")  # best first; a patient with none of them is NE
-_DATE_COLUMNS = {"assessments": "date", "adverse_events": "onset_date"}
+_DATE_COLUMNS = {"assessments": "date", "adverse_events": "onset_date", "measurements": "date"}
 _TEMPORAL = ("DATE", "TIMESTAMP")
 _SOURCE = "_sts_source"  # the catalog a snapshot's connection reads its cohort under
 

@@ -19,7 +19,9 @@ from sts_queries.metrics.help import Help, help_answer
 from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.patients.patient_card import PATIENT
 from sts_queries.metrics.patients.patient_list import LIST
+from sts_queries.metrics.patients.spider import SPIDER
 from sts_queries.metrics.patients.swimmer import SWIMMER
+from sts_queries.metrics.patients.waterfall import WATERFALL
 from sts_queries.metrics.rates import DCR, ORR
 from sts_queries.metrics.response import DOR, TTR
 from sts_queries.metrics.summary import SUMMARY
@@ -58,6 +60,8 @@ METRICS: tuple[Metric, ...] = (
     LIST,
     PATIENT,
     SWIMMER,
+    WATERFALL,
+    SPIDER,
     SUMMARY,
     FIELDS,
     HELP,

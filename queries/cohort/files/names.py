@@ -8,7 +8,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["IDENTIFIER_NAMES", "MISSING_TOKENS", "identifier_column", "normalise_name"]
+__all__ = [
+    "IDENTIFIER_NAMES",
+    "MISSING_TOKENS",
+    "NEW_LESION_NAMES",
+    "SUM_NAMES",
+    "identifier_column",
+    "normalise_name",
+]
 
 # What exports call the patient identifier when they do not call it patient_id.
 IDENTIFIER_NAMES = (
@@ -27,6 +34,23 @@ IDENTIFIER_NAMES = (
     "id",
 )
 
+# What exports call the sum of target lesion diameters (in mm) and the new-lesion flag of a
+# measurements table (normalised headers).
+SUM_NAMES = (
+    "sum_mm",
+    "sld_mm",
+    "sld",
+    "sum_diameters_mm",
+    "sum_of_diameters_mm",
+    "sum_of_diameters",
+    "sum_of_target_lesions_mm",
+    "target_sum_mm",
+    "target_lesions_mm",
+    "sum_target_lesions_mm",
+    "tumour_burden_mm",
+    "tumor_burden_mm",
+)
+NEW_LESION_NAMES = ("new_lesion", "new_lesions", "new_lesion_flag", "nl")
 # Cells that mean "not recorded" in R, SAS, SPSS, REDCap, Excel and cBioPortal exports;
 # compared case-insensitively. `missing_values` in cohort.toml replaces this list.
 MISSING_TOKENS = (

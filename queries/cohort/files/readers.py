@@ -28,7 +28,7 @@ CBIO_PATIENTS = "data_clinical_patient.txt"
 ROW_NAMES = "_row_names"
 _SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 CBIO_SAMPLES = "data_clinical_sample.txt"
-# What teams call the two tables the bot knows, as sheet or file names.
+# What teams call the tables the bot knows, as sheet or file names.
 _TABLE_SYNONYMS = {
     "patients": ("patients", "patient", "clinical", "baseline", "demographics", "cohort"),
     "adverse_events": (
@@ -39,6 +39,15 @@ _TABLE_SYNONYMS = {
         "toxicity",
         "toxicities",
         "adverse_effects",
+    ),
+    "measurements": (
+        "measurements",
+        "measurement",
+        "tumour_measurements",
+        "tumor_measurements",
+        "target_lesions",
+        "lesions",
+        "recist_measurements",
     ),
 }
 

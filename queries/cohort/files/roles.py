@@ -1,10 +1,11 @@
-"""Which table is which: the patients, adverse events and assessments, as exported.
+"""Which table is which: the patients, adverse events, assessments and measurements, as exported.
 
 A folder's tables are named by their files (`adverse_events.csv`, a sheet `AEs`, cBioPortal's
 `data_clinical_patient.txt`). An export named as its tool or its author named it
 (`veteran.csv`, REDCap's `Study_DATA_2024-01-31.csv`, a workbook whose only sheet is `colon`) is
 matched by its contents instead: rows with a term and a grade are adverse events, rows with a
-date and a response are assessments, and of the rest the one table left, or the one with a row
+date and a response are assessments, rows with a sum of lesion diameters (`sld_mm` …) are
+tumour measurements, and of the rest the one table left, or the one with a row
 per patient, is the patients table. `cohort.toml`'s `[tables]` says it once and for all
 (`patients = "veteran.csv"`, `{ file = "trial.xlsx", sheet = "Baseline" }`), and `sts init`
 writes that section, so nothing is guessed twice.
@@ -15,15 +16,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from sts_queries.cohort.files.names import identifier_column
+from sts_queries.cohort.files.names import SUM_NAMES, identifier_column
 from sts_queries.cohort.files.readers import ROW_NAMES, RawTable
 from sts_queries.cohort.validate import Problems
 
 __all__ = ["ROLES", "TableRef", "assign_roles", "table_ref_toml"]
 
 # The tables the bot knows, and the columns that give each away by its contents.
-ROLES = ("patients", "adverse_events", "assessments")
-_LOOKS_LIKE = {"adverse_events": ("term", "grade"), "assessments": ("date", "response")}
+ROLES = ("patients", "adverse_events", "assessments", "measurements")
+# Each role's telltale columns: one column of each tuple.
+_LOOKS_LIKE = {
+    "adverse_events": (("term",), ("grade",)),
+    "assessments": (("date",), ("response",)),
+    "measurements": (SUM_NAMES, ("date", "day")),
+}
 _OTHER_KNOWN = ("samples",)  # cBioPortal's, never a patients table
 
 
@@ -71,13 +77,20 @@ def assign_roles(
             continue
         raws = _renamed(raws, matching[0], role)
         found[role] = "as cohort.toml's [tables] says"
-    for role, columns in _LOOKS_LIKE.items():
+    for role, telltales in _LOOKS_LIKE.items():
         if role in raws:
             continue
-        alike = [n for n, r in _unassigned(raws) if all(c in r.columns for c in columns)]
+        alike = [
+            n
+            for n, r in _unassigned(raws)
+            if all(any(c in r.columns for c in one_of) for one_of in telltales)
+        ]
         if len(alike) == 1:
             raws = _renamed(raws, alike[0], role)
-            found[role] = f"its rows have {' and '.join(f'a {c}' for c in columns)}"
+            has = [
+                next(f"a {c}" for c in one_of if c in raws[role].columns) for one_of in telltales
+            ]
+            found[role] = f"its rows have {' and '.join(has)}"
     if "patients" not in raws:
         raws, why = _find_patients(con, raws, identifier, problems)
         if why:
