@@ -29,7 +29,7 @@ DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.
 # RECIST 1.1 best overall response, best first (README: best_response is CR/PR/SD/PD/NE).
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 # The tables whose rows are dated, and by which column (the `Replay` docstring).
-DATED = {"assessments": "date", "adverse_events": "onset_date"}
+DATED = {"assessments": "date", "adverse_events": "onset_date", "measurements": "date"}
 
 
 class NotReplayable(Exception):
@@ -81,8 +81,8 @@ def reference_snapshot(
     - best_response: the best response of the assessments dated so far, NE when none;
     - surgery_date kept when on or before `as_of` (resection: yes when kept, else no); every
       other `*_date` column as a date;
-    - other tables: rows of the patients who had started, and, for assessments and adverse
-      events, dated on or before `as_of` (a row with no date is not).
+    - other tables: rows of the patients who had started, and, for assessments, adverse
+      events and measurements, dated on or before `as_of` (a row with no date is not).
     """
     patients = tables["patients"]
     if data_as_of is not None and as_of >= data_as_of:
@@ -120,10 +120,12 @@ def reference_snapshot(
         if name == "patients":
             continue
         if "patient_id" in frame.columns:
-            frame = frame[[pid in ids for pid in frame["patient_id"]]]
+            # a boolean array, not a list: an empty list would select no columns
+            frame = frame[np.array([pid in ids for pid in frame["patient_id"]], dtype=bool)]
         column = DATED.get(name)
         if column and column in frame.columns:
-            frame = frame[[d is not None and d <= as_of for d in _days(frame[column])]]
+            kept = [d is not None and d <= as_of for d in _days(frame[column])]
+            frame = frame[np.array(kept, dtype=bool)]
         out[name] = frame.reset_index(drop=True)
     if "assessments" in out and "best_response" in patients.columns:
         best: dict = {}

@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sts_queries.cohort.files.names import NEW_LESION_NAMES, SUM_NAMES
+from sts_queries.cohort.files.names import (
+    MEASURED_DAY_NAMES,
+    MEASURED_ON_NAMES,
+    NEW_LESION_NAMES,
+    SUM_NAMES,
+)
 from sts_queries.cohort.files.readers import RawTable
 from sts_queries.cohort.validate import Problems
 from sts_queries.sql.identifiers import quote_identifier as _q
@@ -35,9 +40,15 @@ _SHOWN = 5  # patients named per problem; the count says how many more
 
 
 def canonical(raw: RawTable) -> RawTable:
-    """The table with its sum column named `sum_mm` and its new-lesion flag `new_lesion`."""
+    """The table with its columns named as the plots read them: `sum_mm`, `date` (or `day`)
+    and `new_lesion` (`SLD (mm)`, `scan_date`, `study_day` … as exports name them)."""
     renames = {}
-    for names, target in ((SUM_NAMES, "sum_mm"), (NEW_LESION_NAMES, "new_lesion")):
+    for names, target in (
+        (SUM_NAMES, "sum_mm"),
+        (NEW_LESION_NAMES, "new_lesion"),
+        (MEASURED_ON_NAMES, "date"),
+        (MEASURED_DAY_NAMES, "day"),
+    ):
         found = next((n for n in names if n in raw.columns), None)
         if found and target not in raw.columns:
             renames[found] = target

@@ -24,6 +24,7 @@ __all__ = [
     "Colours",
     "capped_limits",
     "draw_recist_lines",
+    "pct_axis",
     "recist_legend",
 ]
 
@@ -47,6 +48,12 @@ def capped_limits(values: Sequence[float]) -> tuple[float, float]:
     return -105.0, min(Y_CAP, max(35.0, top + 12.0))
 
 
+def pct_axis(ax, low: float, high: float) -> None:
+    """The % change axis from `low` to `high`, ticked every 20% from −100%."""
+    ax.set_ylim(low, high)
+    ax.set_yticks([t for t in range(-100, int(high) + 1, 20)])
+
+
 def draw_recist_lines(ax, pr_line: float, pd_line: float) -> None:
     """0, and RECIST 1.1's −30% (partial response) and +20% (progression) lines, named at the
     right edge."""
@@ -66,6 +73,13 @@ def draw_recist_lines(ax, pr_line: float, pd_line: float) -> None:
             va="bottom",
             fontsize=FONT_SMALL,
             color=REFERENCE_COLOR,
+            zorder=8,  # over the bars and lines it names, on a white ground
+            bbox={
+                "boxstyle": "square,pad=0.1",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.85,
+            },
             gid=f"{gid}-label",
         )
 
@@ -91,9 +105,11 @@ class Colours:
         return self.groups[key] if self.by else RESPONSE_COLORS[key]
 
 
-def recist_legend(ax, colours: Colours, *, new_lesion: bool, loc: str, gid: str) -> None:
+def recist_legend(
+    ax, colours: Colours, *, new_lesion: bool, loc: str, gid: str, outside: bool = False
+) -> None:
     """The colours drawn (responses in RECIST order, or groups in order) and the new-lesion
-    mark when one was drawn."""
+    mark when one was drawn; `outside` puts it right of the axes (lines cross every corner)."""
     handles, labels = [], []
     if colours.by:
         for group in colours.seen:
@@ -107,12 +123,13 @@ def recist_legend(ax, colours: Colours, *, new_lesion: bool, loc: str, gid: str)
     if new_lesion:
         handles.append(Line2D([], [], **NEW_LESION))
         labels.append("New lesion")
+    placed = {"loc": "upper left", "bbox_to_anchor": (1.01, 1), "borderaxespad": 0}
     ax.legend(
         handles,
         labels,
-        loc=loc,
-        fontsize=FONT_SMALL if len(handles) > 4 else FONT_TICK,
-        frameon=True,
+        **(placed if outside else {"loc": loc}),
+        fontsize=FONT_SMALL if len(handles) > 4 or outside else FONT_TICK,
+        frameon=not outside,
         framealpha=0.92,
         edgecolor="#dddddd",
     ).set_gid(gid)

@@ -24,6 +24,7 @@ from sts_bot.plots.patients.recist import (
     Colours,
     capped_limits,
     draw_recist_lines,
+    pct_axis,
     recist_legend,
 )
 
@@ -94,12 +95,12 @@ def _spider_figure(
                 gid="spider-name",
             )
     draw_recist_lines(ax, pr_line, pd_line)
-    ax.set_ylim(low, high)
+    pct_axis(ax, low, high)
     ax.set_xlim(start, ticks[-1])
     ax.set_xticks([t for t in ticks if t >= start])
     ax.set_ylabel("Change from baseline (%)", fontsize=FONT_LABEL)
     ax.set_xlabel(f"Time from start of treatment ({unit})", fontsize=FONT_LABEL)
-    recist_legend(ax, colours, new_lesion=new_lesion, loc="best", gid="spider-legend")
+    recist_legend(ax, colours, new_lesion=new_lesion, loc="best", gid="spider-legend", outside=True)
     add_footer(fig, method_note, stamp)
     return fig
 

@@ -25,6 +25,7 @@ from sts_bot.plots.patients.recist import (
     Colours,
     capped_limits,
     draw_recist_lines,
+    pct_axis,
     recist_legend,
 )
 from sts_bot.render.measurements import change
@@ -92,7 +93,7 @@ def _waterfall_figure(
             **NEW_LESION,
         )
     draw_recist_lines(ax, pr_line, pd_line)
-    ax.set_ylim(low, high)
+    pct_axis(ax, low, high)
     ax.set_xlim(-0.7, len(bars) - 0.3)
     ax.set_ylabel("Best change from baseline (%)", fontsize=FONT_LABEL)
     ax.set_xlabel("Patients", fontsize=FONT_LABEL)

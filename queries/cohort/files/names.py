@@ -10,6 +10,8 @@ import unicodedata
 
 __all__ = [
     "IDENTIFIER_NAMES",
+    "MEASURED_DAY_NAMES",
+    "MEASURED_ON_NAMES",
     "MISSING_TOKENS",
     "NEW_LESION_NAMES",
     "SUM_NAMES",
@@ -51,6 +53,8 @@ SUM_NAMES = (
     "tumor_burden_mm",
 )
 NEW_LESION_NAMES = ("new_lesion", "new_lesions", "new_lesion_flag", "nl")
+MEASURED_ON_NAMES = ("date", "scan_date", "assessment_date", "measurement_date", "visit_date")
+MEASURED_DAY_NAMES = ("day", "days", "study_day", "day_from_start", "days_from_start")
 # Cells that mean "not recorded" in R, SAS, SPSS, REDCap, Excel and cBioPortal exports;
 # compared case-insensitively. `missing_values` in cohort.toml replaces this list.
 MISSING_TOKENS = (

@@ -16,7 +16,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from sts_queries.cohort.files.names import SUM_NAMES, identifier_column
+from sts_queries.cohort.files.names import (
+    MEASURED_DAY_NAMES,
+    MEASURED_ON_NAMES,
+    SUM_NAMES,
+    identifier_column,
+)
 from sts_queries.cohort.files.readers import ROW_NAMES, RawTable
 from sts_queries.cohort.validate import Problems
 
@@ -28,7 +33,7 @@ ROLES = ("patients", "adverse_events", "assessments", "measurements")
 _LOOKS_LIKE = {
     "adverse_events": (("term",), ("grade",)),
     "assessments": (("date",), ("response",)),
-    "measurements": (SUM_NAMES, ("date", "day")),
+    "measurements": (SUM_NAMES, MEASURED_ON_NAMES + MEASURED_DAY_NAMES),
 }
 _OTHER_KNOWN = ("samples",)  # cBioPortal's, never a patients table
 
