@@ -1,4 +1,7 @@
-"""`sts ask` as scripts use it: real subprocesses, exit codes and the --json contract."""
+"""`sts ask` as scripts use it: exit codes and the --json contract. The commands run in this
+process (tests/cli_inprocess.py: `main()` with its output captured, its return value the exit
+status); real processes where the process is the point: the exit status and streams of a
+script's `sts ask --json`, and what a cold `sts ask` imports."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import tempfile
 
 import pytest
 
+from tests.cli_inprocess import run_sts
+
 STS = [sys.executable, "-m", "sts_bot.cli"]
 
 
@@ -18,7 +23,19 @@ ENV = os.environ | {"STS_STATE_DIR": tempfile.mkdtemp(prefix="sts-cli-state-")}
 
 
 def sts(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*STS, *args], capture_output=True, text=True, timeout=120, env=ENV)
+    return run_sts(*args, env=ENV)
+
+
+def test_a_script_gets_the_exit_status_and_json_of_a_real_process():
+    done = subprocess.run(
+        [*STS, "ask", "orr histolgy=LPS", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
+    assert done.returncode == 2 and done.stderr == ""
+    assert json.loads(done.stdout)["error"]["kind"] == "unknown_field"
 
 
 def test_ask_text_answer():
@@ -91,9 +108,7 @@ def test_check_says_what_fixing_each_warning_would_change(tmp_path):
         "1,2019-01-10,2019-06-01,,\n2,2019-02-01,,2020-01-01,\n3,,2019-08-01,,\n"
         "4,2019-03-01,,2020-02-01,\n"
     )
-    done = subprocess.run(
-        [*STS, "check", str(folder)], capture_output=True, text=True, env=ENV, timeout=120
-    )
+    done = sts("check", str(folder))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "→ fixing it adds up to 1 patient(s) to every `os` answer (now 3 of 4)" in done.stdout
     assert "→ no answer can use `notes` until it holds values" in done.stdout

@@ -1,7 +1,8 @@
 """The weekly summary: replayed content, and a post that arrives exactly once.
 
-Posting runs against the local Slack stand-in: real `sts summary --post` processes, the real
-SQLite ledger, the real APScheduler.
+Posting runs against the local Slack stand-in: real `sts summary --post` processes racing, the
+real SQLite ledger, the real APScheduler (printing, and a refusal to post, run `sts summary` in
+this process: tests/cli_inprocess.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sts_bot.weekly.scheduler import catch_up, start_scheduler
 from sts_queries.answer import ask
 from sts_queries.cohort.cohort import demo_path
 from sts_queries.errors import UsageError
+from tests.cli_inprocess import run_sts
 from tests.slack_stub import SlackStub
 
 STS = [sys.executable, "-m", "sts_bot.cli"]
@@ -74,12 +76,8 @@ def test_a_week_with_news(demo):
 
 
 def test_summary_cli_prints_the_week(tmp_path):
-    done = subprocess.run(
-        [*STS, "summary", "--as-of", "2019-10-14"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ | {"STS_STATE_DIR": str(tmp_path)},
+    done = run_sts(
+        "summary", "--as-of", "2019-10-14", env=os.environ | {"STS_STATE_DIR": str(tmp_path)}
     )
     assert done.returncode == 0, done.stderr
     assert "Week 2019-W42 (Mon 14 Oct – Sun 20 Oct 2019)" in done.stdout
@@ -120,13 +118,7 @@ def test_two_processes_racing_for_one_week_post_once_and_a_restart_posts_nothing
 
 def test_post_refuses_without_a_channel(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "STS_"))}
-    done = subprocess.run(
-        [*STS, "summary", "--post"],
-        env=env | {"SLACK_BOT_TOKEN": "xoxb-x"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    done = run_sts("summary", "--post", env=env | {"SLACK_BOT_TOKEN": "xoxb-x"}, cwd=tmp_path)
     assert done.returncode == 2 and "STS_SUMMARY_CHANNEL: is not set" in done.stderr
 
 
