@@ -134,11 +134,8 @@ class Gateway:
 
     def accepted(self, text: str, asker: Asker, *, surface: str) -> AuditRecord:
         """A question taken for answering later: its record (for `AuditLog.accepted`)."""
-        try:
-            catalog = self.service.cohort().catalog
-        except Exception:  # a cohort that does not load: the shape without field names
-            catalog = None
-        shape = self.redactor.shape(text, catalog)
+        cohort = self.service.loaded()  # the ack cannot wait for a reload
+        shape = self.redactor.shape(text, cohort.catalog if cohort is not None else None)
         record = AuditRecord(
             surface=surface,
             user=asker.user,

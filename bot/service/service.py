@@ -165,6 +165,10 @@ class Service:
         """The cohort served now: loaded once, again when its files change (bad data kept out)."""
         return self.source.current()
 
+    def loaded(self) -> Cohort | None:
+        """The cohort served now, never waiting for a (re)load: for the ack path."""
+        return self.source.loaded()
+
     def use_plot_processes(self, workers: int) -> None:
         """Draw plots in `workers` processes from now on (0: in this process)."""
         self.close()

@@ -131,6 +131,10 @@ class CohortSource:
         self._signature = _signature(self.folder)
         return self._load(Path(os.path.realpath(self.folder)))
 
+    def loaded(self) -> Cohort | None:
+        """The cohort served now, without looking for new files (never waits for a load)."""
+        return self._cohort
+
     def current(self) -> Cohort:
         """The cohort to answer from; the first call loads it (and raises if it cannot)."""
         with self._lock:

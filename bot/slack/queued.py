@@ -12,6 +12,7 @@ line, before Slack hears the ack; any replica answers it (bot/slack/answering.py
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -26,12 +27,13 @@ from sts_bot.slack.dedupe import request_key
 from sts_bot.slack.listeners.common import asker
 from sts_bot.slack.listeners.share import clicked
 from sts_bot.slack.refusals import Place
-from sts_bot.slack.replies import tell
+from sts_bot.slack.replies import Retry, tell
 
 __all__ = ["queue_listeners", "queued_request"]
 
 log = logging.getLogger("sts.queue")
 
+_ONCE = Retry(waits=(), timeout=5.0)  # a note on the queue: one attempt
 UNREACHABLE = (
     "I cannot take questions right now: my database does not answer. Please ask again in a minute."
 )
@@ -118,9 +120,11 @@ def _share(gateway: Gateway, questions: Questions, per_asker: int) -> Callable[.
             gateway, questions, per_asker, kind="share", key=request_key(body), body=question
         )
         ack()  # a click's ack cannot carry text: what there is to say goes privately
-        if said:
+        if said:  # after the ack, in the background: the ack never waits for Slack
             place = Place(channel=channel, user=user, response_url=body.get("response_url"))
-            tell(place, said)
+            threading.Thread(
+                target=tell, args=(place, said), kwargs={"retry": _ONCE}, daemon=True
+            ).start()
 
     return enqueue_sts_share
 
