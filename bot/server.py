@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from sts_bot.fleet.questions import open_questions
+from sts_bot.fleet.questions import Questions, open_questions
 from sts_bot.gateway.gateway import Gateway, open_gateway
 from sts_bot.gateway.health import CallHealth, CountedPool, Readiness, audit_check, cohort_checks
 from sts_bot.log_filters import configure_logging
@@ -110,7 +110,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
                 settings,
                 host or settings.host,
                 settings.port if port is None else port,
-                _readiness(settings, gateway, executor, slack_health),
+                _readiness(settings, gateway, executor, slack_health, questions),
             )
         else:
             serve_socket(app, settings)
@@ -142,16 +142,25 @@ def _unwritable(state_dir: Path) -> list[str]:
 
 
 def _readiness(
-    settings: Settings, gateway: Gateway, executor: CountedPool, slack_health: CallHealth
+    settings: Settings,
+    gateway: Gateway,
+    executor: CountedPool,
+    slack_health: CallHealth,
+    questions: Questions | None = None,
 ) -> Readiness:
-    """What /readyz checks. A shared database, once configured, adds its own `database`
-    check here (readiness.add("database", probe)): a replica that cannot reach it is not
-    ready."""
+    """What /readyz checks. In a fleet (`questions`): the database reachable; the backlog is
+    the fleet's queue (questions written, not yet claimed), shown but not blocking: it is the
+    same for every replica, so it would take them all out at once, and the queue keeps what
+    it holds (the acks say "Queued, N ahead" instead)."""
     readiness = Readiness()
     checks = cohort_checks(gateway.service)
     readiness.add("cohort", checks["cohort"])
     readiness.add("audit", audit_check(gateway.audit))
-    readiness.add("backlog", executor.backlog_check(settings.ready_backlog))
+    if questions is not None:
+        readiness.add("database", questions.database_check)
+        readiness.add("backlog", questions.backlog_check(settings.ready_backlog), blocks=False)
+    else:
+        readiness.add("backlog", executor.backlog_check(settings.ready_backlog))
     readiness.add("slack", slack_health.check, blocks=False)
     readiness.add("new_data", checks["new_data"], blocks=False)
     return readiness

@@ -22,7 +22,7 @@ import pytest
 from tests.log_guard import assert_clean
 from tests.postgres import Postgres, missing
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
-from tests.test_slack_http import server_env, start_server, stop
+from tests.test_slack_http import server_env, start_server
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
 
@@ -215,6 +215,21 @@ class Fleet:
                 return state
             time.sleep(0.05)
 
+    def audit(self, record: str, timeout: float = 10.0) -> list[dict]:
+        """The audit lines of `record`, once its delivery line is there (it follows the
+        question's `done` by a moment)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [
+                r[0]
+                for r in self.rows(
+                    "SELECT line FROM sts_audit WHERE record = %s ORDER BY n", (record,)
+                )
+            ]
+            if any("delivery" in x for x in found) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
     def settled(self, count: int, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
@@ -234,10 +249,13 @@ def fleet(postgres, tmp_path_factory):
         fleet.start(3)
         try:
             yield fleet
-        finally:
-            for n, proc in enumerate(fleet.procs):
+        finally:  # all at once: each drains what it holds (SIGTERM), then its logs are read
+            for proc in fleet.procs:
                 if proc.poll() is None:
-                    stop(proc, root / f"r{n}")
+                    proc.terminate()
+            for n, proc in enumerate(fleet.procs):
+                proc.wait(timeout=30)
+                assert_clean(root / f"r{n}")
 
 
 def _replies(stub: SlackStub, user: str) -> list[dict]:
@@ -257,8 +275,7 @@ def test_a_retry_on_other_replicas_is_answered_once(fleet):
     assert [status for status, _ in sent] == [200, 200, 200]
     (row,) = fleet.rows("SELECT id, record FROM sts_questions WHERE asker = %s", (user,))
     fleet.stub.wait_for(f"/respond/{user}")
-    fleet.settled(1, timeout=10)
-    lines = [r[0] for r in fleet.rows("SELECT line FROM sts_audit WHERE record = %s", (row[1],))]
+    lines = fleet.audit(row[1])
     assert [("accepted" in x, x.get("outcome"), x.get("delivery")) for x in lines] == [
         (True, None, None),
         (False, "answer", None),
@@ -266,6 +283,17 @@ def test_a_retry_on_other_replicas_is_answered_once(fleet):
     ]
     time.sleep(0.3)  # a second answer would have come by now from an idle fleet
     assert len(_replies(fleet.stub, user)) == 1
+
+
+def test_readyz_says_the_database_answers_and_the_fleets_backlog(fleet):
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://{fleet.addresses[0]}/readyz", timeout=10) as response:
+        status, report = response.status, json.loads(response.read())
+    assert status == 200 and report["ready"] is True
+    assert report["checks"]["database"] == {"ok": True, "detail": "reachable", "blocks": True}
+    backlog = report["checks"]["backlog"]
+    assert backlog["blocks"] is False and "waiting for a worker" in backlog["detail"]
 
 
 def test_a_share_click_and_its_retry_on_another_replica_post_once(fleet):
@@ -333,9 +361,8 @@ def test_a_burst_queues_and_a_replica_killed_mid_burst_loses_nothing(fleet):
     assert states.get("lost", 0) == 0
     # Every question's audit record exists, and says delivered.
     for user in users:
-        lines = [r[0] for r in fleet.rows(
-            "SELECT a.line FROM sts_audit a JOIN sts_questions q ON q.record = a.record "
-            "WHERE q.asker = %s ORDER BY a.n", (user,))]  # fmt: skip
+        ((record,),) = fleet.rows("SELECT record FROM sts_questions WHERE asker = %s", (user,))
+        lines = fleet.audit(record)
         assert lines[0]["accepted"] is True
         assert any(x.get("delivery") == "delivered" for x in lines)
 

@@ -30,7 +30,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 
-from sts_bot.fleet.db import Database, open_database
+from sts_bot.fleet.db import Database, DatabaseError, open_database
 
 __all__ = ["Enqueued", "NewQuestion", "Question", "Questions", "open_questions"]
 
@@ -255,6 +255,26 @@ class Questions:
     def backlog(self) -> int:
         """Questions written and not yet claimed."""
         return int(self.db.run("SELECT count(*) FROM sts_questions WHERE state = 'queued'")[0][0])
+
+    def database_check(self) -> tuple[bool, str]:
+        """For /readyz: whether the fleet's database answers."""
+        try:
+            self.db.run("SELECT 1")
+        except DatabaseError as exc:
+            return False, f"the database does not answer ({type(exc).__name__})"
+        return True, "reachable"
+
+    def backlog_check(self, bound: int):
+        """For /readyz: the fleet's questions waiting for a worker, under `bound`."""
+
+        def check() -> tuple[bool, str]:
+            try:
+                waiting = self.backlog()
+            except DatabaseError as exc:
+                return False, f"the queue cannot be read ({type(exc).__name__})"
+            return waiting <= bound, f"{waiting} question(s) waiting for a worker (bound {bound})"
+
+        return check
 
     def states(self) -> dict[str, int]:
         rows = self.db.run("SELECT state, count(*) FROM sts_questions GROUP BY state")
