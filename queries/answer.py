@@ -16,6 +16,7 @@ from sts_queries.metrics.metric import Metric
 from sts_queries.metrics.registry import resolve
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer
+from sts_queries.sql.grouping import SEPARATOR
 
 __all__ = ["answer", "ask", "metric_of", "understand"]
 
@@ -38,11 +39,25 @@ def answer(spec: QuerySpec, cohort: Cohort) -> Answer:
 
 
 def _labelled(answer: Answer, cohort: Cohort) -> Answer:
-    """Groups of a coded field (sex 1/2) named by their declared labels (Male, Female)."""
-    field = cohort.catalog.get(answer.spec.by) if answer.spec.by else None
-    if field is None or not field.value_labels or field.kind == "categorical":
+    """Groups of a coded field (sex 1/2) named by their declared labels (Male, Female); each
+    coded part of a crossed group too (`Male, adeno`)."""
+    terms = answer.spec.grouping.terms if answer.spec.grouping else ()
+    fields = [None if t.cuts else cohort.catalog.get(t.field) for t in terms]
+    coded = [
+        f if f is not None and f.value_labels and f.kind != "categorical" else None for f in fields
+    ]
+    if not any(coded):
         return answer
-    named = {g["label"]: field.value_label(g["label"]) for g in answer.groups}
+
+    def name(label: str) -> str:
+        parts = label.split(SEPARATOR) if len(coded) > 1 else [label]
+        if len(parts) != len(coded):
+            return label
+        return SEPARATOR.join(
+            f.value_label(p) if f else p for f, p in zip(coded, parts, strict=True)
+        )
+
+    named = {g["label"]: name(g["label"]) for g in answer.groups}
     groups = tuple({**g, "label": named[g["label"]], "code": g["label"]} for g in answer.groups)
     body = answer.body
     if getattr(body, "reference", None) in named:

@@ -68,6 +68,8 @@ class Answer:
         parts = [self.title, *self.filters]
         if self.spec.by:
             parts.append(f"by {self.spec.by}")
+        if self.spec.strata:
+            parts.append(f"strata {self.spec.strata.text}")
         if self.spec.reference:
             parts.append(f"ref {self.spec.reference}")
         if self.spec.adjust:
@@ -86,6 +88,8 @@ class Answer:
         out.update(self.body.json())
         if self.spec.by:
             out["by"] = self.spec.by
+            if self.spec.strata:
+                out["strata"] = list(self.spec.strata.fields)
             out["groups"] = list(self.groups)
             if self.test is not None:
                 out["test"] = self.test

@@ -212,6 +212,8 @@ def draw(answer: Answer) -> tuple[Plot, ...]:
     words = [answer.metric, spec.outcome or "", spec.patient_id or "", *answer.filters]
     if answer.spec.by:
         words.append(f"by {answer.spec.by}")
+    if answer.spec.strata:
+        words.append(f"strata {answer.spec.strata.text}")
     filename = slug(" ".join(words)) + ".png"
     png = render_chart(answer.chart, answer)
     return (Plot(filename=filename, title=answer.understood, png=png),)

@@ -24,11 +24,11 @@ from sts_queries.language.effect_options import (
     adjust_option,
     fields_option,
     given_filter,
-    reference_option,
     time_option,
     times_option,
 )
 from sts_queries.language.filters import Filter, InValues
+from sts_queries.language.grouping import grouping_option, reference_in, strata_option
 from sts_queries.language.parse import Command, Condition
 from sts_queries.query_spec import QuerySpec
 
@@ -45,7 +45,7 @@ __all__ = [
 CI_TYPES = ("log-log", "log", "plain", "symmetric")
 _CI_ALIASES = {"loglog": "log-log", "log_log": "log-log", "linear": "plain", "spss": "symmetric"}
 UNITS = ("days", "weeks", "months", "years")
-_OPTIONS = ("by", "ci", "unit", "grade", "as_of", *EFFECT_OPTIONS)
+_OPTIONS = ("by", "cuts", "strata", "ci", "unit", "grade", "as_of", *EFFECT_OPTIONS)
 _PATIENT_WORDS = {"case", "patient", "pt", "id", "no", "no."}
 
 
@@ -101,22 +101,16 @@ def build_spec(
                         hint="e.g. /sts tox grade>=3",
                     )
                 ae_filters.append(grade_filter(cond))
-            elif key == "by":
-                field = catalog.get(cond.value)
-                if field is None:
-                    condition_filter(
-                        Condition(field=cond.value, op="=", value="x", text=cond.text), catalog
-                    )
-                if not field.groupable:
-                    some = [
-                        f.name for f in catalog.fields if f.groupable and f.name != "patient_id"
-                    ][:3]
+            elif key in ("by", "cuts"):
+                options[key] = cond.value
+            elif key == "strata":
+                if "strata" not in metric.options:
                     raise UsageError(
-                        f"`by={cond.value}`: groups need a category field, not a {field.kind} one.",
-                        hint=f"e.g. {', '.join(f'by={n}' for n in some) or 'by=<category>'}; "
-                        f"filter numbers with {field.name}>=….",
+                        f"`strata=` does not apply to `{metric.name}`.",
+                        hint="strata= stratifies a grouped survival answer: "
+                        "/sts os by=trt strata=celltype",
                     )
-                options["by"] = field.name
+                options[key] = cond.value
             elif key == "ci":
                 ci = _CI_ALIASES.get(cond.value.lower(), cond.value.lower())
                 if ci not in CI_TYPES:
@@ -156,6 +150,14 @@ def build_spec(
             hint="by= splits orr, dcr, survival, tox, count, baseline and swimmer; "
             f"filter instead, e.g. /sts {metric.name} {options['by']}=...",
         )
+    grouping = grouping_option(options.get("by"), options.get("cuts"), catalog)
+    if grouping is not None and grouping.plain_field is None and metric.args == "metric":
+        raise UsageError(
+            f"`by={options['by']}`: a forest plot compares the two arms of one field.",
+            hint="e.g. /sts forest pfs by=sex; cut-points and crossed fields group the other "
+            "answers (/sts os by=age>=65).",
+        )
+    strata = strata_option(options.get("strata"), grouping, catalog)
     if command.metric in HAZARD_WORDS and not options.get("by"):
         raise UsageError(
             f"`{command.metric}` compares groups: name them with by=<field>.",
@@ -214,15 +216,17 @@ def build_spec(
         metric=metric.name,
         filters=tuple(filters),
         ae_filters=tuple(ae_filters),
-        by=options.get("by"),
+        by=grouping.text if grouping else None,
+        grouping=grouping,
+        strata=strata,
         ci_type=options.get("ci", "log-log"),
         unit=unit,
         share="share" in command.flags,
         patient_id=patient_id,
         topic=topic,
         as_of=options.get("as_of"),
-        reference=reference_option(options.get("ref"), options.get("by"), catalog),
-        **_adjustment(options.get("adjust"), catalog, options.get("by")),
+        reference=reference_in(options.get("ref"), grouping, catalog),
+        **_adjustment(options.get("adjust"), catalog, grouping),
         at=at,
         tau=time_option(options.get("tau"), "tau"),
         over=fields_option(options.get("over"), "over", catalog, categorical=True),
@@ -231,6 +235,14 @@ def build_spec(
     )
 
 
-def _adjustment(text: str | None, catalog: Catalog, by: str | None) -> dict:
-    adjust, kinds = adjust_option(text, catalog, exclude=by)
+def _adjustment(text: str | None, catalog: Catalog, grouping) -> dict:
+    """`adjust=`'s fields and kinds; none of them a field whose values make the groups."""
+    adjust, kinds = adjust_option(text, catalog, exclude=grouping.plain_field if grouping else None)
+    plain = {t.field for t in grouping.terms if not t.cuts} if grouping else set()
+    for name in adjust:
+        if name in plain:
+            raise UsageError(
+                f"`adjust={name}`: `{name}` already splits the groups (by=).",
+                hint="Name other fields in adjust=, e.g. adjust=age.",
+            )
     return {"adjust": adjust, "adjust_kinds": kinds}

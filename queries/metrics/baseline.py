@@ -107,7 +107,7 @@ BASELINE = Metric(
     name="baseline",
     title="Baseline characteristics",
     summary="The cohort's characteristics, like a paper's Table 1.",
-    examples=("baseline", "baseline by=stage"),
+    examples=("baseline", "baseline by=stage", "baseline by=age>=60"),
     aliases=("table1", "characteristics"),
     handler=baseline_answer,
     body=Baseline,

@@ -21,7 +21,9 @@ __all__ = ["FILTERS", "HAZARDS", "Help", "help_answer"]
 FILTERS = (
     "Filters: field=value · field=a,b · field!=value · age>=60 · age<40 · age=40..60 · "
     "stage=III (IIIA+IIIB) · hist=liposarcoma (aliases and synonyms, any case). "
-    "by=field splits into groups with a test. Add `share` to post in the channel."
+    "by=field splits into groups with a test; by=age>=65 cuts a number (or date) in two, "
+    "by=age cuts=50,65 in bins, by=trt,celltype crosses fields; strata=celltype stratifies a "
+    "survival comparison. Add `share` to post in the channel."
 )
 
 

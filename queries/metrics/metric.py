@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ARGS", "OPTIONS", "Metric"]
 
 # Options a metric may accept besides filters and `by=` (and `share`, which every one takes).
-OPTIONS = ("ci", "unit", "grade", "as_of", "ref", "adjust", "at", "over", "tau", "given")
+OPTIONS = ("ci", "unit", "grade", "as_of", "ref", "adjust", "at", "over", "tau", "given", "strata")
 # What a metric reads from the words after its name: nothing, a patient id, a help topic, the
 # metric a forest plot shows.
 ARGS = ("none", "patient", "topic", "metric")

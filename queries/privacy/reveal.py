@@ -79,8 +79,9 @@ def reveals_patients(spec: QuerySpec, metric: Metric, cohort: Cohort, min_cell: 
     if metric.patient_level:
         return f"`{metric.name}` shows individual patients"
     ids = identifier_fields(cohort.catalog)
-    if spec.by in ids:
-        return f"`by={spec.by}` makes a group of each patient"
+    for name in spec.by_fields:
+        if name in ids:
+            return f"`by={name}` makes a group of each patient"
     for f in spec.filters:
         if f.field in ids:
             return f"a filter on `{f.field}` selects individual patients"
@@ -140,7 +141,8 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
     notes = suppress_notes(answer.body, body, [mask_text(note, k) for note in answer.notes], k)
     if hidden_groups:  # notes that name a hidden group (its size, its events) go
         labels = [re.escape(str(label)) for label in hidden_groups]
-        named = re.compile(rf"\b({'|'.join(labels)})\b")
+        # Not \b: a cut's labels (`≥70`, `<65`) begin with no word character to border on.
+        named = re.compile(rf"(?<!\w)({'|'.join(labels)})(?!\w)")
         notes = [note for note in notes if not named.search(note)]
     cells_hidden = bool(hidden_groups) or any(holds_hidden(g) for g in groups)
     if test is not None and cells_hidden:

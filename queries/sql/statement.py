@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sts_queries.query_spec import QuerySpec
+from sts_queries.sql.grouping import grouping_sql
 from sts_queries.sql.identifiers import quote_identifier
 
 if TYPE_CHECKING:
@@ -57,17 +58,23 @@ def where_clause(
 def selection_sql(
     spec: QuerySpec, catalog: Catalog, columns: Mapping[str, str] | None = None
 ) -> tuple[str, list]:
-    """The selected patients, each with the group it belongs to (NULL when not grouped).
+    """The selected patients, each with the group it belongs to (NULL when not grouped) and,
+    for `strata=`, its stratum (`stratum_key`).
 
     `columns` maps the names a metric's SQL uses to catalog columns (`{"time": "pfs_time"}`);
     without it every column is kept under its own name.
     """
-    where, params = where_clause(spec.filters, catalog)
-    group = (
-        f"CAST({_column(spec.by, catalog)} AS VARCHAR) AS group_key"
-        if spec.by
-        else ("NULL::VARCHAR AS group_key")
+    where, where_params = where_clause(spec.filters, catalog)
+    group, params = (
+        grouping_sql(spec.grouping, lambda name: _column(name, catalog))
+        if spec.grouping
+        else ("NULL::VARCHAR", [])
     )
+    group += " AS group_key"
+    if spec.grouping and spec.strata:
+        stratum, more = grouping_sql(spec.strata, lambda name: _column(name, catalog))
+        group += f", {stratum} AS stratum_key"
+        params = [*params, *more]
     if columns is None:
         projected = "*"
     else:
@@ -76,7 +83,7 @@ def selection_sql(
             f"{_column(column, catalog)} AS {quote_identifier(alias)}"
             for alias, column in wanted.items()
         )
-    return f"SELECT {projected}, {group} FROM patients WHERE {where}", params
+    return f"SELECT {projected}, {group} FROM patients WHERE {where}", params + where_params
 
 
 @cache

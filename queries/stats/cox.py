@@ -1,12 +1,11 @@
 """Hazard ratios of groups against a reference, from a Cox proportional-hazards model.
 
 The model is lifelines' `CoxPHFitter` (Efron ties, Wald intervals: R `coxph`'s defaults, the
-field's reference) up to `cox_fit.MAX_LIFELINES_PATIENTS` patients, and past that the same model
-fitted on counts (`cox_counts`: identical patients as one row, as R's coxph on the patients).
-Groups enter as indicator columns against the reference group; adjustment covariates enter
-linearly when numeric and as indicators against their first level (R's factor coding)
-otherwise. Where the model cannot be estimated the result has no hazard ratios
-and says why in plain words; nothing here prints.
+field's reference) up to `cox_fit.MAX_LIFELINES_PATIENTS` patients, and past that (or with
+strata) the same model fitted on counts (`cox_counts`: identical patients as one row, as R's
+coxph on the patients). Groups enter as indicator columns against the reference group;
+adjustment covariates linearly when numeric and as indicators against their first level (R's
+factor coding) otherwise. Where the model cannot be estimated the result says why in words.
 """
 
 from __future__ import annotations
@@ -121,6 +120,7 @@ def hazard_ratios(
     conf_level: float = 0.95,
     weights=None,
     fitter: str = "auto",
+    strata=None,
 ) -> HazardRatios:
     """Cox PH hazard ratio of each group in `group` against a reference group.
 
@@ -135,7 +135,7 @@ def hazard_ratios(
     `weights` gives the patients each row stands for (identical patients as one row: time,
     event, group and covariates; None = one each); every count is of patients. `fitter`:
     "auto" fits lifelines on the patients up to `cox_fit.MAX_LIFELINES_PATIENTS` and the
-    counts past that; "lifelines" or "counts" forces one.
+    counts past that; "lifelines" or "counts" forces one. `strata`: R's `+ strata(s)`.
     """
     t = np.asarray(time, dtype=float).ravel()
     e = np.asarray(event).ravel()
@@ -164,6 +164,7 @@ def hazard_ratios(
                 f"no {names} recorded."
             )
     t, e, g, w = t[keep], e[keep].astype(int), g[keep], w[keep]
+    strata = None if strata is None else np.asarray(strata)[keep]
     kept = None if cov is None else cov[keep]
     design, terms, used = covariate_design(
         kept, notes, orders=covariate_orders or {}, kinds=covariate_kinds or {}
@@ -208,7 +209,7 @@ def hazard_ratios(
         design[column] = (labels == x).astype(float)
     fitter = choose_fitter(base.n, fitter)
     rows = None if weights is None else w
-    model, why = fit(t, e, design, rows, fitter=fitter)
+    model, why = fit(t, e, design, rows, fitter=fitter, strata=strata)
     if model is None:
         return replace(base, reason=why)
 
@@ -218,7 +219,7 @@ def hazard_ratios(
     group_test: ModelTest | None = lr_test
     if terms:
         covariates_only = {c: x for c, x in design.items() if c not in group_columns}
-        reduced, _ = fit(t, e, covariates_only, rows, fitter=fitter)
+        reduced, _ = fit(t, e, covariates_only, rows, fitter=fitter, strata=strata)
         if reduced is None:
             group_test = None
             notes.append("The likelihood-ratio test of the groups alone could not be computed.")

@@ -62,6 +62,7 @@ class CountsModel:
     patients: int
     events: int
     data: RiskSets
+    strata: tuple[RiskSets, ...] = ()  # a stratified model's risk sets, one a stratum
 
     @property
     def se(self) -> np.ndarray:
@@ -79,7 +80,10 @@ class CountsModel:
         return wald_effect(float(self.coef[i]), float(self.se[i]), conf_level)
 
     def ph_tests(self, terms: Sequence[Sequence[str]]):
-        """R's `cox.zph`: (global (chi2, df, p), [each term's]); `terms`: each term's columns."""
+        """R's `cox.zph`: (global (chi2, df, p), [each term's]); `terms`: each term's columns.
+        (None, []) for a stratified model: its test is not computed here."""
+        if self.strata:
+            return None, []
         return zph(self.data, self.coef, [[self.columns.index(c) for c in t] for t in terms])
 
 
@@ -118,10 +122,14 @@ def _singular(info: np.ndarray) -> bool:
     return bool(pivots.min() < _SINGULAR_PIVOT)
 
 
-def fit_counts(data: pd.DataFrame, weights=None) -> tuple[CountsModel | None, str | None]:
+def fit_counts(
+    data: pd.DataFrame, weights=None, strata=None
+) -> tuple[CountsModel | None, str | None]:
     """(model, None) for a usable fit of `data` (columns DURATION, EVENT, then the design, as
     `cox_fit.fit_quietly`), each row standing for `weights` patients (1 each when None);
-    (None, why in plain words) otherwise."""
+    (None, why in plain words) otherwise. `strata` (a stratum code per row) gives each
+    stratum its own baseline hazard: risk sets within strata, as R's `coxph(… + strata(s))`,
+    the log-likelihood, score and information summed over them."""
     columns = tuple(c for c in data.columns if c not in (DURATION, EVENT))
     time = data[DURATION].to_numpy(dtype=float)
     event = data[EVENT].to_numpy(dtype=np.int64)
@@ -132,29 +140,41 @@ def fit_counts(data: pd.DataFrame, weights=None) -> tuple[CountsModel | None, st
     if np.any(w < 0) or np.any(w != np.round(w)):
         raise ValueError("weights are patient counts: whole numbers >= 0")
     keep = w > 0
-    time, event, x, w = time[keep], event[keep], x[keep], w[keep]
+    code = np.zeros(time.size, dtype=np.int64) if strata is None else np.asarray(strata)
+    time, event, x, w, code = time[keep], event[keep], x[keep], w[keep], code[keep]
     if not columns or not np.any(event):
         return None, "The Cox model cannot be estimated on these data."
-    s = prepare(time, event, x, w)
-    return _newton(s, columns)
+    sets = tuple(
+        prepare(time[code == c], event[code == c], x[code == c], w[code == c])
+        for c in np.unique(code)
+    )
+    return _newton(sets, columns)
 
 
-def _newton(s: RiskSets, columns: tuple[str, ...]) -> tuple[CountsModel | None, str | None]:
+def _evaluate_strata(sets: tuple[RiskSets, ...], beta: np.ndarray):
+    """(loglik, score, information) at `beta`, summed over the strata."""
+    parts = [_evaluate(s, beta) for s in sets]
+    return sum(p[0] for p in parts), sum(p[1] for p in parts), sum(p[2] for p in parts)
+
+
+def _newton(
+    sets: tuple[RiskSets, ...], columns: tuple[str, ...]
+) -> tuple[CountsModel | None, str | None]:
     p = len(columns)
     beta = np.zeros(p)
     with np.errstate(all="ignore"):
-        loglik_null, score, info = _evaluate(s, beta)
+        loglik_null, score, info = _evaluate_strata(sets, beta)
         if _singular(info):
             return None, SINGULAR
         best = loglik_null
         new = beta + np.linalg.solve(info, score)
         halving = 0
         for iteration in range(1, ITER_MAX + 1):
-            loglik, score, info = _evaluate(s, new)
+            loglik, score, info = _evaluate_strata(sets, new)
             finite = np.isfinite(loglik) and np.all(np.isfinite(score))
             finite = finite and np.all(np.isfinite(info))
             if finite and abs(1.0 - best / loglik) <= EPS:
-                return _finish(s, columns, new, loglik, loglik_null, score, info, iteration)
+                return _finish(sets, columns, new, loglik, loglik_null, score, info, iteration)
             if not finite or loglik < best:
                 halving += 1  # as coxfit6: each further halving steps back harder
                 new = (new + halving * beta) / (halving + 1.0)
@@ -167,7 +187,7 @@ def _newton(s: RiskSets, columns: tuple[str, ...]) -> tuple[CountsModel | None, 
     return None, INFINITE  # ran out of iterations (coxph: "did not converge")
 
 
-def _finish(s, columns, beta, loglik, loglik_null, score, info, iterations):
+def _finish(sets, columns, beta, loglik, loglik_null, score, info, iterations):
     if _singular(info):
         return None, SINGULAR
     var = np.linalg.inv(info)
@@ -185,8 +205,9 @@ def _finish(s, columns, beta, loglik, loglik_null, score, info, iterations):
         loglik_null=float(loglik_null),
         loglik=float(loglik),
         iterations=iterations,
-        patients=int(s.w.sum()),
-        events=int(s.deaths.sum()),
-        data=s,
+        patients=int(sum(s.w.sum() for s in sets)),
+        events=int(sum(s.deaths.sum() for s in sets)),
+        data=sets[0],
+        strata=sets if len(sets) > 1 else (),
     )
     return model, None

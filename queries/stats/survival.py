@@ -137,42 +137,32 @@ def kaplan_meier(
     )
 
 
-def logrank(time, event, group, *, weights=None) -> LogRank:
+def logrank(time, event, group, *, weights=None, strata=None) -> LogRank:
     """Log-rank chi-square across the groups in `group`; equals R's `survdiff` chisq and p.
 
-    `weights` counts the patients each row stands for, as in `kaplan_meier`. Raises
-    `LogRankNotEstimable` where survdiff stops on a singular variance.
+    `weights` counts the patients each row stands for, as in `kaplan_meier`; `strata` (a
+    stratum per row) sums the observed, expected and variance over strata, as `survdiff(… +
+    strata(s))`. Raises `LogRankNotEstimable` where survdiff stops on a singular variance.
     """
     t, e, w = _as_survival_data(time, event, weights)
     g = np.asarray(group)
-    if g.shape != t.shape:
-        raise ValueError("time, event and group must have the same length")
-    if any_missing(g):  # survdiff drops these rows; here the caller decides, visibly
-        raise ValueError("group has missing values; drop those patients first")
+    s = np.zeros(t.size, dtype=np.int64) if strata is None else np.asarray(strata)
+    if g.shape != t.shape or s.shape != t.shape:
+        raise ValueError("time, event, group and strata must have the same length")
+    if any_missing(g) or any_missing(s):  # survdiff drops these rows; the caller decides
+        raise ValueError("group or strata have missing values; drop those patients first")
     if not np.all(w):  # a group only rows of no patient stand for is no group
-        t, e, w, g = t[w > 0], e[w > 0], w[w > 0], g[w > 0]
+        t, e, w, g, s = t[w > 0], e[w > 0], w[w > 0], g[w > 0], s[w > 0]
     levels, g_idx = np.unique(g, return_inverse=True)
     if levels.size < 2:
         raise ValueError("the log-rank test needs at least two groups")
-    times, t_idx = np.unique(t, return_inverse=True)
     k = levels.size
-    cell = t_idx * k + g_idx
-    total = np.bincount(cell, weights=w, minlength=times.size * k).reshape(times.size, k)
-    observed_at = np.bincount(cell, weights=e * w, minlength=times.size * k).reshape(times.size, k)
-    # At risk at t = everyone whose time is >= t: a reversed cumulative sum over times.
-    at_risk = np.cumsum(total[::-1], axis=0)[::-1].astype(float)
-
-    deaths = observed_at.sum(axis=1)
-    keep = deaths > 0
-    at_risk, deaths = at_risk[keep], deaths[keep]
-    n = at_risk.sum(axis=1)
-    observed = observed_at.sum(axis=0)
-    expected = (at_risk * (deaths / n)[:, None]).sum(axis=0)
-    # survdiff2.c: hypergeometric variance; a time with a single subject at risk adds none.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kk = np.where(n > 1, deaths * (n - deaths) / (n * (n - 1)), 0.0)
-    var = np.diag((at_risk * kk[:, None]).sum(axis=0))
-    var -= (at_risk * (kk / n)[:, None]).T @ at_risk
+    observed, expected, var = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    _, s_idx = np.unique(s, return_inverse=True)
+    for stratum in range(int(s_idx.max()) + 1):
+        rows = s_idx == stratum
+        o, x, v = _logrank_sums(t[rows], e[rows], w[rows], g_idx[rows], k)
+        observed, expected, var = observed + o, expected + x, var + v
 
     # survdiff: groups with no expected events drop out, and so does one more (the first) to
     # make the variance invertible; df counts the groups that remain informative.
@@ -197,6 +187,27 @@ def logrank(time, event, group, *, weights=None) -> LogRank:
         )
     stat = float(diff @ np.linalg.solve(v, diff))
     return LogRank(chi2=stat, df=df, p=float(chdtrc(df, stat)))
+
+
+def _logrank_sums(t, e, w, g_idx, k: int):
+    """Observed and expected events per group and their variance, over one stratum's times."""
+    times, t_idx = np.unique(t, return_inverse=True)
+    cell = t_idx * k + g_idx
+    total = np.bincount(cell, weights=w, minlength=times.size * k).reshape(times.size, k)
+    observed_at = np.bincount(cell, weights=e * w, minlength=times.size * k).reshape(times.size, k)
+    # At risk at t = everyone whose time is >= t: a reversed cumulative sum over times.
+    at_risk = np.cumsum(total[::-1], axis=0)[::-1].astype(float)
+    deaths = observed_at.sum(axis=1)
+    keep = deaths > 0
+    at_risk, deaths = at_risk[keep], deaths[keep]
+    n = at_risk.sum(axis=1)
+    expected = (at_risk * (deaths / n)[:, None]).sum(axis=0)
+    # survdiff2.c: hypergeometric variance; a time with a single subject at risk adds none.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kk = np.where(n > 1, deaths * (n - deaths) / (n * (n - 1)), 0.0)
+    var = np.diag((at_risk * kk[:, None]).sum(axis=0))
+    var -= (at_risk * (kk / n)[:, None]).T @ at_risk
+    return observed_at.sum(axis=0), expected, var
 
 
 def _as_survival_data(time, event, weights=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

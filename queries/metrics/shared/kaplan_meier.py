@@ -11,6 +11,7 @@ import numpy as np
 
 from sts_queries.cohort.cohort import TIME_UNITS
 from sts_queries.language.filters import EventFreePast
+from sts_queries.metrics.shared.groups import MISSING
 from sts_queries.metrics.shared.notes import SMALL_GROUP, why_no_test
 from sts_queries.query_spec import QuerySpec
 from sts_queries.stats.landmarks import landmarks
@@ -30,6 +31,7 @@ __all__ = [
     "km_summary",
     "landmark_times",
     "logrank_test",
+    "test_method",
 ]
 
 LANDMARK_MONTHS = (6, 12)
@@ -141,13 +143,29 @@ def km_method(ci_type: str) -> str:
     return f"Kaplan–Meier; median with 95% CI {ci}"
 
 
-def logrank_test(times, events, keys, groups, weights=None) -> tuple[dict | None, list[str]]:
+def logrank_test(
+    times, events, keys, groups, weights=None, strata=None
+) -> tuple[dict | None, list[str]]:
+    """survdiff over the groups of `keys` (within `strata`, a stratum per row, when given); the
+    `missing` group and the patients of no recorded stratum are left out, as R drops NA."""
+    known = np.asarray(keys) != MISSING
+    if strata is not None:
+        known &= np.asarray(strata) != MISSING
+    groups = [g for g in groups if g["label"] != MISSING]
     if (why := why_no_test(groups)) is not None:
         return None, [why]
+    times, events, keys = np.asarray(times)[known], np.asarray(events)[known], keys[known]
+    weights = None if weights is None else np.asarray(weights)[known]
     if int(np.sum(events)) == 0:
         return None, ["No events yet in any group: no log-rank test."]
     try:
-        result = logrank(times, events, keys, weights=weights)
+        result = logrank(
+            times,
+            events,
+            keys,
+            weights=weights,
+            strata=None if strata is None else np.asarray(strata)[known],
+        )
     except LogRankNotEstimable:
         return None, ["The log-rank test cannot be computed for these groups (no information)."]
     notes = []
@@ -156,4 +174,13 @@ def logrank_test(times, events, keys, groups, weights=None) -> tuple[dict | None
             f"Some groups have fewer than {SMALL_GROUP} patients or no events: the log-rank "
             "test has little power here; read p with care."
         )
-    return {"name": "log-rank", "chi2": result.chi2, "df": result.df, "p": result.p}, notes
+    name = "stratified log-rank" if strata is not None else "log-rank"
+    return {"name": name, "chi2": result.chi2, "df": result.df, "p": result.p}, notes
+
+
+def test_method(test: dict | None, strata) -> str:
+    """The log-rank test's part of the method line: `; log-rank test as R survdiff`."""
+    if test is None:
+        return ""
+    within = f"(… + strata({', '.join(strata.fields)}))" if strata else ""
+    return f"; {test['name']} test as R survdiff{within}"

@@ -36,7 +36,8 @@ def few_enough_groups(spec: QuerySpec, cohort: Cohort) -> None:
     when the catalog does not already say the field has few values)."""
     if not spec.by:
         return
-    field = cohort.catalog.get(spec.by)
+    plain = spec.grouping.plain_field if spec.grouping else None
+    field = cohort.catalog.get(plain) if plain else None
     if field is not None and 0 < len(field.counts) < MAX_GROUPS:
         return
     groups = int(

@@ -21,8 +21,7 @@ def provenance_notes(
 ) -> tuple[str, ...]:
     """Say so whenever an answer rests on reconstructed rather than published values."""
     used = set(columns) | {f.field for f in spec.filters}
-    if spec.by:
-        used.add(spec.by)
+    used.update(spec.by_fields)
     cols = sorted(used & set(cohort.meta.reconstructed))
     tabs = sorted(set(tables) & set(cohort.meta.reconstructed_tables))
     if not cols and not tabs:

@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 
 from sts_queries.charts import KaplanMeierChart
-from sts_queries.cohort.catalog import CATEGORICAL
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.errors import UsageError
 from sts_queries.metrics.metric import Metric
-from sts_queries.metrics.shared.groups import group_labels, group_names, is_missing
+from sts_queries.metrics.shared.groups import group_labels, group_names, grouping_order, is_missing
 from sts_queries.metrics.shared.kaplan_meier import (
     NOT_ESTIMABLE,
     conditional_note,
@@ -24,12 +23,14 @@ from sts_queries.metrics.shared.kaplan_meier import (
     km_summary,
     landmark_times,
     logrank_test,
+    test_method,
 )
 from sts_queries.metrics.shared.notes import after_start_note, competing_note, provenance_notes
 from sts_queries.metrics.shared.selection import run, selected_n
 from sts_queries.metrics.survival.hazards import (
     GroupHazards,
     declared_order,
+    factor_order,
     group_hazards,
     hr_of,
     with_hazard,
@@ -138,9 +139,10 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             group_fit = km_fit(times[mask], events[mask], spec.ci_type, weights[mask])
             curves.append((label, group_fit))
             groups.append({"label": label, **km_summary(group_fit, at, spec.ci_type)})
-        test, why = logrank_test(times, events, keys, groups, weights)
+        strata = group_names(frame["stratum_key"]) if spec.strata else None
+        test, why = logrank_test(times, events, keys, groups, weights, strata)
         notes.extend(why)
-        hazards = _hazards(spec, cohort, frame, times, events, keys, weights)
+        hazards = _hazards(spec, cohort, frame, times, events, keys, weights, strata)
         notes.extend(hazards.notes)
         groups = [with_hazard(g, hazards) for g in groups]
         fragile = [str(g["label"]) for g in groups if g["median_few_at_risk"]]
@@ -149,8 +151,8 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
                 f"The median of {', '.join(fragile)} rests on fewer than three patients "
                 "at risk: read it with care."
             )
-        if spec.by in AFTER_START_FIELDS:
-            notes.append(after_start_note(spec.by, endpoint))
+        if after := AFTER_START_FIELDS.intersection(spec.by_fields):
+            notes.append(after_start_note(min(after), endpoint))
     shown = [*([overall] if overall["median"] is not None else []), *groups]  # CIs printed
     if any(NOT_ESTIMABLE in (d["ci_low_status"], d["ci_high_status"]) for d in shown):
         notes.append(
@@ -175,7 +177,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         hr_method=hazards.method if hazards else None,
         conditional_on=given,
     )
-    method = km_method(spec.ci_type) + ("; log-rank test as R survdiff" if test else "")
+    method = km_method(spec.ci_type) + test_method(test, spec.strata)
     return Answer(
         spec=spec,
         metric=endpoint,
@@ -202,7 +204,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     )
 
 
-def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
+def _hazards(spec, cohort, frame, times, events, keys, weights, strata) -> GroupHazards:
     # The counted rows go to the model as they are: it weighs each by its patients (lifelines
     # on the expanded rows for a small selection, the counts fitter for a registry).
     covariates = None
@@ -217,18 +219,22 @@ def _hazards(spec, cohort, frame, times, events, keys, weights) -> GroupHazards:
             kinds.setdefault(name, FACTOR if field.groupable else LINEAR)
             if kinds[name] == FACTOR:
                 values = values.map(lambda v: None if is_missing(v) else level_text(v))
-                orders[name] = _factor_order(cohort, field)
+                orders[name] = factor_order(cohort, field)
             covariates[name] = values
     return group_hazards(
         times,
         events,
         keys,
-        order=declared_order(cohort.meta.fields, spec.by, cohort.catalog),
+        order=declared_order(cohort.meta.fields, spec.by, cohort.catalog)
+        if spec.grouping.plain_field
+        else grouping_order(spec, cohort, set(keys)),
         reference=spec.reference,
         covariates=covariates,
         covariate_orders=orders,
         covariate_kinds=kinds,
         weights=weights,
+        strata=strata,
+        strata_text=" or ".join(spec.strata.fields) if spec.strata else "",
     )
 
 
@@ -245,24 +251,15 @@ def _adjustment(model, cohort: Cohort) -> list[dict]:
     return out
 
 
-def _factor_order(cohort: Cohort, field) -> list[str]:
-    """A factor's levels, the first its reference: cohort.toml's order, binned numbers' own,
-    a code's numbers in order (R's factor of a number); else R's sorted text (cox.py)."""
-    declared = declared_order(cohort.meta.fields, field.name, cohort.catalog)
-    if declared or field.kind == CATEGORICAL:
-        return declared
-    return [str(v) for v in field.values]
-
-
 PFS = Metric(
     name="pfs",
     title="PFS",
     summary=(
         "Progression-free survival: Kaplan–Meier median with 95% CI, events/N, 6- and 12-month "
         "rates (or at=3,6,12), median follow-up (reverse KM), KM plot; with by=, hazard ratios "
-        "(Cox) against ref= (default: the first group), adjust=age,stage; given=3: conditional "
-        "on being event-free at 3 (the patients past it, rates S(t)/S(3), plot from 3). "
-        "Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years."
+        "(Cox) against ref= (default: the first group), adjust=age, strata=stage; given=3: "
+        "conditional on being event-free at 3 (the patients past it, rates S(t)/S(3), plot from 3)."
+        " Options: ci=log-log|log|plain|spss, unit=days|weeks|months|years."
     ),
     examples=(
         "pfs resection=no",
@@ -273,10 +270,12 @@ PFS = Metric(
         "pfs by=stage ref=IIIA",
         "pfs by=sex adjust=age",
         "pfs given=6 at=12",
+        "pfs by=sex,prior_chemo",
+        "pfs by=sex strata=stage",
     ),
     handler=survival_answer,
     body=Survival,
-    options=frozenset({"ci", "unit", "ref", "adjust", "at", "given"}),
+    options=frozenset({"ci", "unit", "ref", "adjust", "at", "given", "strata"}),
     endpoint=True,
 )
 OS = replace(
@@ -284,7 +283,7 @@ OS = replace(
     name="os",
     title="OS",
     summary="Overall survival, as pfs. Any X_time/X_event column pair is an endpoint `X` too.",
-    examples=("os", "os by=sex"),
+    examples=("os", "os by=sex", "os by=age>=65", "os by=age cuts=50,65 strata=sex"),
 )
 
 

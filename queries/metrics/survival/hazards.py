@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sts_queries.cohort.catalog import Catalog
+from sts_queries.cohort.catalog import CATEGORICAL, Catalog
 from sts_queries.cohort.fields import bin_order
 from sts_queries.metrics.shared.groups import MISSING
 from sts_queries.metrics.shared.notes import SMALL_GROUP
@@ -22,6 +22,7 @@ __all__ = [
     "COX_METHOD",
     "GroupHazards",
     "declared_order",
+    "factor_order",
     "group_hazards",
     "hr_of",
     "with_hazard",
@@ -57,6 +58,15 @@ def declared_order(
     return declared or (bin_order(field.values) if field is not None else [])
 
 
+def factor_order(cohort, field) -> list[str]:
+    """A factor's levels, the first its reference: cohort.toml's order, binned numbers' own,
+    a code's numbers in order (R's factor of a number); else R's sorted text (cox.py)."""
+    declared = declared_order(cohort.meta.fields, field.name, cohort.catalog)
+    if declared or field.kind == CATEGORICAL:
+        return declared
+    return [str(v) for v in field.values]
+
+
 def group_hazards(
     times: np.ndarray,
     events: np.ndarray,
@@ -68,20 +78,30 @@ def group_hazards(
     covariate_orders: Mapping[str, Sequence[str]],
     covariate_kinds: Mapping[str, str] | None = None,
     weights: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
+    strata_text: str = "",
 ) -> GroupHazards:
     """Cox hazard ratio of each group in `labels` against `reference` (default: first of
     `order`), adjusted for `covariates` (one column per field, a row per patient, or per
     `weights` identical patients when given: each row's patient count).
 
     Any size: past `cox_fit.MAX_LIFELINES_PATIENTS` patients the model is fitted on counts
-    (a registry's million patients in well under a second; see cox_counts.py)."""
+    (a registry's million patients in well under a second; see cox_counts.py). `strata`
+    (`strata_text` in words) stratifies the model: a stratum per row, `missing` left out."""
     notes: list[str] = []
     known = labels != MISSING
+    patients = np.ones(labels.size, dtype=np.int64) if weights is None else np.asarray(weights)
     if not known.all():
-        unknown = int((~known).sum() if weights is None else np.asarray(weights)[~known].sum())
         notes.append(
-            f"{unknown} patient(s) with no recorded group are left out of the hazard ratios."
+            f"{int(patients[~known].sum())} patient(s) with no recorded group are left out of "
+            "the group tests and the hazard ratios."
         )
+    if strata is not None and not (stratified := strata[known] != MISSING).all():
+        notes.append(
+            f"{int(patients[known][~stratified].sum())} patient(s) with no recorded "
+            f"{strata_text} are left out of the stratified test and hazard ratios."
+        )
+        known &= strata != MISSING
     model = hazard_ratios(
         times[known],
         events[known],
@@ -92,10 +112,13 @@ def group_hazards(
         covariate_orders=covariate_orders,
         covariate_kinds=covariate_kinds,
         weights=None if weights is None else np.asarray(weights)[known],
+        strata=None if strata is None else strata[known],
     )
     method = COX_METHOD + (
         ", adjusted for " + adjustment_words(model.adjusted_kinds) if model.adjusted_kinds else ""
     )
+    if strata is not None:
+        method += ", stratified (a baseline hazard a stratum)"
     if not model.estimable:
         return GroupHazards(
             reference=model.reference,
