@@ -10,15 +10,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
+from tests.cli_inprocess import run_sts
 from tests.log_guard import assert_clean
 from tests.postgres import Postgres, missing
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
@@ -26,7 +27,6 @@ from tests.test_slack_http import server_env, start_server
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
 
-STS = [sys.executable, "-m", "sts_bot.cli"]
 LEASE_S = 2
 
 
@@ -150,6 +150,53 @@ def test_two_ledgers_claiming_one_week_one_wins(db_url):
         claims = list(pool.map(claim, ledgers))
     assert sum(isinstance(c, Claim) for c in claims) == 1
     assert sum(isinstance(c, Held) and c.status == "claimed" for c in claims) == 5
+
+
+def test_a_question_that_kept_killing_its_replicas_is_lost_and_its_asker_told(db_url, demo):
+    from slack_sdk import WebClient
+
+    from sts_bot.fleet.shared import AuditTrail
+    from sts_bot.gateway.access import Policy
+    from sts_bot.gateway.audit import AuditLog
+    from sts_bot.gateway.gateway import Gateway
+    from sts_bot.service.service import Service
+    from sts_bot.slack.answering import MAX_ATTEMPTS, Answering
+    from sts_bot.slack.delivery import Retry
+
+    questions = _questions(db_url)
+    audit = AuditLog(None, trail=AuditTrail(questions.db))
+    gateway = Gateway(service=Service.over(demo), policy=Policy(), audit=audit)
+    with SlackStub() as stub:
+        answering = Answering(
+            questions,
+            gateway,
+            WebClient(token="xoxb-test-token", base_url=stub.api_url),
+            retry=Retry(waits=()),
+            slots=1,
+            lease=30,
+            late_after=60,
+        )
+        user = "U0POISON1"
+        body = {"text": "orr", "channel": "C0ANY0001", "team": "T0TEAM001",
+                "response_url": stub.response_url(user)}  # fmt: skip
+        from sts_bot.fleet.questions import NewQuestion
+
+        questions.enqueue(
+            NewQuestion(request_key="p1", record="rec-p1", kind="slash", asker=user, body=body),
+            audit='{"id": "rec-p1", "accepted": true}',
+            per_asker=5,
+        )
+        for n in range(MAX_ATTEMPTS):  # each claimant died holding it (its lease ran out)
+            questions.claim(f"dead{n}", 0)
+            time.sleep(0.01)
+        answering.answer(questions.claim(answering.owner, 30))
+        (note,) = stub.find("chat.postEphemeral")
+        assert note.data["user"] == user and "could not deliver my reply" in note.data["text"]
+        assert not stub.find(f"/respond/{user}")  # not answered: it would kill this one too
+    assert questions.states() == {"lost": 1}
+    assert AuditTrail(questions.db).lines("rec-p1")[-1] == {
+        "id": "rec-p1", "delivery": "lost", "told": "ephemeral", "at": ANY,
+    }  # fmt: skip
 
 
 # --- three replicas --------------------------------------------------------------------------
@@ -384,14 +431,8 @@ def test_two_weekly_runs_on_separate_volumes_post_once(postgres, tmp_path):
                 STS_DATABASE_URL=url,
                 MPLBACKEND="Agg",
             )
-            done = subprocess.run(
-                [*STS, "summary", "--post", "--as-of", "2019-10-14"],
-                env=env,
-                cwd=tmp_path,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            # In this process (tests/cli_inprocess.py): what the runs share is the database.
+            done = run_sts("summary", "--post", "--as-of", "2019-10-14", env=env, cwd=tmp_path)
             assert done.returncode == 0, done.stderr
             outputs.append(done.stdout.split(": ")[1].split()[0])
         assert outputs == ["posted", "already-sent"]
