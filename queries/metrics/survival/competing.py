@@ -81,14 +81,19 @@ def _summary(fit: CumulativeIncidence, at, competitors: Sequence[str]) -> dict:
 
 
 def _competitors(endpoint: str, cohort: Cohort) -> tuple[str, ...]:
+    declared = [e for e in cohort.endpoints if cohort.meta.competing.get(e)]
     if endpoint not in cohort.endpoints:
         raise UsageError(
             f"This cohort has no `{endpoint}` endpoint.",
-            hint=f"Survival endpoints here: {', '.join(cohort.endpoints) or 'none'}.",
+            hint=f"Survival endpoints here: {', '.join(cohort.endpoints) or 'none'}; "
+            + (
+                f"with competing endpoints: {', '.join(declared)}."
+                if declared
+                else 'none has competing endpoints (cohort.toml: competing = ["death"]).'
+            ),
         )
     competitors = tuple(cohort.meta.competing.get(endpoint, ()))
     if not competitors:
-        declared = [e for e in cohort.endpoints if cohort.meta.competing.get(e)]
         raise UsageError(
             f"`{endpoint}` has no competing endpoints declared, so its cumulative incidence is "
             f"1 − KM: /sts {endpoint}.",
