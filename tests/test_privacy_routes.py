@@ -41,6 +41,8 @@ ROUTES = [
     ("default", PUBLIC, "typed", "baseline id=8", "refused"),
     ("default", PUBLIC, "typed", "dcr id=8", "refused"),
     ("default", PUBLIC, "typed", "swimmer", "refused"),
+    ("default", PUBLIC, "typed", "waterfall", "refused"),
+    ("default", PUBLIC, "typed", "spider by=histology", "refused"),
     ("default", PUBLIC, "typed", "count age=40 sex=M", "refused"),
     ("default", PUBLIC, "typed", "orr age=40 sex=M", "refused"),
     ("default", PUBLIC, "typed", "count sex!=F histology=LPS", "refused"),
@@ -67,6 +69,8 @@ ROUTES = [
     ("board", BOARD, "typed", "summary as_of=2019-09-18", "full"),
     ("board", BOARD, "typed", "orr age=40 sex=M", "full"),
     ("board", BOARD, "share", "swimmer share", "full"),
+    ("board", PUBLIC, "share", "waterfall share", "refused"),
+    ("board", BOARD, "share", "waterfall share", "full"),
     ("board", BOARD, "button", "patient 8", "full"),
     ("board+dms", DM, "typed", "patient 8", "full"),
     ("board+dms", DM, "share", "baseline by=id share", "full"),
@@ -78,6 +82,7 @@ FULL = {
     "summary as_of=2019-09-18": "(cases ",
     "orr age=40 sex=M": "n = 1",
     "swimmer share": "Swimmer",
+    "waterfall share": "Waterfall plot",
     "baseline by=id share": "Baseline characteristics · by patient_id",
 }
 
