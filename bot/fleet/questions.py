@@ -19,9 +19,11 @@ A question's row moves only forward:
   text and the response_url are dropped from the row then.
 
 The one window for a doubled reply: an owner that dies after Slack took the reply and before
-`done` is recorded (a few milliseconds: one UPDATE). Its question is taken over as `sending`,
-and answered again (a shared post is looked for in the channel first, so only a private reply
-can come twice). Nothing in this window is lost; at most one reply is doubled.
+`done` is recorded (a few milliseconds: one UPDATE), or that stalls past its lease while
+sending (its keeper could not renew: a frozen process, the database unreachable for longer
+than the lease). Its question is taken over as `sending` and answered again (a shared post is
+looked for in the channel first, so only a private reply can come twice). Nothing in this
+window is lost; at most one reply is doubled.
 """
 
 from __future__ import annotations
@@ -230,11 +232,14 @@ class Questions:
     def expire(self, older_than: float) -> list[Question]:
         """Open questions older than `older_than` seconds (past a response_url's life): lost
         for good, each returned once so that its asker is told another way."""
-        rows = self.db.run(
-            "UPDATE sts_questions q SET state = 'lost', verdict = 'expired', settled_at = now() "
-            f"WHERE {_OPEN_SQL} AND created_at < now() - make_interval(secs => %s) "
-            "AND (state = 'queued' OR lease_until < now()) "
-            f"RETURNING {_COLUMNS}",
+        rows = self.db.run(  # the body returned as it was, and kept no longer
+            "WITH old AS (SELECT id, body FROM sts_questions "
+            f"  WHERE {_OPEN_SQL} AND created_at < now() - make_interval(secs => %s) "
+            "  AND (state = 'queued' OR lease_until < now()) FOR UPDATE SKIP LOCKED) "
+            "UPDATE sts_questions q SET state = 'lost', verdict = 'expired', settled_at = now(), "
+            "  body = jsonb_build_object('channel', q.body->'channel') FROM old "
+            "WHERE q.id = old.id "
+            "RETURNING q.id, q.record, q.kind, q.asker, old.body, q.attempts, q.created_at",
             (older_than,),
         )
         return [
