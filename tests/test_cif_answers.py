@@ -82,8 +82,29 @@ def test_by_sex_gives_grays_test_and_the_subdistribution_hazard_ratio(cohort):
 
 
 def test_the_plot_draws_both_causes_and_the_at_risk_table(cohort):
-    (plot,) = draw(ask("cif pcm by=sex at=240", cohort))
+    from sts_bot.plots.km.incidence import _incidence_figure
+
+    answer = ask("cif pcm by=sex at=240", cohort)
+    (plot,) = draw(answer)
     assert plot.png.startswith(b"\x89PNG") and plot.filename == "cif-pcm-by-sex.png"
+    chart = answer.chart
+    fig = _incidence_figure(
+        chart.curves, causes=chart.causes, title="t", landmarks=(240,),
+        reference=chart.reference, hazards=chart.hazards,
+    )  # fmt: skip
+    ax = fig.axes[0]
+    lines = [line for line in ax.get_lines() if line.get_gid() in ("cif-curve", "cif-competing")]
+    kinds = [(line.get_gid(), line.get_color(), str(line.get_linestyle())) for line in lines]
+    assert [k[0] for k in kinds] == ["cif-curve", "cif-competing"] * 2
+    assert kinds[0][1] == kinds[1][1] != kinds[2][1]  # a colour a group, a line style a cause
+    assert kinds[0][2] != kinds[1][2]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "pcm" in legend and "death (competing)" in legend
+    assert any(t.startswith("M: n = 753, 56 pcm, 490 death; SHR 0.80") for t in legend)
+    counts = [t.get_text() for t in fig.axes[1].texts if t.get_gid() == "at-risk-count"]
+    assert counts[0] == "753" and "631" in counts  # R: n.risk at 0 by sex
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "km-landmark-value"]
+    assert labels == ["10%"]  # both groups round to 10% at 240 months: one shared label
 
 
 @pytest.mark.parametrize(

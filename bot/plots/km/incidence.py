@@ -30,7 +30,7 @@ from sts_bot.plots.common import (
 from sts_bot.plots.km.at_risk import at_risk_height, draw_at_risk
 from sts_bot.plots.km.curves import BAND_ALPHA
 from sts_bot.plots.km.figure import km_figure_height
-from sts_bot.plots.km.landmarks import LANDMARK_STYLE, draw_landmark_lines
+from sts_bot.plots.km.landmarks import LANDMARK_STYLE, draw_landmark_lines, label_landmarks
 from sts_bot.plots.km.words import fmt_hr, listed
 
 if TYPE_CHECKING:
@@ -41,6 +41,20 @@ __all__ = ["CAUSE_STYLES", "incidence_plot"]
 # The endpoint solid, the competing endpoints dashed then dotted: told apart in any colour.
 CAUSE_STYLES = ("-", (0, (6, 3)), (0, (1.5, 2)), (0, (6, 2, 1.5, 2)))
 _MAX_BANDS = 2
+
+
+class _OfInterest:
+    """The endpoint's incidence in the shape the KM plot's landmark labels read (its time,
+    curve, value and limits at a time, number at risk), so they are placed the same way."""
+
+    def __init__(self, fit: CumulativeIncidence) -> None:
+        self.fit, self.time, self.surv = fit, fit.time, fit.incidence[:, 0]
+
+    def at(self, t: float) -> tuple[float, float, float]:
+        return self.fit.at(t, 1)[:3]
+
+    def n_at_risk(self, t: float) -> int:
+        return self.fit.n_at_risk(t)
 
 
 def _steps(fit: CumulativeIncidence, column: int) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +146,7 @@ def _incidence_figure(
         labels.append(f"95% CI of {causes[0]} (log)")
     if draw_landmark_lines(ax, shown, ticks[-1]):
         handles.append(Line2D([], [], **LANDMARK_STYLE))
-        labels.append(f"Landmark{'s' * (len(shown) > 1)} at {listed(shown)} {unit}")
+        labels.append(f"{causes[0]} at {listed(shown)} {unit} (the labels)")
 
     ax.set_xlim(0, ticks[-1])
     ax.set_xticks(ticks)
@@ -161,6 +175,8 @@ def _incidence_figure(
     fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
     draw_at_risk(ax_risk, curves, ticks)
     add_footer(fig, method_note, stamp)
+    # Last: the labels are placed around everything else, in the settled layout.
+    label_landmarks(fig, ax, [(label, _OfInterest(fit)) for label, fit in curves], shown)
     return fig
 
 
