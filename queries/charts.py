@@ -52,6 +52,8 @@ class KaplanMeierChart(Chart):
     marked: Sequence[Sequence[float]] = ()
     # given=: the curves are conditional on being event-free at `start`, and drawn from it.
     start: float = 0.0
+    # rmst: the horizon τ the restricted means are taken to (the area under each curve to it).
+    tau: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

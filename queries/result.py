@@ -76,6 +76,8 @@ class Answer:
             parts.append(f"adjusted for {', '.join(self.spec.adjust)}")
         if self.spec.over:
             parts.append(f"over {', '.join(self.spec.over)}")
+        if self.spec.tau is not None:
+            parts.append(f"τ {self.spec.tau:g} {self.spec.unit}")
         if self.spec.at:
             parts.append(f"at {', '.join(f'{t:g}' for t in self.spec.at)} {self.spec.unit}")
         parts.append(f"n = {self.n}")

@@ -33,6 +33,8 @@ PLOTS = [
     "pfs at=3,6",
     "pfs given=6 at=12",
     "pfs given=3 by=sex",
+    "rmst pfs tau=12",
+    "rmst pfs by=stage ref=IV",
     "dor",
     "tox",
     "tox by=regimen",

@@ -51,3 +51,32 @@ def test_a_given_selection_is_refused_like_any_small_selection(gateway, text):
 def test_a_given_selection_of_enough_patients_is_answered(gateway, text, shown):
     answer = said(gateway, text)
     assert shown in answer and "given event-free past" in answer
+
+
+# --- rmst in public ---------------------------------------------------------------------------
+
+
+def test_rmst_of_everyone_is_answered_in_public(gateway):
+    answer = said(gateway, "rmst pfs tau=12")
+    assert "Restricted mean PFS to 12 months: 8.09 months (95% CI 6.01–10.17; SE 1.06)" in answer
+    assert "<5" not in answer and "†" not in answer
+
+
+def test_rmst_of_a_group_with_few_events_is_hidden_with_its_contrasts(gateway):
+    # by sex: F has 5 patients but 2 events (its RMST would be drawn by two patients' times);
+    # M's 5 events are then † (7 − 5 = F's 2), and F against M is withheld.
+    answer = said(gateway, "rmst pfs by=sex tau=12")
+    f = next(line for line in answer.splitlines() if line.startswith("F "))
+    m = next(line for line in answer.splitlines() if line.startswith("M "))
+    assert "<5" in f and "withheld" in f and "9.51" not in f
+    assert "†" in m and "7.27 (4.54–10.00)" in m
+    assert "2.24" not in answer and "1.31" not in answer  # F - M and F / M
+
+
+def test_a_default_tau_set_by_a_hidden_group_is_hidden(gateway):
+    # by stage: IIIB (5 patients, 1 event: hidden) ends censored at 18.63 months, which sets
+    # the default τ; that is one patient's follow-up.
+    answer = said(gateway, "rmst pfs by=stage")
+    assert "18.63" not in answer and "τ = † months" in answer
+    # Asked for, τ is the asker's own number.
+    assert "τ = 12 months (as asked)" in said(gateway, "rmst pfs by=stage tau=12")

@@ -421,3 +421,67 @@ def test_the_conditional_curve_is_the_whole_curve_divided(cohorts):
     got = [lm["survival"] for lm in given["landmarks"]]
     assert got == [near(s[180] / s[90]), near(s[365] / s[90])]
     assert np.isclose(got[1], 0.194046853605381)
+
+
+def _rmst_rows(name: str, column: str | None, tau: float) -> dict:
+    return {r[2]: r for r in RMST if r[:2] == (name, column) and r[3] == tau}
+
+
+@pytest.mark.parametrize("case", CONTRASTS, ids=lambda r: "-".join(str(x) for x in r[:5]))
+def test_rmst_by_a_group_is_r_and_survrm2_through_the_whole_path(cohorts, case):
+    name, column, reference, group, tau, *want = case
+    _, _, endpoint, unit = DATASETS[name]
+    data = _answer(
+        cohorts, name, f"rmst {endpoint} by={column} ref={reference} tau={tau:g} unit={unit}"
+    )
+    assert (data["tau"], data["tau_default"], data["reference"]) == (tau, False, reference)
+    groups = {g["label"]: g for g in data["groups"]}
+    for label, (*_, rmean, se) in _rmst_rows(name, column, tau).items():
+        assert (groups[label]["rmst"]["estimate"], groups[label]["rmst"]["se"]) == (
+            near(rmean),
+            near(se),
+        )
+    difference, ratio = groups[group]["rmst_difference"], groups[group]["rmst_ratio"]
+    got = [difference[k] for k in ("estimate", "ci_low", "ci_high", "p")]
+    got += [ratio[k] for k in ("estimate", "ci_low", "ci_high", "p")]
+    assert got == [near(w) for w in want]
+    assert groups[reference]["rmst_difference"] is None and groups[reference]["rmst_ratio"] is None
+
+
+@pytest.mark.parametrize("row", TAU, ids=lambda r: f"{r[0]}-{r[1]}")
+def test_without_tau_the_answer_takes_survrm2s_default_and_says_so(cohorts, row):
+    name, column, tau = row
+    _, _, endpoint, unit = DATASETS[name]
+    by = f" by={column}" if column else ""
+    data = _answer(cohorts, name, f"rmst {endpoint}{by} unit={unit}")
+    assert (data["tau"], data["tau_default"]) == (tau, True)
+    assert any(f"τ = {tau:g} {unit}, not given" in note for note in data["notes"])
+    # R's RMST at that τ where the script printed it (mgus2: F's censored 394 months).
+    for label, (*_, rmean, se) in _rmst_rows(name, column, tau).items():
+        got = data if column is None else {g["label"]: g for g in data["groups"]}[label]
+        assert (got["rmst"]["estimate"], got["rmst"]["se"]) == (near(rmean), near(se))
+
+
+def test_tau_past_a_group_censored_follow_up_is_refused_with_the_reason(cohorts):
+    # mgus2 by sex: F's last patient is censored at 394 months, M's died at 424 (survRM2's
+    # case 3: tau stops at 394).
+    with pytest.raises(UsageError) as refused:
+        ask("rmst death by=sex tau=400 unit=months", cohorts["mgus2"])
+    message = refused.value.message
+    assert "`tau=400` is past the follow-up of F" in message and "censored at 394" in message
+    assert "tau=394" in refused.value.hint
+    assert _answer(cohorts, "mgus2", "rmst death by=sex tau=394 unit=months")["tau"] == 394
+    # veteran: both arms end in a death (survRM2's case 1), so tau may reach the longer one,
+    # 999 days, past trt 1's last death at 553 (its curve is 0 there: known).
+    assert _answer(cohorts, "veteran", "rmst os by=trt tau=999 unit=days")["tau"] == 999
+    with pytest.raises(UsageError, match="past the longest follow-up, 999 days"):
+        ask("rmst os by=trt tau=1000 unit=days", cohorts["veteran"])
+
+
+def test_tau_in_another_unit_is_the_same_area_rescaled(cohorts):
+    # tau=12 months over a cohort in days is 365.25 days; R's rmean there, in months.
+    data = _answer(cohorts, "veteran", "rmst os by=trt tau=12")
+    assert data["unit"] == "months" and data["tau"] == 12
+    for label, (*_, rmean, se) in _rmst_rows("veteran", "trt", 365.25).items():
+        got = {g["label"]: g for g in data["groups"]}[label]["rmst"]
+        assert (got["estimate"], got["se"]) == (near(rmean / 30.4375), near(se / 30.4375))

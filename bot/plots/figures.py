@@ -85,6 +85,7 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
         hazards=chart.hazards,
         hr_test_label=_hr_test_label(chart.hr_test) if chart.hazards else None,
         start=chart.start,
+        tau=chart.tau,
     )
 
 

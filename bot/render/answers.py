@@ -10,7 +10,7 @@ answer says.
 from __future__ import annotations
 
 # Imported for their renderers, which register with `sections` on import.
-from sts_bot.render import competing, measurements, rates, summary, survival  # noqa: F401
+from sts_bot.render import competing, measurements, rates, rmst, summary, survival  # noqa: F401
 from sts_bot.render.card import card_sections
 from sts_bot.render.reply import (
     Reply,

@@ -28,6 +28,7 @@ from sts_queries.metrics.summary import SUMMARY
 from sts_queries.metrics.survival.competing import CIF
 from sts_queries.metrics.survival.endpoints import OS, PFS, endpoint_metric
 from sts_queries.metrics.survival.forest import FOREST
+from sts_queries.metrics.survival.rmst import RMST
 from sts_queries.metrics.toxicity import TOX
 
 __all__ = ["HELP", "METRICS", "hazard_endpoint", "metric_names", "resolve"]
@@ -53,6 +54,7 @@ METRICS: tuple[Metric, ...] = (
     DOR,
     TTR,
     CIF,
+    RMST,
     FOREST,
     TOX,
     COUNT,

@@ -22,12 +22,14 @@ from sts_queries.metrics.summary import Summary
 from sts_queries.metrics.survival.competing import Incidence
 from sts_queries.metrics.survival.endpoints import Survival
 from sts_queries.metrics.survival.forest import Forest
+from sts_queries.metrics.survival.rmst import RestrictedMeanSurvival
 from sts_queries.metrics.toxicity import Toxicity
 from sts_queries.privacy.cells import complementary, hide_all
 from sts_queries.privacy.suppression_cif import suppress_cif
 from sts_queries.privacy.suppression_forest import suppress_forest
 from sts_queries.privacy.suppression_rates import suppress_rate
 from sts_queries.privacy.suppression_response import suppress_dor, suppress_ttr
+from sts_queries.privacy.suppression_rmst import suppress_rmst
 from sts_queries.privacy.suppression_summary import suppress_summary
 from sts_queries.privacy.suppression_survival import suppress_survival
 from sts_queries.privacy.suppression_tables import suppress_baseline, suppress_fields
@@ -71,6 +73,7 @@ suppress_body.register(Incidence)(suppress_cif)
 suppress_body.register(ResponseDuration)(suppress_dor)
 suppress_body.register(TimeToFirstResponse)(suppress_ttr)
 suppress_body.register(Forest)(suppress_forest)
+suppress_body.register(RestrictedMeanSurvival)(suppress_rmst)
 suppress_body.register(Toxicity)(suppress_toxicity)
 suppress_body.register(Baseline)(suppress_baseline)
 suppress_body.register(Fields)(suppress_fields)

@@ -79,6 +79,7 @@ def _km_figure(
     hazards: Mapping[str, tuple[float, float, float]] | None = None,
     hr_test_label: str | None = None,
     start: float = 0.0,
+    tau: float | None = None,
 ) -> Figure:
     """Figure of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
 
@@ -91,7 +92,8 @@ def _km_figure(
     ``reference`` (its test in ``hr_test_label``, beside ``test_label``); ``followup`` is the
     reverse-KM median follow-up ({median, ci_low, ci_high}), written in the footer.
     ``start`` > 0 draws curves conditional on being event-free then (given=) from that time:
-    the axis and the at-risk table begin there.
+    the axis and the at-risk table begin there. ``tau`` (rmst) is drawn as a line: the
+    restricted mean is the area under each curve up to it, which is shaded for one curve.
     """
     if not curves:
         raise ValueError("km_plot needs at least one curve")
@@ -103,7 +105,7 @@ def _km_figure(
     ]
     shown = sorted({float(t) for t in landmarks if start < float(t) < ticks[-1]})
     lead = followup_text(followup, unit) if followup else ""
-    extra = sum(e.count("\n") for e in entries) + bool(shown) + bool(lead)
+    extra = sum(e.count("\n") for e in entries) + bool(shown) + bool(lead) + bool(tau)
     fig = new_figure(km_figure_height(len(curves), extra))
     table_height = at_risk_height(len(curves))
     ax, ax_risk = fig.subplots(
@@ -135,6 +137,9 @@ def _km_figure(
     if draw_landmark_lines(ax, shown, ticks[-1]):
         handles.append(Line2D([], [], **LANDMARK_STYLE))
         labels.append(f"Landmark survival at {listed(shown)} {unit}")
+    if tau is not None:
+        handles.append(_draw_tau(ax, tau, curves))
+        labels.append(f"τ = {tau:g} {unit}: each RMST is the area under its curve up to τ")
     rings = sum(
         ring_events(ax, fit, times, group_style(i)["color"])
         for i, ((_, fit), times) in enumerate(zip(curves, marked, strict=False))
@@ -186,6 +191,19 @@ def _km_figure(
     # Last: the labels are placed around everything else, in the settled layout.
     label_landmarks(fig, ax, curves, shown)
     return fig
+
+
+def _draw_tau(ax, tau: float, curves: Sequence[tuple[str, KMFit]]) -> Line2D:
+    """The RMST's horizon as a vertical line; with one curve, the area it measures shaded."""
+    style = {"color": "#333333", "linestyle": ":", "linewidth": 1.6}
+    ax.axvline(tau, gid="km-tau", zorder=1, **style)
+    if len(curves) == 1:
+        fit = curves[0][1]
+        keep = fit.time <= tau
+        x = np.concatenate(([0.0], fit.time[keep], [tau]))
+        y = np.concatenate(([1.0], fit.surv[keep], [fit.surv[keep][-1] if keep.any() else 1.0]))
+        ax.fill_between(x, y, step="post", color="#999999", alpha=0.18, lw=0, gid="km-rmst")
+    return Line2D([], [], **style)
 
 
 def _ticks_from(start: float, ticks: np.ndarray) -> np.ndarray:
