@@ -246,3 +246,29 @@ def test_a_group_without_events_of_the_endpoint_gets_no_ratio_but_words(tmp_path
     assert answer.test is not None  # Gray's test still compares the curves (as cuminc does)
     reply = to_text(compose(answer))
     assert "against a: not estimable here (see below)" in reply
+
+
+def test_two_competing_endpoints_each_their_own_cause(tmp_path):
+    # r competes with death and with m (say, metastasis), declared in that order. 1: m at 2;
+    # 2: death at 3 before m at 5; 3: death and m both at 4 (death, declared first, decides);
+    # 4: r at 6 before both; 5: nothing, censored at the latest of 7, 8 and 9.
+    patients = """patient_id,rtime,rstat,dtime,dstat,mtime,mstat
+1,10,0,10,0,2,1
+2,10,0,3,1,5,1
+3,10,0,4,1,4,1
+4,6,1,8,1,7,1
+5,7,0,8,0,9,0
+"""
+    toml = HAND_TOML.replace('competing = ["death"]', 'competing = ["death", "m"]')
+    toml += '[endpoints.m]\ntime = "mtime"\nevent = "mstat"\n'
+    cohort = load_cohort(write_cohort(tmp_path / "two", patients, toml))
+    answer = ask("cif r at=9", cohort)
+    fit = answer.chart.curves[0][1]
+    assert list(fit.time) == [2, 3, 4, 6, 9]
+    assert [tuple(int(v) for v in row) for row in fit.n_event] == [
+        (0, 0, 1), (0, 1, 0), (0, 1, 0), (1, 0, 0), (0, 0, 0),
+    ]  # fmt: skip
+    data = answer.as_json()
+    assert data["competing"] == ["death", "m"] and data["competing_events"] == 3
+    assert set(data["competing_cif"]) == {"death", "m"}
+    assert answer.chart.causes == ("r", "death", "m")
