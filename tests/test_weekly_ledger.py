@@ -89,17 +89,21 @@ OUTCOMES = {
 }
 
 
+# The summary of a week is a pure function of the cohort (the version of its data); computing
+# it once per process, not once per case and run, keeps the table fast (its KM plot alone takes
+# a second). What is tested here is the ledger, not the summary.
+_SUMMARIES: dict[tuple[dt.date, str], object] = {}
+
+
 @pytest.fixture(autouse=True)
 def same_summary_every_run(monkeypatch):
-    # The summary of a week is a pure function of the cohort; computing it once keeps the
-    # table fast. What is tested here is the ledger, not the summary.
     real = weekly.summary_outcome
-    cache: dict[dt.date, object] = {}
 
     def summary_outcome(as_of, cohort):
-        if as_of not in cache:
-            cache[as_of] = real(as_of, cohort)
-        return cache[as_of]
+        key = (as_of, cohort.version)
+        if key not in _SUMMARIES:
+            _SUMMARIES[key] = real(as_of, cohort)
+        return _SUMMARIES[key]
 
     monkeypatch.setattr(weekly, "summary_outcome", summary_outcome)
 
