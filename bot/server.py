@@ -103,7 +103,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
             command=settings.command,
         )
         scheduler = _start_weekly(settings, app)
-        answering = start_answering(settings, gateway, app, questions, stopping)
+        answering = start_answering(settings, gateway, app, questions, stopping, slack_health)
         if http:
             serve_http(
                 app,

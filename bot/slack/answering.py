@@ -211,8 +211,11 @@ class Answering:
         )
 
 
-def start_answering(settings, gateway: Gateway, app, questions: Questions | None, stopping):
-    """A fleet replica's workers and keeper (None without STS_DATABASE_URL)."""
+def start_answering(
+    settings, gateway: Gateway, app, questions: Questions | None, stopping, slack_health=None
+):
+    """A fleet replica's workers and keeper (None without STS_DATABASE_URL); `slack_health`
+    hears how each attempt at delivering went (for /readyz)."""
     if questions is None:
         return None
     from sts_bot.slack.app import delivery_retry
@@ -221,7 +224,7 @@ def start_answering(settings, gateway: Gateway, app, questions: Questions | None
         questions,
         gateway,
         app.client,
-        retry=delivery_retry(settings, stopping),
+        retry=delivery_retry(settings, stopping, health=slack_health),
         slots=settings.workers,
         lease=settings.lease_s,
         late_after=settings.late_after_s,
