@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from sts_bot.gateway.access import Asker, Policy
 from sts_bot.gateway.audit import AuditLog
 from sts_bot.gateway.gateway import Gateway
+from sts_bot.gateway.seen import Seen
 from sts_bot.service.service import Service
 from sts_queries.cohort.cohort import load_cohort
 from sts_queries.privacy.reveal import Hidden, complementary, shield
@@ -85,10 +87,17 @@ def cohort(request, demo, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def gateway(cohort, tmp_path_factory):
+def _gateway(cohort, tmp_path_factory):
     audit = AuditLog(tmp_path_factory.mktemp("audit") / "audit.jsonl")
     policy = Policy(patient_channels=frozenset({BOARD.channel}), min_cell=K)
     return Gateway(service=Service.over(cohort), policy=policy, audit=audit)
+
+
+@pytest.fixture
+def gateway(_gateway):
+    """A fresh memory of what was shown: each test's questions are judged on their own (the
+    tracker check, which remembers across questions, has tests/test_trackers.py)."""
+    return replace(_gateway, seen=Seen(None))
 
 
 def categorical(cohort) -> list:
@@ -448,10 +457,17 @@ def test_shield_hides_a_small_rate_and_the_cells_that_would_give_it_away(demo):
 
 
 @pytest.fixture(scope="module")
-def synthetic_gateway(tmp_path_factory):
+def _synthetic_gateway(tmp_path_factory):
     cohort = synthetic(tmp_path_factory.mktemp("synthetic-rare") / "cohort")
     policy = Policy(patient_channels=frozenset({BOARD.channel}), min_cell=K)
     return Gateway(service=Service.over(cohort), policy=policy, audit=AuditLog(None))
+
+
+@pytest.fixture
+def synthetic_gateway(_synthetic_gateway):
+    """A fresh memory of what was shown: each test's questions are judged on their own (the
+    tracker check, which remembers across questions, has tests/test_trackers.py)."""
+    return replace(_synthetic_gateway, seen=Seen(None))
 
 
 @pytest.mark.parametrize(

@@ -8,19 +8,29 @@ word, and the ordinary aggregate answers stay.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from sts_bot.gateway.access import Asker, Policy
 from sts_bot.gateway.audit import AuditLog
 from sts_bot.gateway.gateway import Gateway
+from sts_bot.gateway.seen import Seen
 from sts_bot.service.service import Service
 
 PUBLIC = Asker(user="U0REFUSE1", team="T0TEAM001", channel="C0PUBLIC1")
 
 
 @pytest.fixture(scope="module")
-def gateway(demo):
+def _gateway(demo):
     return Gateway(service=Service.over(demo), policy=Policy(min_cell=5), audit=AuditLog(None))
+
+
+@pytest.fixture
+def gateway(_gateway):
+    """A fresh memory of what was shown: each test's questions are judged on their own (the
+    tracker check, which remembers across questions, has tests/test_trackers.py)."""
+    return replace(_gateway, seen=Seen(None))
 
 
 def said(gateway, text: str) -> str:

@@ -20,12 +20,14 @@ from typing import Protocol
 from sts_bot.gateway.access import Asker, NotAllowed, Policy
 from sts_bot.gateway.audit import AuditLog, AuditRecord, withheld
 from sts_bot.gateway.redact import Redactor
+from sts_bot.gateway.seen import Seen, scopes_of
 from sts_bot.gateway.shielding import shielded_outcome
 from sts_bot.service.service import Outcome, Service, unexpected
 from sts_bot.settings import Settings, SettingsError
 from sts_queries.answer import metric_of, understand
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.errors import StsError
+from sts_queries.privacy.released import released_sets
 from sts_queries.privacy.reveal import identifier_fields, mask_text, reveals_patients
 
 __all__ = ["Gateway", "Handled", "open_gateway"]
@@ -67,6 +69,8 @@ class Gateway:
     # Whether a channel is private (Slack's conversations.info); None where there is no Slack.
     places: Places | None = None
     redactor: Redactor = field(default_factory=Redactor)
+    # The patient sets each asker and channel was shown outside patient places (trackers).
+    seen: Seen = field(default_factory=lambda: Seen(None))
 
     def _private_place(self, asker: Asker) -> bool:
         """A place where patient-level answers may go: configured, and private if a channel."""
@@ -188,10 +192,19 @@ class Gateway:
         )
         if refusal is not None:
             return Outcome.from_error(refusal), True, False
-        outcome = self.service.answer(spec, cohort, out_dir=self.out_dir, with_plots=with_plots)
-        if private or outcome.is_error or outcome.answer is None:
+        if private:
+            outcome = self.service.answer(spec, cohort, out_dir=self.out_dir, with_plots=with_plots)
             return outcome, False, False
-        shown = shielded_outcome(outcome, self.policy.min_cell, dms=self.policy.patient_dms)
+        # In public the plots are drawn once, from what may be shown (shielded_outcome).
+        outcome = self.service.answer(spec, cohort, out_dir=None, with_plots=False)
+        if outcome.is_error or outcome.answer is None:
+            return outcome, False, False
+        shown = shielded_outcome(
+            outcome,
+            self.policy.min_cell,
+            dms=self.policy.patient_dms,
+            draw_with=self.service.draw if with_plots else None,
+        )
         if shown is None:  # a body no small-cell rule covers yet: not shown publicly
             refusal = NotAllowed(
                 f"Sorry, `{metric.name}` answers are not yet checked for small cells, so they "
@@ -199,7 +212,25 @@ class Gateway:
                 hint=self.policy.where_hint(),
             )
             return Outcome.from_error(refusal), True, False
+        tracked = self._tracker_refusal(spec, metric, cohort, asker, outcome)
+        if tracked is not None:
+            return Outcome.from_error(tracked), True, False
         return shown[0], False, shown[1]
+
+    def _tracker_refusal(self, spec, metric, cohort: Cohort, asker: Asker, outcome: Outcome):
+        """A refusal when this answer, beside those already shown to the asker or in the
+        channel, would give a patient's values away (`sts_queries.privacy.trackers`)."""
+        k = self.policy.min_cell
+        sets = released_sets(spec, metric, outcome.answer, cohort, k)
+        scopes = scopes_of(asker.user, asker.team, asker.channel, asker.is_dm)
+        reason = self.seen.check(scopes, cohort.data_version, cohort.rows(), sets, k)
+        if reason is None:
+            return None
+        return NotAllowed(
+            f"Sorry, not here: {reason}.",
+            hint=self.policy.where_hint()
+            + " Broader questions (fewer filters, wider ranges) still work here.",
+        )
 
     def _reveals(self, spec, metric, cohort: Cohort) -> str | None:
         return reveals_patients(spec, metric, cohort, self.policy.min_cell)
@@ -268,6 +299,7 @@ def open_gateway(
         out_dir=None,
         places=places,
         redactor=Redactor(settings.audit_key),
+        seen=Seen(settings.state_dir / "shown.sqlite3"),
     )
 
 

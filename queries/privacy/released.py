@@ -1,0 +1,73 @@
+"""Which sets of patients an answer shows numbers of: what `trackers.py` remembers and checks.
+
+An answer over a selection shows numbers of the selected patients, of each group of `by=`
+(the group key the SQL gives, so cut-points and several fields count as they are drawn), and,
+in a forest plot, of each subgroup of its `over=` fields. The weekly summary shows the cohort
+as it stood at the end of its week. Groups smaller than the minimum cell size are shown only
+as `<5`: no number of theirs is remembered. Metrics over no selection (`help`, `fields`) show
+none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sts_queries.cohort.cohort import Cohort
+from sts_queries.metrics.metric import Metric
+from sts_queries.metrics.summary import Summary
+from sts_queries.privacy.trackers import PatientSet
+from sts_queries.query_spec import QuerySpec
+from sts_queries.result import Answer
+from sts_queries.sql.statement import statement
+
+__all__ = ["released_sets"]
+
+_ROWS = "SELECT p.rowid AS r, s.group_key AS g FROM selected s JOIN patients p USING (patient_id)"
+
+
+def released_sets(
+    spec: QuerySpec, metric: Metric, answer: Answer, cohort: Cohort, min_cell: int
+) -> tuple[PatientSet, ...]:
+    """The patient sets `answer` (to `spec`) shows a number of."""
+    n = cohort.rows()
+    if isinstance(answer.body, Summary):
+        day = answer.body.as_of
+        rows = cohort.query("SELECT rowid AS r FROM patients WHERE start_date <= ?", [day])
+        # Undefined by conditions: the cohort as it stood, whose size every summary shows.
+        return (PatientSet.of(rows["r"].to_numpy(), n),)
+    if not (metric.filterable or metric.groupable):
+        return ()
+    splits = [spec.by] if spec.by else []
+    splits += [f for f in spec.over if f != spec.by]
+    sets = [_selection(spec, cohort, n)]
+    for split in splits:
+        sets.extend(_groups(replace(spec, by=split), cohort, n, min_cell))
+    return tuple(sets)
+
+
+def _frame(spec: QuerySpec, cohort: Cohort):
+    sql, params = statement(spec, cohort.catalog, _ROWS, columns={})
+    return cohort.query(sql, params)
+
+
+def _definition(conditions: list[str]) -> str:
+    return "; ".join(sorted(conditions))
+
+
+def _selection(spec: QuerySpec, cohort: Cohort, n: int) -> PatientSet:
+    frame = _frame(replace(spec, by=None), cohort)
+    words = [f.describe() for f in spec.filters]
+    return PatientSet.of(frame["r"].to_numpy(), n, _definition(words))
+
+
+def _groups(spec: QuerySpec, cohort: Cohort, n: int, min_cell: int) -> list[PatientSet]:
+    frame = _frame(spec, cohort)
+    split = cohort.catalog.get(spec.by)
+    label = split.label if split is not None else spec.by
+    words = [f.describe() for f in spec.filters]
+    out = []
+    for key, rows in frame.dropna(subset=["g"]).groupby("g", sort=True)["r"]:
+        if len(rows) >= min_cell:
+            definition = _definition([*words, f"{label} = {key}"])
+            out.append(PatientSet.of(rows.to_numpy(), n, definition))
+    return out
