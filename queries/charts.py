@@ -54,6 +54,9 @@ class KaplanMeierChart(Chart):
     start: float = 0.0
     # rmst: the horizon τ the restricted means are taken to (the area under each curve to it).
     tau: float | None = None
+    # Outside patient places: numbers at risk under this are shown as "<k" (curves are cut
+    # there and carry no censor ticks: sts_queries.privacy.suppression_plots).
+    min_at_risk: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,20 +7,29 @@ channel that is not one. The rules themselves live in `sts_queries.privacy`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from sts_bot.plots.figures import Plot, draw
 from sts_bot.render.answers import compose
 from sts_bot.service.service import Outcome
 from sts_queries.privacy.reveal import Shielded, public_json, shield
+from sts_queries.result import Answer
 
 __all__ = ["shielded_outcome"]
 
 
 def shielded_outcome(
-    outcome: Outcome, min_cell: int, *, dms: bool = False
+    outcome: Outcome,
+    min_cell: int,
+    *,
+    dms: bool = False,
+    draw_with: Callable[[Answer], tuple[Plot, ...]] | None = None,
 ) -> tuple[Outcome, bool] | None:
-    """(`outcome` with small cells hidden, whether any was); None: no rule covers its answer."""
+    """(`outcome` with small cells hidden, whether any was); None: no rule covers its answer.
+
+    `draw_with` draws the plots of the shown answer when `outcome` was computed without them
+    (the gateway asks for none in public places, so each plot is drawn once, as shown)."""
     if outcome.is_error or outcome.answer is None:
         return outcome, False
     shielded = shield(outcome.answer, min_cell, dms=dms)
@@ -35,17 +44,21 @@ def shielded_outcome(
     shown = Outcome(
         reply=replace(reply, context=(*reply.context, *stamp[-1:])),
         json=data,
-        plots=_plots(outcome, shielded),
+        plots=_plots(outcome, shielded, draw_with),
         answer=answer,
     )
     return shown, shielded.suppressed
 
 
-def _plots(outcome: Outcome, shielded: Shielded) -> tuple[Plot, ...]:
-    """The plots as drawn, or, with cells hidden, drawn again from what may be shown (a forest
-    plot of the shown subgroups); none when the rule gives no chart or none was asked for."""
-    if not shielded.suppressed:
-        return outcome.plots
-    if not outcome.plots or shielded.answer.chart is None:
+def _plots(outcome: Outcome, shielded: Shielded, draw_with) -> tuple[Plot, ...]:
+    """The plots as drawn when the shown chart is the one drawn; else drawn again from what
+    may be shown (a forest plot of the shown subgroups, a Kaplan–Meier plot cut where few are
+    at risk); none when the rule gives no chart or none was asked for."""
+    chart = shielded.answer.chart
+    if chart is None:
         return ()
-    return draw(shielded.answer)
+    if outcome.plots and outcome.answer is not None and chart is outcome.answer.chart:
+        return outcome.plots
+    if draw_with is not None:
+        return draw_with(shielded.answer)
+    return draw(shielded.answer) if outcome.plots else ()

@@ -86,6 +86,7 @@ def _km(chart: KaplanMeierChart, answer: Answer) -> bytes:
         hr_test_label=_hr_test_label(chart.hr_test) if chart.hazards else None,
         start=chart.start,
         tau=chart.tau,
+        min_at_risk=chart.min_at_risk,
     )
 
 

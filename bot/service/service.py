@@ -199,7 +199,8 @@ class Service:
             self._pool.close()
             self._pool = None
 
-    def _draw(self, answer: Answer) -> tuple[Plot, ...]:
+    def draw(self, answer: Answer) -> tuple[Plot, ...]:
+        """The plots of `answer` (in the plot workers when there are any)."""
         return self._pool.draw(answer) if self._pool is not None else draw(answer)
 
     def answer(
@@ -251,7 +252,7 @@ class Service:
         if key is not None and (hit := self.cache.get(key)) is not None:
             return hit
         answer = compute(spec, cohort)
-        plots = self._draw(answer) if with_plots else ()
+        plots = self.draw(answer) if with_plots else ()
         if key is not None:
             self.cache.put(key, answer, plots)
         return answer, plots

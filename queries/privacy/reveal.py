@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sts_queries.charts import KaplanMeierChart
 from sts_queries.cohort.catalog import CATEGORICAL, Catalog
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.language.filters import Filter
@@ -37,6 +38,7 @@ from sts_queries.privacy.cells import (
 )
 from sts_queries.privacy.suppression import suppress_body, suppress_groups
 from sts_queries.privacy.suppression_notes import public_chart, suppress_notes
+from sts_queries.privacy.suppression_plots import public_km_chart
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, jsonable
 from sts_queries.sql.statement import statement
@@ -165,6 +167,10 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
     chart = answer.chart
     if suppressed and chart is not None:  # drawn from the cells it may show, if any
         chart = public_chart(body, chart, k)
+        if hidden_groups or any(is_hidden(g.get("events")) for g in groups):
+            chart = None if isinstance(chart, KaplanMeierChart) else chart  # a curve too few
+    if isinstance(chart, KaplanMeierChart):  # cut where few are at risk, no ticks, <5
+        chart = public_km_chart(chart, k)
     if suppressed:
         dm = " (or a direct message with me)" if dms else ""
         plots = _SHOWN_PLOT if chart is not None else _NO_PLOT

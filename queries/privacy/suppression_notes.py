@@ -13,6 +13,7 @@ from typing import Any
 
 from sts_queries.charts import ForestChart
 from sts_queries.metrics.response import ResponseDuration, TimeToFirstResponse
+from sts_queries.metrics.survival.endpoints import Survival
 from sts_queries.metrics.survival.forest import Forest
 from sts_queries.privacy.cells import Hidden, holds_hidden
 from sts_queries.privacy.suppression_forest import FEW_SUBGROUPS
@@ -76,6 +77,13 @@ def public_chart(body: Part, chart: Any, k: int) -> Any:
     """The chart an answer with hidden cells may still carry (drawn from its shown cells only);
     None: no plot."""
     return None
+
+
+@public_chart.register(Survival)
+def _survival_chart(body: Survival, chart: Any, k: int) -> Any:
+    """Drawn when no curve's events are hidden (a hidden landmark or follow-up limit is not
+    drawn anyway: the public plot is cut where few are at risk, suppression_plots.py)."""
+    return None if isinstance(body.events, Hidden) else chart
 
 
 @public_chart.register(Forest)

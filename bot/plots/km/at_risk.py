@@ -24,8 +24,11 @@ def at_risk_height(n_curves: int) -> float:
     return 0.45 + ROW_IN * n_curves
 
 
-def draw_at_risk(ax, curves: Sequence[tuple[str, KMFit]], ticks: np.ndarray) -> None:
-    """One row per curve, the count at each x tick, labelled by the curve's name and colour."""
+def draw_at_risk(
+    ax, curves: Sequence[tuple[str, KMFit]], ticks: np.ndarray, min_at_risk: int | None = None
+) -> None:
+    """One row per curve, the count at each x tick, labelled by the curve's name and colour;
+    with `min_at_risk` (outside patient places) a count under it as `<k`."""
     ax.set_label("at-risk")
     rows = range(len(curves))
     ax.set_ylim(len(curves) - 0.5, -0.6)
@@ -37,7 +40,7 @@ def draw_at_risk(ax, curves: Sequence[tuple[str, KMFit]], ticks: np.ndarray) -> 
             ax.text(
                 t,
                 row,
-                str(fit.n_at_risk(float(t))),
+                _count(fit.n_at_risk(float(t)), min_at_risk),
                 ha="center",
                 va="center",
                 fontsize=FONT_TICK,
@@ -51,3 +54,7 @@ def draw_at_risk(ax, curves: Sequence[tuple[str, KMFit]], ticks: np.ndarray) -> 
     ax.tick_params(axis="x", length=0, labelbottom=False)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
+
+
+def _count(n: int, min_at_risk: int | None) -> str:
+    return f"<{min_at_risk}" if min_at_risk is not None and n < min_at_risk else str(n)

@@ -80,6 +80,7 @@ def _km_figure(
     hr_test_label: str | None = None,
     start: float = 0.0,
     tau: float | None = None,
+    min_at_risk: int | None = None,
 ) -> Figure:
     """Figure of Kaplan–Meier curves ``(label, fit)`` with a number-at-risk table under the axis.
 
@@ -93,7 +94,8 @@ def _km_figure(
     reverse-KM median follow-up ({median, ci_low, ci_high}), written in the footer.
     ``start`` > 0 draws curves conditional on being event-free then (given=) from that time:
     the axis and the at-risk table begin there. ``tau`` (rmst) is drawn as a line: the
-    restricted mean is the area under each curve up to it, which is shaded for one curve.
+    restricted mean is the area under each curve up to it, which is shaded for one curve. ``min_at_risk``
+    (outside patient places) shows smaller numbers at risk as ``<k``.
     """
     if not curves:
         raise ValueError("km_plot needs at least one curve")
@@ -186,7 +188,7 @@ def _km_figure(
         legend.get_title().set_fontweight("bold")
     fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
 
-    draw_at_risk(ax_risk, curves, ticks)
+    draw_at_risk(ax_risk, curves, ticks, min_at_risk)
     add_footer(fig, method_note, stamp, lead=lead)
     # Last: the labels are placed around everything else, in the settled layout.
     label_landmarks(fig, ax, curves, shown)

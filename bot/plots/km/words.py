@@ -50,6 +50,8 @@ def followup_text(followup: Mapping, unit: str) -> str:
 
     if followup.get("median") is None:
         return "Median follow-up not reached (reverse Kaplan–Meier)"
+    if "ci_low" not in followup:  # outside patient places: each limit is one patient's time
+        return f"Median follow-up {value(followup['median'])} {unit}, reverse Kaplan–Meier"
     return (
         f"Median follow-up {value(followup['median'])} {unit} (95% CI "
         f"{value(followup.get('ci_low'))}–{value(followup.get('ci_high'))}), "
