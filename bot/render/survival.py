@@ -57,9 +57,11 @@ def _median_ci(d: dict, unit: str) -> str:
 def median_words(d: dict, unit: str) -> str:
     """`5.78 months (95% CI 1.45–NE)`, `not reached`, or why it is not shown."""
     if is_hidden(d["median"]):
-        return f"suppressed (fewer than {d['median'].below} events)"
+        return f"withheld (it would rest on fewer than {d['median'].below} patients)"
     if d["median"] is None:
         return "not reached"
+    if is_hidden(d.get("ci_low")) and is_hidden(d.get("ci_high")):  # each one patient's time
+        return f"{_time(d['median'], unit)} {unit} (limits withheld here)"
     return f"{_time(d['median'], unit)} {unit} (95% CI {_median_ci(d, unit)})"
 
 

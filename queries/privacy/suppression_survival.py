@@ -3,7 +3,9 @@
 Few events hide the events, the median and its CI (a median of so few events is a patient's
 own time) and the landmarks; few censored hide the events (events/N would give them back); a
 landmark's small number at risk is hidden. Across groups, a hidden group's events may not be
-worked out from the total's.
+worked out from the total's. Individual times go too: a median resting on fewer than three
+patients at risk (one patient's event, in effect), and the limits of the median follow-up
+(each is one patient's censoring time; the median stays, as every paper reports it).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields, replace
 
 from sts_queries.metrics.survival.endpoints import Survival
-from sts_queries.privacy.cells import across, hidden_count, is_small
+from sts_queries.privacy.cells import Hidden, across, hidden_count, is_small
 from sts_queries.result import Answer
 
 __all__ = ["suppress_survival", "survival_cells"]
@@ -27,6 +29,12 @@ def survival_cells(d: Mapping, n: int, k: int) -> tuple[dict, bool]:
     d = dict(d)
     events = d.get("events")
     hid = False
+    followup = d.get("followup")
+    if isinstance(followup, Mapping) and followup.get("median") is not None:
+        d["followup"] = {**followup, "ci_low": Hidden(k), "ci_high": Hidden(k)}
+    if d.get("median_few_at_risk") and d.get("median") is not None:
+        d.update(median=Hidden(k), ci_low=Hidden(k), ci_high=Hidden(k))
+        hid = True
     if is_small(events, k):  # a median of so few events is a patient's own time
         for key in ("events", "median", "ci_low", "ci_high"):
             d[key] = hidden_count(d[key], k)
