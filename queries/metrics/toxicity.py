@@ -27,6 +27,14 @@ class Toxicity(Part):
 
     rows: Sequence[Mapping]
     patients_with_event: int
+    # Every term the cohort records (whatever was selected): outside patient places each is
+    # listed, so that whether a term's row appears tells nothing (privacy/suppression_toxicity).
+    terms: Sequence[str] = ()
+
+    def json(self) -> dict:
+        out = super().json()
+        out.pop("terms", None)  # not part of the answer: the rows are
+        return out
 
 
 def _rows(frame, n: int, term_order: tuple[str, ...]) -> list[dict]:
@@ -90,7 +98,7 @@ def tox_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         title="Toxicity",
         n=n,
         method="worst CTCAE grade per patient per term; % of all N selected",
-        body=Toxicity(rows=rows, patients_with_event=with_any),
+        body=Toxicity(rows=rows, patients_with_event=with_any, terms=cohort.ae_terms),
         groups=tuple(groups),
         notes=provenance_notes(spec, cohort, (), ("adverse_events",)),
         chart=ToxicityChart(
