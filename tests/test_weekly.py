@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from slack_sdk import WebClient
 
+from sts_bot.gateway.seen import Seen
 from sts_bot.weekly.ledger import Ledger
 from sts_bot.weekly.post import METADATA_EVENT, Schedule, due_as_of, post_weekly
 from sts_bot.weekly.scheduler import catch_up, start_scheduler
@@ -289,3 +290,25 @@ def test_a_week_that_cannot_be_summarised_is_not_posted_and_not_claimed(slack, t
     )
     assert result.status == "not-posted" and "start_date" in result.detail
     assert posts(stub) == [] and ledger.status("2019-W42", CHANNEL) is None
+
+
+def test_consecutive_posts_cannot_be_subtracted(slack, demo, tmp_path):
+    """Issue 19: "ORR 4/13" one week and "5/14" the next gave the newcomer's response. Case 7
+    joined in W41 (one patient): that post holds the figures; five more joined by W11 2020."""
+    stub, client = slack
+    ledger, seen = Ledger(tmp_path / "ledger.sqlite3"), Seen(tmp_path / "shown.sqlite3")
+
+    def post(day):
+        result = post_weekly(
+            client=client, channel=CHANNEL, cohort=demo, ledger=ledger, as_of=day, seen=seen
+        )
+        assert result.status == "posted"
+        return str(posts(stub)[-1].data["blocks"])
+
+    first = post(dt.date(2019, 10, 6))  # 8 patients: the figures shown
+    assert "*ORR " in first and "*DCR " in first and "not updated" not in first
+    held = post(dt.date(2019, 10, 13))  # 9: one more
+    assert "*ORR " not in held and "*DCR " not in held and "Median PFS" not in held
+    assert "not updated in this post" in held and "Cohort: 9 patients" in held
+    back = post(dt.date(2020, 3, 15))  # 14: six more than the figures last shown
+    assert "*ORR " in back and "not updated" not in back

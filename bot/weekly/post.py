@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from sts_bot.gateway.seen import Seen
 from sts_bot.gateway.shielding import shielded_outcome
 from sts_bot.service.service import Service
 from sts_bot.slack.weekly_calls import (
@@ -26,6 +27,7 @@ from sts_bot.slack.weekly_calls import (
     not_posted,
     weekly_client,
 )
+from sts_bot.weekly.held import held_unless_new, summary_min_cell
 from sts_bot.weekly.ledger import Held, Ledger
 from sts_bot.weekly.ledger_pg import open_ledger
 from sts_queries.cohort.cohort import Cohort
@@ -112,13 +114,13 @@ def post_weekly(
     as_of: dt.date,
     now: dt.datetime | None = None,
     min_cell: int | None = 5,
+    seen: Seen | None = None,
 ) -> PostResult:
     """Post the summary for the week holding `as_of` to `channel`, unless it went out already.
 
-    Never raises for Slack or the network: an outcome it cannot be sure of is `unknown`, and
-    the ledger keeps the claim until a later run has read the channel's history. `min_cell`:
-    small cells shown as <5 and no case named (a channel that is not a patient channel); None
-    posts the full summary, case ids and all.
+    Never raises for Slack or the network: an unsure outcome is `unknown`, and the ledger keeps
+    the claim until a later run has read the channel's history. `min_cell`: small cells as <5,
+    no case named (not a patient channel); None posts it all; `seen`: see held.py.
     """
     from sts_bot.slack.blocks import to_blocks  # the same Block Kit renderer as every reply
 
@@ -143,6 +145,8 @@ def post_weekly(
             return result(status="recovered", ts=ts)
     outcome = summary_outcome(as_of, cohort)
     if min_cell is not None:
+        if seen is not None:
+            outcome = held_unless_new(outcome, cohort, channel, seen, min_cell)
         outcome = shielded_outcome(outcome, min_cell)[0]
     if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
         ledger.release(claim)
@@ -247,6 +251,7 @@ def post_summary_now(
             ledger=ledger,
             as_of=day,
             min_cell=summary_min_cell(settings),
+            seen=Seen(settings.state_dir / "shown.sqlite3"),
         ),
         patience=ledger.stale_after + _PATIENCE_MARGIN,
     )
@@ -257,11 +262,6 @@ def post_summary_now(
     )
     # Non-zero for anything unsettled, so that a scheduler (a CronJob's backoff) runs it again.
     return 0 if result.settled else 1
-
-
-def summary_min_cell(settings) -> int | None:
-    """None (the full post, case ids and all) only for a channel set up for patient answers."""
-    return None if settings.summary_channel in settings.patient_channels else settings.min_cell
 
 
 def schedule_of(settings) -> Schedule:
@@ -293,6 +293,7 @@ def poster(settings, client: WebClient | None = None):
                 ledger=ledger,
                 as_of=as_of,
                 min_cell=summary_min_cell(settings),
+                seen=Seen(settings.state_dir / "shown.sqlite3"),
             ),
             patience=ledger.stale_after + _PATIENCE_MARGIN,
         )
