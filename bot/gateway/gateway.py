@@ -20,8 +20,8 @@ from typing import Protocol
 from sts_bot.gateway.access import Asker, NotAllowed, Policy
 from sts_bot.gateway.audit import AuditLog, AuditRecord, withheld
 from sts_bot.gateway.redact import Redactor
-from sts_bot.gateway.seen import Seen, scopes_of
-from sts_bot.gateway.shielding import shielded_outcome
+from sts_bot.gateway.seen import Seen, tracked_refusal
+from sts_bot.gateway.shielding import public_outcome
 from sts_bot.service.service import Outcome, Service, unexpected
 from sts_bot.settings import Settings, SettingsError
 from sts_queries.answer import metric_of, understand
@@ -195,42 +195,17 @@ class Gateway:
         if private:
             outcome = self.service.answer(spec, cohort, out_dir=self.out_dir, with_plots=with_plots)
             return outcome, False, False
-        # In public the plots are drawn once, from what may be shown (shielded_outcome).
+        # In public the plots are drawn once, from what may be shown (shielding.py).
         outcome = self.service.answer(spec, cohort, out_dir=None, with_plots=False)
         if outcome.is_error or outcome.answer is None:
             return outcome, False, False
-        shown = shielded_outcome(
-            outcome,
-            self.policy.min_cell,
-            dms=self.policy.patient_dms,
-            draw_with=self.service.draw if with_plots else None,
-        )
-        if shown is None:  # a body no small-cell rule covers yet: not shown publicly
-            refusal = NotAllowed(
-                f"Sorry, `{metric.name}` answers are not yet checked for small cells, so they "
-                "are given only where patient-level answers are.",
-                hint=self.policy.where_hint(),
-            )
-            return Outcome.from_error(refusal), True, False
-        tracked = self._tracker_refusal(spec, metric, cohort, asker, outcome)
+        # Beside what this asker and this channel were shown (seen.py): no tracker's step.
+        sets = released_sets(spec, metric, outcome.answer, cohort, self.policy.min_cell)
+        tracked = tracked_refusal(self.seen, self.policy, asker, cohort, sets)
         if tracked is not None:
             return Outcome.from_error(tracked), True, False
-        return shown[0], False, shown[1]
-
-    def _tracker_refusal(self, spec, metric, cohort: Cohort, asker: Asker, outcome: Outcome):
-        """A refusal when this answer, beside those already shown to the asker or in the
-        channel, would give a patient's values away (`sts_queries.privacy.trackers`)."""
-        k = self.policy.min_cell
-        sets = released_sets(spec, metric, outcome.answer, cohort, k)
-        scopes = scopes_of(asker.user, asker.team, asker.channel, asker.is_dm)
-        reason = self.seen.check(scopes, cohort.data_version, cohort.rows(), sets, k)
-        if reason is None:
-            return None
-        return NotAllowed(
-            f"Sorry, not here: {reason}.",
-            hint=self.policy.where_hint()
-            + " Broader questions (fewer filters, wider ranges) still work here.",
-        )
+        draw_with = self.service.draw if with_plots else None
+        return public_outcome(outcome, metric.name, self.policy, draw_with)
 
     def _reveals(self, spec, metric, cohort: Cohort) -> str | None:
         return reveals_patients(spec, metric, cohort, self.policy.min_cell)

@@ -17,9 +17,11 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from sts_bot.gateway.access import Asker, NotAllowed, Policy
+from sts_queries.cohort.cohort import Cohort
 from sts_queries.privacy.trackers import Memory, PatientSet, tracker_refusal
 
-__all__ = ["Seen", "scopes_of"]
+__all__ = ["Seen", "scopes_of", "tracked_refusal"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shown_sets (
@@ -109,3 +111,17 @@ class Seen:
 
     def _last_id(self) -> int:
         return int(self._db.execute("SELECT coalesce(max(id), 0) FROM shown_sets").fetchone()[0])
+
+
+def tracked_refusal(
+    seen: Seen, policy: Policy, asker: Asker, cohort: Cohort, sets: Sequence[PatientSet]
+) -> NotAllowed | None:
+    """The refusal of an answer showing `sets` to `asker`, or None (then they are remembered)."""
+    scopes = scopes_of(asker.user, asker.team, asker.channel, asker.is_dm)
+    reason = seen.check(scopes, cohort.data_version, cohort.rows(), sets, policy.min_cell)
+    if reason is None:
+        return None
+    return NotAllowed(
+        f"Sorry, not here: {reason}.",
+        hint=policy.where_hint() + " Broader questions (fewer filters, wider ranges) still work.",
+    )

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from sts_bot.gateway.access import NotAllowed, Policy
 from sts_bot.plots.figures import Plot, draw
 from sts_bot.render.answers import compose
 from sts_bot.service.service import Outcome
 from sts_queries.privacy.reveal import Shielded, public_json, shield
 from sts_queries.result import Answer
 
-__all__ = ["shielded_outcome"]
+__all__ = ["public_outcome", "shielded_outcome"]
 
 
 def shielded_outcome(
@@ -48,6 +49,19 @@ def shielded_outcome(
         answer=answer,
     )
     return shown, shielded.suppressed
+
+
+def public_outcome(outcome: Outcome, metric: str, policy: Policy, draw_with) -> tuple:
+    """(outcome, refused, suppressed) of an answer given outside patient places."""
+    shown = shielded_outcome(outcome, policy.min_cell, dms=policy.patient_dms, draw_with=draw_with)
+    if shown is None:  # a body no small-cell rule covers yet: not shown publicly
+        refusal = NotAllowed(
+            f"Sorry, `{metric}` answers are not yet checked for small cells, so they are given "
+            "only where patient-level answers are.",
+            hint=policy.where_hint(),
+        )
+        return Outcome.from_error(refusal), True, False
+    return shown[0], False, shown[1]
 
 
 def _plots(outcome: Outcome, shielded: Shielded, draw_with) -> tuple[Plot, ...]:

@@ -118,9 +118,8 @@ def post_weekly(
 ) -> PostResult:
     """Post the summary for the week holding `as_of` to `channel`, unless it went out already.
 
-    Never raises for Slack or the network: an unsure outcome is `unknown`, and the ledger keeps
-    the claim until a later run has read the channel's history. `min_cell`: small cells as <5,
-    no case named (not a patient channel); None posts it all; `seen`: see held.py.
+    Never raises for Slack or the network: an unsure outcome is `unknown`, the claim kept until
+    a later run read the history. `min_cell`: small cells <5, no case named; `seen`: held.py.
     """
     from sts_bot.slack.blocks import to_blocks  # the same Block Kit renderer as every reply
 
