@@ -94,8 +94,8 @@ def _km_figure(
     reverse-KM median follow-up ({median, ci_low, ci_high}), written in the footer.
     ``start`` > 0 draws curves conditional on being event-free then (given=) from that time:
     the axis and the at-risk table begin there. ``tau`` (rmst) is drawn as a line: the
-    restricted mean is the area under each curve up to it, which is shaded for one curve. ``min_at_risk``
-    (outside patient places) shows smaller numbers at risk as ``<k``.
+    restricted mean is the area under each curve up to it, which is shaded for one curve.
+    ``min_at_risk`` (outside patient places) shows smaller numbers at risk as ``<k``.
     """
     if not curves:
         raise ValueError("km_plot needs at least one curve")
