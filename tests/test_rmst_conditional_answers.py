@@ -33,6 +33,9 @@ def said(gateway, text: str) -> str:
         "pfs given=3",  # 11 past 3, but 3 left out: against `pfs` it gives those 3 away
         "pfs given=1.42",  # one left out: the first progression's time bisected
         "pfs given=6 histology=LPS",
+        # Nobody progressed or left by 1 month: the same 14 as `pfs`, reached by another
+        # condition, so answering would tell "none" where refusing tells "a few".
+        "pfs given=1",
     ],
 )
 def test_a_given_selection_is_refused_like_any_small_selection(gateway, text):
@@ -45,7 +48,6 @@ def test_a_given_selection_is_refused_like_any_small_selection(gateway, text):
     ("text", "shown"),
     [
         ("pfs given=6 at=12", "n = 8"),  # 6 left out, 8 past 6 months
-        ("pfs given=1", "n = 14"),  # nobody progressed or left by 1 month
     ],
 )
 def test_a_given_selection_of_enough_patients_is_answered(gateway, text, shown):

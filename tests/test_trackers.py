@@ -222,3 +222,15 @@ def test_memory_above_the_span_limit_still_refuses_close_sets():
     memory.remember([half])
     assert memory.refusal([PatientSet.of(range(3001), n, "more")], K, "here") is not None
     assert memory.refusal([PatientSet.of(range(3500), n, "wider")], K, "here") is None
+
+
+def test_a_trackers_refusal_reads_as_any_refused_selection(demo):
+    # Which rule refused (a small selection, or one close to an answer already shown) is not
+    # told: that would say whether the selection is small.
+    _, served = gateways(demo)
+
+    def said(text):
+        return served.handle(text, INSIDER, surface="slash", with_plots=False).outcome.text
+
+    assert "n = 7" in said("orr age=45..80")
+    assert said("orr age=45..81") == said("orr age>=100") == said("orr histology=SS")

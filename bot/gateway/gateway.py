@@ -201,7 +201,7 @@ class Gateway:
             return outcome, False, False
         # Beside what this asker and this channel were shown (seen.py): no tracker's step.
         sets = released_sets(spec, metric, outcome.answer, cohort, self.policy.min_cell)
-        tracked = tracked_refusal(self.seen, self.policy, asker, cohort, sets)
+        tracked = tracked_refusal(self.seen, self.policy, asker, metric, cohort, sets)
         if tracked is not None:
             return Outcome.from_error(tracked), True, False
         draw_with = self.service.draw if with_plots else None

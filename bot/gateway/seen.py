@@ -12,6 +12,7 @@ A new cohort version starts every scope afresh: its rows are other patients' row
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -19,9 +20,12 @@ from pathlib import Path
 
 from sts_bot.gateway.access import Asker, NotAllowed, Policy
 from sts_queries.cohort.cohort import Cohort
+from sts_queries.privacy.reveal import small_selection
 from sts_queries.privacy.trackers import Memory, PatientSet, tracker_refusal
 
 __all__ = ["Seen", "scopes_of", "tracked_refusal"]
+
+log = logging.getLogger("sts.privacy")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shown_sets (
@@ -114,14 +118,20 @@ class Seen:
 
 
 def tracked_refusal(
-    seen: Seen, policy: Policy, asker: Asker, cohort: Cohort, sets: Sequence[PatientSet]
+    seen: Seen, policy: Policy, asker: Asker, metric, cohort: Cohort, sets: Sequence[PatientSet]
 ) -> NotAllowed | None:
-    """The refusal of an answer showing `sets` to `asker`, or None (then they are remembered)."""
+    """The refusal of an answer showing `sets` to `asker`, or None (then they are remembered).
+
+    Worded as every refusal of a selection is (`small_selection`): which rule refused it, and
+    so whether the selection is small or only close to one already shown, is not told."""
     scopes = scopes_of(asker.user, asker.team, asker.channel, asker.is_dm)
     reason = seen.check(scopes, cohort.data_version, cohort.rows(), sets, policy.min_cell)
     if reason is None:
         return None
-    return NotAllowed(
-        f"Sorry, not here: {reason}.",
-        hint=policy.where_hint() + " Broader questions (fewer filters, wider ranges) still work.",
+    log.info("tracker check: %s", reason)
+    return policy.refusal(
+        asker,
+        metric,
+        reveals=small_selection(policy.min_cell),
+        private=not policy.allows_patient_level(asker),
     )

@@ -104,10 +104,12 @@ def reveals_patients(spec: QuerySpec, metric: Metric, cohort: Cohort, min_cell: 
 
 
 def small_selection(min_cell: int) -> str:
-    """Why a selection is refused in public, the same whatever its size."""
+    """Why a selection is refused in public, the same whatever its size and whatever the rule
+    (a small selection, a one-filter complement, a tracker's step: trackers.py)."""
     return (
-        f"the selection is too close to a handful of patients (under {min_cell}, by itself or "
-        "against the same question without one of its filters)"
+        f"the selection is too close to a handful of patients (under {min_cell}: by itself, "
+        "against the same question without one of its filters, or against an answer already "
+        "shown to you or in this channel)"
     )
 
 
