@@ -83,6 +83,7 @@ def test_a_cut_date_splits_as_the_filters_do(demo):
         ("os by=sex strata=sex", UsageError, "already makes the groups", ""),
         ("orr by=sex strata=stage", UsageError, "`strata=` does not apply to `orr`", ""),
         ("forest pfs by=age>=60", UsageError, "two arms of one field", "by=sex"),
+        ("list by=age>=60", UsageError, "does not apply to `list`", "/sts list age>=60"),
         ("os by=age>=60 ref=old", UnknownValue, "`old` is not a group of age", "<60, ≥60"),
         ("os by=sex,stage ref=M", UnknownValue, "one value of each", "ref=M,IIIA"),
         ("os by=sex,stage adjust=stage", UsageError, "already splits the groups", ""),
@@ -232,3 +233,26 @@ def test_crossed_codes_are_named_by_their_labels(tmp_path):
     assert answer.body.reference == "test, squamous"
     squamous = {g["label"]: g for g in answer.groups}["test, squamous"]
     assert squamous["code"] == "2, squamous" and squamous["hr"] is None  # the reference
+
+
+# R: cmprsk::cuminc on mgus2 (tests/reference/subgroups_reference.R printed GRAY).
+GRAY = {
+    "cif pcm by=age>=70": (5.23985614842185, 1, 0.0220750992370148),
+    "cif pcm by=sex,age>=70": (7.08506252930874, 3, 0.0692353970864986),
+}
+
+
+@pytest.mark.parametrize("command", list(GRAY))
+def test_competing_risks_by_a_cut_and_crossed_fields_agree_with_r(tmp_path, command):
+    from tests.test_competing_cohort import mgus2
+
+    answer = ask(command, load_cohort(mgus2(tmp_path / "m"))).as_json()
+    chi2, df, p = GRAY[command]
+    test = answer["gray_test"]
+    assert (test["chi2"], test["df"], test["p"]) == (
+        pytest.approx(chi2, rel=1e-9),
+        df,
+        pytest.approx(p, rel=1e-9),
+    )
+    assert answer["groups"][0]["label"] in ("<70", "F, <70")  # the reference first
+    assert answer["groups"][0]["shr"] is None

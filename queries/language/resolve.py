@@ -148,10 +148,10 @@ def build_spec(
         raise UsageError(
             f"`by=` does not apply to `{metric.name}`.",
             hint="by= splits orr, dcr, survival, tox, count, baseline and swimmer; "
-            f"filter instead, e.g. /sts {metric.name} {options['by']}=...",
+            f"filter instead, e.g. /sts {metric.name} {_as_filter(options['by'])}",
         )
     grouping = grouping_option(options.get("by"), options.get("cuts"), catalog)
-    if grouping is not None and grouping.plain_field is None and metric.args == "metric":
+    if grouping is not None and grouping.plain_field is None and metric.name == "forest":
         raise UsageError(
             f"`by={options['by']}`: a forest plot compares the two arms of one field.",
             hint="e.g. /sts forest pfs by=sex; cut-points and crossed fields group the other "
@@ -246,3 +246,8 @@ def _adjustment(text: str | None, catalog: Catalog, grouping) -> dict:
                 hint="Name other fields in adjust=, e.g. adjust=age.",
             )
     return {"adjust": adjust, "adjust_kinds": kinds}
+
+
+def _as_filter(by: str) -> str:
+    """What a `by=` would be as a filter: `age>=60` as it is, `stage` as `stage=...`."""
+    return by if any(op in by for op in "<>≥≤") else f"{by.split(',')[0]}=..."

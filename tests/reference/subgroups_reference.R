@@ -102,3 +102,18 @@ for (case in cases) {
               paste(sapply(levels(droplevels(d$g)), str), collapse = ", ")))
 }
 cat("}\n")
+
+# Gray's test of pcm (death competing) by a cut and by a crossed cut, as cmprsk::cuminc gives
+# it on mgus2 (tests/test_competing_cohort.py's cohort): GRAY in tests/test_subgroups.py.
+suppressPackageStartupMessages(library(cmprsk))
+cause <- ifelse(mgus2$pstat == 0, 2 * mgus2$death, 1)
+etime <- ifelse(mgus2$pstat == 1, mgus2$ptime, mgus2$futime)
+old <- cut_at(mgus2$age, 70)
+cat("GRAY = {\n")
+for (case in list(list("cif pcm by=age>=70", old),
+                  list("cif pcm by=sex,age>=70", crossed(mgus2$sex, old)))) {
+  test <- cuminc(etime, cause, group = case[[2]])$Tests
+  cat(sprintf("    %s: (%s, %s, %s),\n", str(case[[1]]), num(test[1, "stat"]), num(test[1, "df"]),
+              num(test[1, "pv"])))
+}
+cat("}\n")
