@@ -72,6 +72,7 @@ class CumulativeIncidenceChart(Chart):
     test: Mapping[str, Any] | None = None
     reference: str | None = None
     hazards: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
+    min_at_risk: int | None = None  # outside patient places, as KaplanMeierChart's
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -77,3 +77,23 @@ def test_public_pfs_is_drawn_now_with_its_follow_up_limits_withheld(demo):
     assert "3.19" not in outcome.text  # case 8's censoring time
     assert outcome.json["followup"]["ci_low"] is None
     assert outcome.json["followup"]["suppressed"] is True
+
+
+def test_a_public_incidence_plot_is_cut_and_masked_the_same_way(tmp_path):
+    from sts_bot.plots.km.incidence import _incidence_figure
+    from sts_queries.cohort.cohort import load_cohort
+    from tests.test_competing_cohort import mgus2
+
+    cohort = load_cohort(mgus2(tmp_path / "m"))
+    full = ask("cif pcm by=sex", cohort)
+    chart = shield(full, K).answer.chart
+    assert chart is not None and chart.min_at_risk == K
+    for (_, fit), (_, cut) in zip(full.chart.curves, chart.curves, strict=True):
+        assert int(np.min(fit.n_risk)) < K  # the full curve runs down to a few at risk
+        last = float(np.asarray(fit.time)[np.asarray(fit.n_risk) >= K][-1])
+        assert float(cut.time[-1]) == last and int(np.min(cut.n_risk)) >= K
+    fig = _incidence_figure(
+        chart.curves, causes=chart.causes, title="t", min_at_risk=chart.min_at_risk
+    )
+    counts = [t.get_text() for t in fig.axes[1].texts if t.get_gid() == "at-risk-count"]
+    assert counts and all(c == f"<{K}" or int(c) >= K for c in counts)

@@ -106,6 +106,7 @@ def _incidence(chart: CumulativeIncidenceChart, answer: Answer) -> bytes:
         landmarks=chart.landmarks,
         reference=chart.reference,
         hazards=chart.hazards,
+        min_at_risk=chart.min_at_risk,
     )
 
 

@@ -38,7 +38,7 @@ from sts_queries.privacy.cells import (
 )
 from sts_queries.privacy.suppression import suppress_body, suppress_groups
 from sts_queries.privacy.suppression_notes import public_chart, suppress_notes
-from sts_queries.privacy.suppression_plots import public_km_chart
+from sts_queries.privacy.suppression_plots import public_chart_of
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, jsonable
 from sts_queries.sql.statement import statement
@@ -171,8 +171,7 @@ def shield(answer: Answer, min_cell: int, *, dms: bool = False) -> Shielded | No
         chart = public_chart(body, chart, k)
         if hidden_groups or any(is_hidden(g.get("events")) for g in groups):
             chart = None if isinstance(chart, KaplanMeierChart) else chart  # a curve too few
-    if isinstance(chart, KaplanMeierChart):  # cut where few are at risk, no ticks, <5
-        chart = public_km_chart(chart, k)
+    chart = public_chart_of(chart, k)  # curves cut where few are at risk, no ticks, <5
     if suppressed:
         dm = " (or a direct message with me)" if dms else ""
         plots = _SHOWN_PLOT if chart is not None else _NO_PLOT

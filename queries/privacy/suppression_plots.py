@@ -19,20 +19,23 @@ from dataclasses import replace
 
 import numpy as np
 
-from sts_queries.charts import KaplanMeierChart
+from sts_queries.charts import CumulativeIncidenceChart, KaplanMeierChart
+from sts_queries.stats.aalen_johansen import CumulativeIncidence
 from sts_queries.stats.survival import KMFit
 
-__all__ = ["public_fit", "public_km_chart"]
+__all__ = ["public_chart_of", "public_fit", "public_km_chart"]
 
 
-def public_fit(fit: KMFit, k: int) -> KMFit:
+_KM_ROWS = ("time", "n_risk", "n_event", "surv", "std_err", "lower", "upper")
+_CIF_ROWS = ("time", "n_risk", "n_event", "incidence", "std_err", "lower", "upper")
+
+
+def public_fit(fit: KMFit | CumulativeIncidence, k: int) -> KMFit | CumulativeIncidence:
     """`fit` up to the last time at least `k` patients were at risk, with no censorings."""
     few = np.flatnonzero(np.asarray(fit.n_risk) < k)
     cut = int(few[0]) if few.size else len(fit.time)
-    kept = {
-        name: np.asarray(getattr(fit, name))[:cut]
-        for name in ("time", "n_risk", "n_event", "surv", "std_err", "lower", "upper")
-    }
+    rows = _CIF_ROWS if isinstance(fit, CumulativeIncidence) else _KM_ROWS
+    kept = {name: np.asarray(getattr(fit, name))[:cut] for name in rows}
     kept["n_censor"] = np.zeros(cut, dtype=np.asarray(fit.n_censor).dtype)
     return replace(fit, **kept)
 
@@ -54,3 +57,17 @@ def public_km_chart(chart: KaplanMeierChart, k: int) -> KaplanMeierChart:
         marked=marked,
         min_at_risk=k,
     )
+
+
+def public_chart_of(chart, k: int):
+    """Any chart with curves and an at-risk table, as it may be shown in public; others as
+    they are."""
+    if isinstance(chart, KaplanMeierChart):
+        return public_km_chart(chart, k)
+    if isinstance(chart, CumulativeIncidenceChart):
+        curves = tuple((label, public_fit(fit, k)) for label, fit in chart.curves)
+        ends = [float(fit.time[-1]) for _, fit in curves if len(fit.time)]
+        end = min(ends) if ends else 0.0
+        landmarks = tuple(t for t in chart.landmarks if t <= end)
+        return replace(chart, curves=curves, landmarks=landmarks, min_at_risk=k)
+    return chart

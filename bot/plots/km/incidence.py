@@ -105,9 +105,10 @@ def _incidence_figure(
     landmarks: Sequence[float] = (),
     reference: str | None = None,
     hazards: Mapping[str, tuple[float, float, float]] | None = None,
+    min_at_risk: int | None = None,
 ) -> Figure:
     """Cumulative incidence curves ``(label, fit)`` of every cause in ``causes`` (the endpoint
-    first), with a number-at-risk table under the axis."""
+    first), with a number-at-risk table under the axis (counts under ``min_at_risk`` as <k)."""
     if not curves:
         raise ValueError("incidence_plot needs at least one curve")
     tmax = max((float(fit.time[-1]) for _, fit in curves if len(fit.time)), default=1.0)
@@ -173,7 +174,7 @@ def _incidence_figure(
     if test_label:
         legend.get_title().set_fontweight("bold")
     fig.suptitle(wrap_title(title), x=0.01, ha="left", fontsize=FONT_TITLE, fontweight="bold")
-    draw_at_risk(ax_risk, curves, ticks)
+    draw_at_risk(ax_risk, curves, ticks, min_at_risk)
     add_footer(fig, method_note, stamp)
     # Last: the labels are placed around everything else, in the settled layout.
     label_landmarks(fig, ax, [(label, _OfInterest(fit)) for label, fit in curves], shown)
