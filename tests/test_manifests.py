@@ -217,9 +217,11 @@ def pod_process(tmp: Path, env: dict[str, str], volumes: dict[str, Path], comman
         log.close()
 
 
-def pod_env(tmp: Path, stub: SlackStub, database: str | None) -> tuple[dict, dict, list[str]]:
-    """The Deployment's environment with the volumes as folders here, and its command."""
-    (container,) = PODS["deployment"]()["containers"]
+def pod_env(
+    tmp: Path, stub: SlackStub, database: str | None, pod: str = "deployment"
+) -> tuple[dict, dict, list[str]]:
+    """A pod's environment with the volumes as folders here, and its command."""
+    (container,) = PODS[pod]()["containers"]
     env = container_env(container, one_secret())
     volumes = {}
     for mount in container["volumeMounts"]:
@@ -243,7 +245,8 @@ def pod_env(tmp: Path, stub: SlackStub, database: str | None) -> tuple[dict, dic
         env["STS_DATABASE_URL"] = database
     command = list(container["command"])
     command[0] = str(Path(sys.executable).parent / command[0])
-    command[command.index("--port") + 1] = "0"
+    if "--port" in command:
+        command[command.index("--port") + 1] = "0"
     return env, volumes, command
 
 
@@ -312,3 +315,18 @@ def test_without_the_state_volume_start_up_names_STS_STATE_DIR(pod_tmp):
     log = (tmp_path / "server.log").read_text()
     assert "STS_STATE_DIR" in log and "Read-only file system" in log
     assert "STS_DATA" not in log and "Traceback" not in log
+
+
+@pytest.mark.skipif(not _namespaces(), reason="needs root and unshare for a read-only root")
+def test_the_cronjob_posts_the_weekly_summary_with_a_read_only_root(pod_tmp, database):
+    with SlackStub() as stub:
+        env, volumes, command = pod_env(pod_tmp, stub, database, pod="cronjob")
+        proc = pod_process(pod_tmp, env, volumes, command)
+        try:
+            code = proc.wait(timeout=300)
+        finally:
+            proc.kill() if proc.poll() is None else None
+        posts = [c for c in stub.find("chat.postMessage") if c.data["channel"] == "C0123ABCD"]
+    log = (pod_tmp / "server.log").read_text()
+    assert code == 0, log[-3000:]
+    assert posts and "Traceback" not in log
