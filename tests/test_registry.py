@@ -36,6 +36,7 @@ CONTRACT = {
     "ttr": {"responders", "median", "minimum", "maximum", "unit", "method"},
     "forest": {"outcome", "measure", "overall", "rows", "method"},
     "tox": {"rows", "method"},
+    "rmst": {"tau", "rmst", "method"},
     "cif": {"competing", "cif", "events", "competing_events", "method"},
 }
 EXAMPLES = [(m.name, e) for m in METRICS for e in m.examples]
@@ -96,6 +97,9 @@ def test_every_example_answers_on_every_surface(demo, lung, mgus2_cohort, name, 
         if answer.chart is not None and name in ("pfs", "os"):  # grouped survival: the HRs
             assert {"reference", "adjusted_for", "hr_test"} <= set(data)
             assert all({"hr", "hr_ci_low", "hr_ci_high"} <= set(g) for g in data["groups"])
+        if name == "rmst":  # each group's RMST, and against the reference (null for it)
+            keys = {"rmst", "rmst_difference", "rmst_ratio"}
+            assert all(keys <= set(g) for g in data["groups"]) and "reference" in data
         if name == "cif":  # grouped competing risks: Gray's test, the Fine–Gray SHRs
             assert {"gray_test", "reference"} <= set(data)
             assert all(

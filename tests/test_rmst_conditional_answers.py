@@ -13,6 +13,10 @@ from sts_bot.gateway.access import Asker, Policy
 from sts_bot.gateway.audit import AuditLog
 from sts_bot.gateway.gateway import Gateway
 from sts_bot.service.service import Service
+from sts_queries.answer import ask
+from sts_queries.cohort.cohort import load_cohort
+from sts_queries.errors import UsageError
+from tests.conftest import write_cohort
 
 PUBLIC = Asker(user="U0RMST001", team="T0TEAM001", channel="C0PUBLIC1")
 
@@ -80,5 +84,24 @@ def test_a_default_tau_set_by_a_hidden_group_is_hidden(gateway):
     # the default τ; that is one patient's follow-up.
     answer = said(gateway, "rmst pfs by=stage")
     assert "18.63" not in answer and "τ = † months" in answer
-    # Asked for, τ is the asker's own number.
-    assert "τ = 12 months (as asked)" in said(gateway, "rmst pfs by=stage tau=12")
+    # by sex: M (9 patients, RMST shown) sets it: shown, and the note says so.
+    by_sex = said(gateway, "rmst pfs by=sex")
+    assert "τ = 18.63 months, not given" in by_sex and "the follow-up of M" in by_sex
+
+
+def test_tau_against_a_small_group_is_refused_in_public(gateway):
+    # Whether tau= is refused would say whether a group of <5 ends before it: a yes/no
+    # question about one patient's last follow-up. by sex (9 and 5) is answered.
+    refused = said(gateway, "rmst pfs by=stage tau=12")
+    assert "not given here" in refused and "fewer than 5 patients" in refused
+    assert "τ = 12 months (as asked)" in said(gateway, "rmst pfs by=sex tau=12")
+
+
+def test_rmst_by_a_field_no_analysed_patient_has_says_so(tmp_path):
+    rows = ["patient_id,arm,pfs_time,pfs_event"]
+    rows += [f"{i},,{i},{i % 2}" for i in range(1, 9)]  # pfs recorded, arm empty
+    rows += [f"{i},A,," for i in range(9, 15)]  # arm recorded, no pfs
+    cohort = load_cohort(write_cohort(tmp_path / "c", "\n".join(rows) + "\n"))
+    with pytest.raises(UsageError, match="has a value of `arm`"):
+        ask("rmst pfs by=arm", cohort)
+    assert ask("rmst pfs", cohort).as_json()["tau"] == 8

@@ -100,7 +100,30 @@ def reveals_patients(spec: QuerySpec, metric: Metric, cohort: Cohort, min_cell: 
         looser = _count(spec, cohort, spec.filters[:i] + spec.filters[i + 1 :])
         if is_small(looser - n, min_cell):
             return refused
+    if _tau_against_small_group(spec, cohort, min_cell):
+        return (
+            f"`tau=` is checked against each group's last follow-up, and a group here has "
+            f"fewer than {min_cell} patients: whether tau is refused would tell that "
+            "group's last time (leave tau out: the default is shown as far as it may be)"
+        )
     return None
+
+
+def _tau_against_small_group(spec: QuerySpec, cohort: Cohort, min_cell: int) -> bool:
+    """rmst with tau= and by=: is a group of the patients analysed smaller than `min_cell`?
+    (tau past a group's censored follow-up is refused, a yes/no answer about its last time.)"""
+    column = f"{spec.outcome}_time"
+    if spec.metric != "rmst" or spec.tau is None or not spec.by:
+        return False
+    if column not in cohort.catalog.names():
+        return False  # not an endpoint: the answer says so, and reveals nothing
+    sql, params = statement(
+        spec,
+        cohort.catalog,
+        "SELECT count(*) AS n FROM selected WHERE time IS NOT NULL GROUP BY group_key",
+        columns={"time": column},
+    )
+    return any(is_small(int(n), min_cell) for n in cohort.query(sql, params)["n"])
 
 
 def small_selection(min_cell: int) -> str:

@@ -15,6 +15,7 @@ from sts_queries.charts import ForestChart
 from sts_queries.metrics.response import ResponseDuration, TimeToFirstResponse
 from sts_queries.metrics.survival.endpoints import Survival
 from sts_queries.metrics.survival.forest import Forest
+from sts_queries.metrics.survival.rmst import RestrictedMeanSurvival
 from sts_queries.privacy.cells import Hidden, holds_hidden
 from sts_queries.privacy.suppression_forest import FEW_SUBGROUPS
 from sts_queries.result import Part
@@ -70,6 +71,14 @@ def _forest_notes(body: Forest, shown: Forest, notes: list[str], k: int) -> list
             "subgroup away by subtraction from the overall N."
         )
     return out
+
+
+@suppress_notes.register(RestrictedMeanSurvival)
+def _rmst_notes(body, shown, notes: list[str], k: int) -> list[str]:
+    """A hidden default τ: the note that says where it came from (and what it is) goes."""
+    if isinstance(shown.tau, Hidden):
+        return [note for note in notes if not note.startswith("τ = ")]
+    return notes
 
 
 @singledispatch

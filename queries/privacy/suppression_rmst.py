@@ -71,4 +71,4 @@ def suppress_rmst(body: RestrictedMeanSurvival, answer: Answer, k: int):
 
 
 def _hidden_group(g: Mapping) -> bool:
-    return bool(g.get("suppressed")) or is_hidden(g["rmst"]["estimate"]) or is_hidden(g["events"])
+    return bool(g.get("suppressed")) or is_hidden(g["rmst"]["estimate"])

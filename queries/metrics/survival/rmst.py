@@ -127,6 +127,11 @@ def rmst_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         if MISSING in keys:
             left = int(weights[keys == MISSING].sum())
             notes.append(f"{left} patients with no {spec.by} are left out of the groups.")
+        if not labels:
+            raise UsageError(
+                f"No selected patient with {endpoint} recorded has a value of `{spec.by}`.",
+                hint=f"Check the filters, or ask without by=: /sts rmst {endpoint}",
+            )
         if spec.reference is not None and spec.reference not in labels:
             raise UnknownValue(
                 f"`ref={spec.reference}`: no selected patient has {spec.by} = {spec.reference}.",
