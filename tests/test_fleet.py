@@ -449,3 +449,38 @@ def test_two_weekly_runs_on_separate_volumes_post_once(postgres, tmp_path):
         assert outputs == ["posted", "already-sent"]
         assert len([c for c in stub.find("chat.postMessage")]) == 1
     assert not (tmp_path / "volume0" / "weekly.sqlite3").exists()
+
+
+# --- the tracker check's memory, shared -----------------------------------------------------
+
+
+def test_replicas_check_answers_against_one_memory_of_what_was_shown(db_url, demo):
+    """Issue 19 across a fleet: the insider's two questions land on different replicas."""
+    from sts_bot.fleet.db import Database
+    from sts_bot.fleet.shown import PostgresRows
+    from sts_bot.gateway.access import Asker, Policy
+    from sts_bot.gateway.audit import AuditLog
+    from sts_bot.gateway.gateway import Gateway
+    from sts_bot.gateway.seen import Seen
+    from sts_bot.service.service import Service
+
+    service, policy = Service.over(demo), Policy(min_cell=5)
+    one, two = (
+        Gateway(
+            service=service,
+            policy=policy,
+            audit=AuditLog(None),
+            seen=Seen(rows=PostgresRows(Database(db_url))),
+        )
+        for _ in range(2)
+    )
+    insider = Asker(user="U0INSIDER", team="T1", channel="C0PUBLIC1")
+
+    def said(gateway, text):
+        return gateway.handle(text, insider, surface="slash", with_plots=False).outcome
+
+    assert not said(two, "orr").is_error  # two has read the (empty) memory once
+    assert "n = 7" in said(one, "orr age=45..80").text
+    refused = said(two, "orr age=45..81")
+    assert refused.kind == "not_allowed" and "already shown" in refused.text
+    assert not said(one, "orr age=45..80").is_error  # the same question again

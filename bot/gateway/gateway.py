@@ -20,7 +20,7 @@ from typing import Protocol
 from sts_bot.gateway.access import Asker, NotAllowed, Policy
 from sts_bot.gateway.audit import AuditLog, AuditRecord, withheld
 from sts_bot.gateway.redact import Redactor
-from sts_bot.gateway.seen import Seen, tracked_refusal
+from sts_bot.gateway.seen import Seen, seen_of, tracked_refusal
 from sts_bot.gateway.shielding import public_outcome
 from sts_bot.service.service import Outcome, Service, unexpected
 from sts_bot.settings import Settings, SettingsError
@@ -274,7 +274,7 @@ def open_gateway(
         out_dir=None,
         places=places,
         redactor=Redactor(settings.audit_key),
-        seen=Seen(settings.state_dir / "shown.sqlite3"),
+        seen=seen_of(settings),
     )
 
 

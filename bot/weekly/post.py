@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sts_bot.gateway.seen import Seen
+from sts_bot.gateway.seen import Seen, seen_of
 from sts_bot.gateway.shielding import shielded_outcome
 from sts_bot.service.service import Service
 from sts_bot.slack.weekly_calls import (
@@ -250,7 +250,7 @@ def post_summary_now(
             ledger=ledger,
             as_of=day,
             min_cell=summary_min_cell(settings),
-            seen=Seen(settings.state_dir / "shown.sqlite3"),
+            seen=seen_of(settings),
         ),
         patience=ledger.stale_after + _PATIENCE_MARGIN,
     )
@@ -292,7 +292,7 @@ def poster(settings, client: WebClient | None = None):
                 ledger=ledger,
                 as_of=as_of,
                 min_cell=summary_min_cell(settings),
-                seen=Seen(settings.state_dir / "shown.sqlite3"),
+                seen=seen_of(settings),
             ),
             patience=ledger.stale_after + _PATIENCE_MARGIN,
         )
