@@ -65,7 +65,13 @@ def _labelled(answer: Answer, cohort: Cohort) -> Answer:
     chart = answer.chart
     if isinstance(chart, (KaplanMeierChart, CumulativeIncidenceChart)):
         curves = tuple((named.get(label, label), fit) for label, fit in chart.curves)
-        chart = replace(chart, curves=curves)
+        hazards = {named.get(label, label): hr for label, hr in chart.hazards.items()}
+        chart = replace(
+            chart,
+            curves=curves,
+            hazards=hazards,
+            reference=named.get(chart.reference, chart.reference),
+        )
     return replace(answer, groups=groups, body=body, chart=chart)
 
 

@@ -252,14 +252,18 @@ def test_km_no_censored_entry_when_nothing_is_censored():
     assert _by_gid(ax, "km-censor") == []
 
 
-def test_km_midpoint_median_has_no_vertical_line():
-    # S = 0.5 exactly from 2 to 4: R's median is the midpoint 3, where the curve has no step.
+def test_km_midpoint_median_drops_from_the_flat_run_at_half():
+    # S = 0.5 exactly from 2 to 4: R's median is the midpoint 3, where the curve has no step;
+    # its drop line comes down from the curve at 0.5, the stepping curve's from below it.
     midpoint = kaplan_meier([1, 2, 4, 5], [1, 1, 1, 1])
     stepping = kaplan_meier([1, 2, 3, 4, 5], [1, 1, 1, 1, 1])
     assert midpoint.median == 3 and stepping.median == 3
     ax = _km_figure([("mid", midpoint), ("step", stepping)], title="t").axes[0]
-    drops = _by_gid(ax, "km-median")
-    assert len(drops) == 1 and drops[0].get_color() == _hex(1)
+    drops = {line.get_color(): line for line in _by_gid(ax, "km-median")}
+    assert set(drops) == {_hex(0), _hex(1)}
+    assert list(drops[_hex(0)].get_xdata()) == [3, 3]
+    assert list(drops[_hex(0)].get_ydata()) == [0, 0.5]
+    assert list(drops[_hex(1)].get_ydata()) == [0, pytest.approx(0.4)]  # S after the step at 3
     assert len(_by_gid(ax, "km-median-point")) == 2
 
 
@@ -524,10 +528,13 @@ def test_km_landmarks_only_inside_the_axis_and_only_where_a_curve_reaches(small_
     assert "Landmark survival at 1.5 and 6 months" in legend
 
 
-def test_km_shared_landmark_value_gets_one_neutral_label(small_fit):
+def test_km_shared_landmark_value_gets_a_label_per_curve_in_its_colour(small_fit):
     ax = _km_figure([("a", small_fit), ("b", small_fit)], title="t", landmarks=[4]).axes[0]
-    (label,) = _by_gid(ax, "km-landmark-value", "texts")
-    assert label.get_text() == "67%" and label.get_color() == "#333333"
+    labels = _by_gid(ax, "km-landmark-value", "texts")
+    assert [label.get_text() for label in labels] == ["67%", "67%"]
+    assert [label.get_color() for label in labels] == [_hex(0), _hex(1)]
+    first, second = (label.get_window_extent() for label in labels)
+    assert not first.overlaps(second)
 
 
 def test_km_hazard_ratios_follow_up_and_both_tests(waltons_curves):
@@ -560,10 +567,12 @@ def test_km_long_hazard_entry_wraps_and_the_figure_grows():
     fig = _km_figure(curves, title="t", reference="Reference", hazards=hazards)
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert (
-        texts[0] == "Reference: n = 6, 4 events, median 3.5 months (95% CI 1–NR); HR 1 (reference)"
+        texts[0]
+        == "Reference: n = 6, 4 events, median 3.50 months (95% CI 1.00–NR); HR 1 (reference)"
     )
     assert texts[1] == (
-        f"{label}: n = 6, 4 events, median 3.5 months (95% CI 1–NR);\nHR 0.012 (95% CI <0.001–123)"
+        f"{label}: n = 6, 4 events, median 3.50 months (95% CI 1.00–NR);\n"
+        "HR 0.012 (95% CI <0.001–123)"
     )
     assert fig.get_figheight() == pytest.approx(plain.get_figheight() + 0.2)
     fig.canvas.draw()

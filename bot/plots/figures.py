@@ -6,6 +6,7 @@ from the command line never pays for it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import singledispatch
@@ -23,7 +24,7 @@ from sts_queries.charts import (
 )
 from sts_queries.result import Answer
 
-__all__ = ["Plot", "draw", "render_chart", "slug"]
+__all__ = ["Plot", "draw", "plot_filename", "render_chart", "slug"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,12 +212,41 @@ def draw(answer: Answer) -> tuple[Plot, ...]:
     """The plots an answer comes with (none for most metrics)."""
     if answer.chart is None:
         return ()
+    png = render_chart(answer.chart, answer)
+    return (Plot(filename=plot_filename(answer), title=answer.understood, png=png),)
+
+
+# A file name's stem past this length keeps its start and a hash of the whole.
+_STEM_LIMIT = 80
+
+
+def plot_filename(answer: Answer) -> str:
+    """One name per question: the metric, the filters and every option that changes the plot
+    (`os by=trt unit=days` and `os by=trt unit=weeks`, `ref=`, `adjust=`, `at=`, `ci=` are
+    different files), so that answers written to one folder never overwrite each other."""
     spec = answer.spec
     words = [answer.metric, spec.outcome or "", spec.patient_id or "", *answer.filters]
-    if answer.spec.by:
-        words.append(f"by {answer.spec.by}")
-    if answer.spec.strata:
-        words.append(f"strata {answer.spec.strata.text}")
-    filename = slug(" ".join(words)) + ".png"
-    png = render_chart(answer.chart, answer)
-    return (Plot(filename=filename, title=answer.understood, png=png),)
+    if spec.by:
+        words.append(f"by {spec.by}")
+    if spec.strata:
+        words.append(f"strata {spec.strata.text}")
+    if spec.reference:
+        words.append(f"ref {spec.reference}")
+    kinds = dict(spec.adjust_kinds)
+    if spec.adjust:
+        words.append("adjust " + " ".join(f"{a} {kinds.get(a, '')}" for a in spec.adjust))
+    if spec.over:
+        words.append("over " + " ".join(spec.over))
+    if spec.at:
+        words.append("at " + " ".join(f"{t:g}" for t in spec.at))
+    if spec.unit != "months":
+        words.append(spec.unit)
+    if spec.ci_type != "log-log":
+        words.append(f"ci {spec.ci_type}")
+    if spec.as_of is not None:
+        words.append(spec.as_of.isoformat())
+    stem = slug(" ".join(words), limit=10**6)
+    if len(stem) > _STEM_LIMIT:
+        digest = hashlib.sha256(stem.encode()).hexdigest()[:8]
+        stem = f"{stem[: _STEM_LIMIT - 9].rstrip('-')}-{digest}"
+    return stem + ".png"

@@ -12,7 +12,8 @@ from sts_queries.metrics.survival.forest import Forest
 from sts_queries.privacy.reveal import is_hidden
 from sts_queries.result import Answer
 
-__all__ = ["FEW_AT_RISK_WORDS", "few_at_risk", "median_words"]  # renderers register with `sections`
+# The renderers register with `sections`.
+__all__ = ["FEW_AT_RISK_WORDS", "few_at_risk", "median_words", "time_text"]
 
 FEW_AT_RISK_WORDS = " — rests on fewer than three patients at risk, read with care"
 
@@ -26,9 +27,10 @@ def few_at_risk(d: dict) -> str:
 _UNIT_SHORT = {"days": "d", "weeks": "wk", "months": "mo", "years": "yr"}
 
 
-def _time(value, unit: str) -> str:
-    """A time as the answer shows it: days whole ("251"), but a median halfway between two
-    days as R prints it ("52.5", not a rounded "52"); other units to two decimals."""
+def time_text(value, unit: str) -> str:
+    """A time as the answer shows it, in text and on the plot alike: days whole ("251"), but a
+    median halfway between two days as R prints it ("52.5", not a rounded "52"); other units
+    to two decimals ("7.50 weeks")."""
     if unit != "days" or not isinstance(value, float) or is_hidden(value):
         return num(value, 2 if unit != "days" else 0)
     halves = value * 2
@@ -46,7 +48,7 @@ def _limit(d: dict, which: str, unit: str) -> str:
     be computed), the README's rule."""
     value = d.get(f"ci_{which}")
     if value is not None:
-        return _time(value, unit)
+        return time_text(value, unit)
     return "NE" if d.get(f"ci_{which}_status") == "not estimable" else "NR"
 
 
@@ -61,8 +63,8 @@ def median_words(d: dict, unit: str) -> str:
     if d["median"] is None:
         return "not reached"
     if is_hidden(d.get("ci_low")) and is_hidden(d.get("ci_high")):  # each one patient's time
-        return f"{_time(d['median'], unit)} {unit} (limits withheld here)"
-    return f"{_time(d['median'], unit)} {unit} (95% CI {_median_ci(d, unit)})"
+        return f"{time_text(d['median'], unit)} {unit} (limits withheld here)"
+    return f"{time_text(d['median'], unit)} {unit} (95% CI {_median_ci(d, unit)})"
 
 
 def _landmark_words(lm: dict, unit: str) -> str:
@@ -128,7 +130,7 @@ def _survival(body: Survival, a: Answer) -> tuple[list[str], str | None]:
                 g["label"],
                 str(g["n"]),
                 str(g["events"]),
-                f"{_time(g['median'], unit)} ({_median_ci(g, unit)})",
+                f"{time_text(g['median'], unit)} ({_median_ci(g, unit)})",
                 _hr(g, reference),
                 *(survival_at(lm) for lm in g["landmarks"][: len(at)]),
             ]

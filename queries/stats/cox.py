@@ -25,7 +25,7 @@ from sts_queries.stats.cox_design import (
     covariate_design,
     levels_of,
 )
-from sts_queries.stats.cox_fit import choose_fitter
+from sts_queries.stats.cox_fit import INFINITE, choose_fitter
 from sts_queries.stats.cox_models import fit
 from sts_queries.stats.missing import any_missing
 
@@ -214,6 +214,9 @@ def hazard_ratios(
         return replace(base, reason=why)
 
     hazards = {x: model.effect(column, conf_level) for column, x in group_columns.items()}
+    effects = [model.effect(c, conf_level) for c, _, _ in terms]
+    if not all(np.isfinite(list(e.values())).all() for e in [*hazards.values(), *effects]):
+        return replace(base, reason=INFINITE)  # a coefficient ran off (a level without events)
     chi2, df, p = model.lr_test()
     lr_test = ModelTest(name="likelihood ratio", chi2=chi2, df=df, p=p)
     group_test: ModelTest | None = lr_test
@@ -255,7 +258,7 @@ def hazard_ratios(
         base,
         groups=tuple(replace(x, **hazards.get(x.label, {})) for x in base.groups),
         covariates=tuple(
-            CovariateEffect(term=name, **model.effect(c, conf_level)) for c, name, _ in terms
+            CovariateEffect(term=name, **e) for (_, name, _), e in zip(terms, effects, strict=True)
         ),
         lr_test=lr_test,
         group_test=group_test,

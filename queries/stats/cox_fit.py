@@ -10,7 +10,6 @@ as they always were), past that `cox_counts` on the distinct rows (lifelines tak
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -155,10 +154,12 @@ def wald_effect(beta: float, se: float, conf_level: float = 0.95) -> dict[str, f
     if not 0.0 < conf_level < 1.0:
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
     z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
+    with np.errstate(over="ignore"):  # a coefficient that ran off: inf, for the caller to see
+        hr, low, high = (float(np.exp(x)) for x in (beta, beta - z * se, beta + z * se))
     return {
-        "hr": math.exp(beta),
-        "ci_low": math.exp(beta - z * se),
-        "ci_high": math.exp(beta + z * se),
+        "hr": hr,
+        "ci_low": low,
+        "ci_high": high,
         "p": float(chdtrc(1, (beta / se) ** 2)),
     }
 

@@ -56,14 +56,14 @@ def ring_events(ax, fit: KMFit, times: Sequence[float], color: str) -> int:
     return len(at)
 
 
-def _steps_through_median(fit: KMFit) -> bool:
-    """True when the curve drops across 0.5 at the median (R's midpoint rule gives a median
-    inside a flat stretch at exactly 0.5, where a vertical line would show a step that is not
-    there)."""
-    if fit.median is None:
-        return False
+def _median_drop_top(fit: KMFit) -> float:
+    """Where a median's drop line starts: the curve's value after its step across 0.5, or 0.5
+    itself at R's midpoint median (the curve flat at exactly 0.5 over an interval, the median
+    halfway along it: the line is then a guide down from the curve, not a step)."""
     at = np.flatnonzero(np.isclose(np.asarray(fit.time, float), fit.median))
-    return at.size > 0 and float(fit.surv[at[0]]) < 0.5
+    if at.size and float(fit.surv[at[0]]) < 0.5:
+        return float(fit.surv[at[0]])
+    return 0.5
 
 
 def draw_curve(
@@ -121,7 +121,7 @@ def draw_curve(
 
     if fit.median is not None:
         # The 50% gridline is the horizontal guide (one for all curves, so none overlap); each
-        # curve marks its median on it and, where it steps across 0.5, drops to the axis.
+        # curve marks its median on it and drops from there to the axis.
         ax.plot(
             [fit.median],
             [0.5],
@@ -134,16 +134,14 @@ def draw_curve(
             zorder=3,
             gid="km-median-point",
         )
-        if _steps_through_median(fit):
-            below = float(np.asarray(fit.surv)[np.isclose(fit.time, fit.median)][0])
-            ax.plot(
-                [fit.median, fit.median],
-                [0, below],
-                color=color,
-                linestyle=(0, (4, 3)),
-                linewidth=1.1,
-                alpha=0.8,
-                gid="km-median",
-            )
+        ax.plot(
+            [fit.median, fit.median],
+            [0, _median_drop_top(fit)],
+            color=color,
+            linestyle=(0, (4, 3)),
+            linewidth=1.1,
+            alpha=0.8,
+            gid="km-median",
+        )
 
     return Line2D([], [], color=color, linestyle=linestyle, lw=2, label=entry)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["LANDMARK_STYLE", "draw_landmark_lines", "label_landmarks", "obstacles"]
 
 LANDMARK_STYLE = {"color": REFERENCE_COLOR, "linestyle": (0, (5, 3)), "linewidth": 1.1}
-SHARED_COLOR = "#333333"  # a value several curves share at a landmark (they overlap there)
+SHARED_COLOR = "#333333"  # a value several curves share at a landmark (past _OWN_LABELS)
+_OWN_LABELS = 4  # up to this many curves, each has its own label at a landmark
 _GAP_PT = 3.0  # label to its point, and between stacked labels
 _STACK = 8  # how many label heights a label may move away from its point
 
@@ -47,8 +48,10 @@ def draw_landmark_lines(ax: Axes, times: Sequence[float], xmax: float) -> list[f
 
 
 def _values(curves: Sequence[tuple[str, KMFit]], times: Sequence[float]) -> list[_Value]:
-    """Each curve's survival at each time (none past its last follow-up unless it is at 0);
-    curves that show the same value at a time share one label, in a neutral colour."""
+    """Each curve's survival at each time, in the curve's colour (none past its last follow-up
+    unless it is at 0). Up to `_OWN_LABELS` curves two at the same value get a label each, so
+    that every label says by its colour whose it is; past that (colours repeat, and a label a
+    curve would bury the plot) curves at the same value share one, in a neutral colour."""
     out = []
     for t in times:
         shown: dict[str, list[tuple[int, float]]] = {}
@@ -59,10 +62,12 @@ def _values(curves: Sequence[tuple[str, KMFit]], times: Sequence[float]) -> list
                 survival = 0.0  # past its end a curve that reached 0 stays there (the answer's 0%)
             if survival is None:
                 continue
-            shown.setdefault(f"{100 * survival:.0f}%", []).append((i, survival))
-        for text, members in shown.items():
+            text = f"{100 * survival:.0f}%"
+            key = text if len(curves) > _OWN_LABELS else f"{text} {i}"
+            shown.setdefault(key, []).append((i, survival))
+        for key, members in shown.items():
             color = group_style(members[0][0])["color"] if len(members) == 1 else SHARED_COLOR
-            out.append(_Value(t, members[0][1], text, color))
+            out.append(_Value(t, members[0][1], key.split(" ")[0], color))
     return out
 
 

@@ -11,6 +11,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
 from sts_bot.plots.common import FONT_SMALL, WIDTH_IN, fmt_hr, fmt_number, shorten
+from sts_bot.render.survival import time_text
 
 if TYPE_CHECKING:
     from sts_queries.stats.survival import KMFit
@@ -33,20 +34,20 @@ def median_text(fit: KMFit, unit: str) -> str:
 
     def limit(value: float | None, band) -> str:
         if value is not None and np.isfinite(value):
-            return fmt_number(value)
+            return time_text(value, unit)
         band = np.asarray(band, float)
         return "NE" if band.size == 0 or not np.isfinite(band[-1]) else "NR"
 
     level = round(100 * fit.conf_level)
     low, high = limit(fit.median_low, fit.lower), limit(fit.median_high, fit.upper)
-    return f"{fmt_number(fit.median)} {unit} ({level}% CI {low}–{high})"
+    return f"{time_text(fit.median, unit)} {unit} ({level}% CI {low}–{high})"
 
 
 def followup_text(followup: Mapping, unit: str) -> str:
     """'Median follow-up 18.63 months (95% CI 3.19–NR), reverse Kaplan–Meier'."""
 
     def value(v) -> str:
-        return "NR" if v is None else fmt_number(v)
+        return "NR" if v is None else time_text(v, unit)
 
     if followup.get("median") is None:
         return "Median follow-up not reached (reverse Kaplan–Meier)"

@@ -69,14 +69,23 @@ def conditional_note(spec: QuerySpec, given: float, n: int, at) -> str:
     return note
 
 
-def landmark_times(spec: QuerySpec) -> list[tuple[float, float]]:
-    """(time in the answer's unit, the same in months): at= or the default 6 and 12 months;
-    given=, the default times after the time it conditions on (at= is after it already)."""
+def landmark_times(spec: QuerySpec, longest: float | None = None) -> list[tuple[float, float]]:
+    """(time in the answer's unit, the same in months; a default's nominal months): at=, or by
+    default 6 and 12 months, scaled to the follow-up: where the longest time (`longest`, in
+    the answer's unit) reaches 5 years, 1 and 5 years, and 10 years too from 10 years on (a
+    registry followed for 20 years is not read at 6 and 12 months). A default is a whole
+    number of days or weeks (183 days, 26 weeks: the time the answer computes is the time it
+    says, not 182.625). given=: the default times after the time it conditions on (at= is
+    after it already)."""
     to_months = TIME_UNITS[spec.unit] / TIME_UNITS["months"]
     if spec.at:
         return [(t, t * to_months) for t in spec.at]
+    reach = 0.0 if longest is None else longest * to_months
+    months = LANDMARK_MONTHS if reach < 60 else (12, 60, *((120,) if reach >= 120 else ()))
+    whole = spec.unit in ("days", "weeks")  # the 6-month landmark of days is read at day 183
     after = conditional_on(spec) or 0.0
-    return [(m / to_months, m) for m in LANDMARK_MONTHS if m / to_months > after]
+    times = [(float(round(m / to_months)) if whole else m / to_months, m) for m in months]
+    return [(t, m) for t, m in times if t > after]
 
 
 def _limit_status(fit: KMFit, which: str, ci_type: str) -> str | None:

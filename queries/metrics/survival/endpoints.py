@@ -117,7 +117,7 @@ def survival_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             hint="Check the filters, or the cohort's survival columns.",
         )
     fit = km_fit(times, events, spec.ci_type, weights)
-    at = landmark_times(spec)
+    at = landmark_times(spec, float(times.max(initial=0.0)))
     if (given := conditional_on(spec)) is not None:
         notes.append(conditional_note(spec, given, n, at))
     overall = km_summary(fit, at, spec.ci_type)
