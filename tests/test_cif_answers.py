@@ -86,7 +86,7 @@ def test_the_plot_draws_both_causes_and_the_at_risk_table(cohort):
 
     answer = ask("cif pcm by=sex at=240", cohort)
     (plot,) = draw(answer)
-    assert plot.png.startswith(b"\x89PNG") and plot.filename == "cif-pcm-by-sex.png"
+    assert plot.png.startswith(b"\x89PNG") and plot.filename == "cif-pcm-by-sex-at-240.png"
     chart = answer.chart
     fig = _incidence_figure(
         chart.curves, causes=chart.causes, title="t", landmarks=(240,),
@@ -103,8 +103,10 @@ def test_the_plot_draws_both_causes_and_the_at_risk_table(cohort):
     assert any(t.startswith("M: n = 753, 56 pcm, 490 death; SHR 0.80") for t in legend)
     counts = [t.get_text() for t in fig.axes[1].texts if t.get_gid() == "at-risk-count"]
     assert counts[0] == "753" and "631" in counts  # R: n.risk at 0 by sex
-    labels = [t.get_text() for t in ax.texts if t.get_gid() == "km-landmark-value"]
-    assert labels == ["10%"]  # both groups round to 10% at 240 months: one shared label
+    labels = [t for t in ax.texts if t.get_gid() == "km-landmark-value"]
+    # both groups round to 10% at 240 months: a label each, in its group's colour
+    assert [t.get_text() for t in labels] == ["10%", "10%"]
+    assert [t.get_color() for t in labels] == [kinds[0][1], kinds[2][1]]
 
 
 @pytest.mark.parametrize(

@@ -239,6 +239,8 @@ def plot_filename(answer: Answer) -> str:
         words.append("over " + " ".join(spec.over))
     if spec.at:
         words.append("at " + " ".join(f"{t:g}" for t in spec.at))
+    if spec.tau is not None:
+        words.append(f"tau {spec.tau:g}")
     if spec.unit != "months":
         words.append(spec.unit)
     if spec.ci_type != "log-log":
