@@ -271,3 +271,22 @@ def test_competing_risks_by_a_cut_and_crossed_fields_agree_with_r(tmp_path, comm
     )
     assert answer["groups"][0]["label"] in ("<70", "F, <70")  # the reference first
     assert answer["groups"][0]["shr"] is None
+
+
+# R: cox.zph(coxph(… + strata(s)))$table["GLOBAL", ] (tests/reference/subgroups_reference.R).
+PH_STRATA = {
+    "os by=trt strata=celltype unit=days": (1.61091041021002, 1, 0.204363873701492),
+    "pstat by=age cuts=60,70,80 strata=sex unit=days": (8.98789147892655, 3, 0.0294523098657089),
+}
+
+
+@pytest.mark.parametrize("command", list(PH_STRATA))
+def test_the_ph_test_of_a_stratified_model_is_r_s_cox_zph(trials, command):  # noqa: F811
+    cohort = trials["veteran" if command.startswith("os") else "mgus2"]
+    ph = ask(command, cohort).as_json()["ph_test"]
+    chi2, df, p = PH_STRATA[command]
+    assert (ph["chi2"], ph["df"], ph["p"]) == (
+        pytest.approx(chi2, rel=1e-7),
+        df,
+        pytest.approx(p, rel=1e-7),
+    )

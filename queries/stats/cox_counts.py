@@ -80,11 +80,10 @@ class CountsModel:
         return wald_effect(float(self.coef[i]), float(self.se[i]), conf_level)
 
     def ph_tests(self, terms: Sequence[Sequence[str]]):
-        """R's `cox.zph`: (global (chi2, df, p), [each term's]); `terms`: each term's columns.
-        (None, []) for a stratified model: its test is not computed here."""
-        if self.strata:
-            return None, []
-        return zph(self.data, self.coef, [[self.columns.index(c) for c in t] for t in terms])
+        """R's `cox.zph`: (global (chi2, df, p), [each term's]); `terms`: each term's columns;
+        a stratified model's within its strata."""
+        columns = [[self.columns.index(c) for c in t] for t in terms]
+        return zph(self.data, self.coef, columns, self.strata)
 
 
 def _evaluate(s: RiskSets, beta: np.ndarray):

@@ -35,26 +35,20 @@ Zph = tuple[float, int, float]
 
 
 def zph(
-    s: RiskSets, beta: np.ndarray, terms: Sequence[Sequence[int]]
+    s: RiskSets, beta: np.ndarray, terms: Sequence[Sequence[int]], strata=()
 ) -> tuple[Zph | None, list[Zph]]:
     """(global test, [test of each term]) of proportional hazards at `beta`; `terms` lists each
     term's column indices (a number: one; a factor or the groups: its indicator columns).
-    (None, []) where the information cannot be inverted."""
+    (None, []) where the information cannot be inverted. `strata` (a stratified model's risk
+    sets) sums the score and information over strata, g(t) the KM of all patients (R's zph1
+    with `istrat`)."""
+    sets = tuple(strata) or (s,)
+    gs = _pooled_km(sets) if len(sets) > 1 else [_km_transform(s)]
+    mean = sum(x.deaths @ g for x, g in zip(sets, gs, strict=True))
+    mean /= sum(x.deaths.sum() for x in sets)  # centred over the deaths (each patient once)
+    parts = [_parts(x, beta, g - mean) for x, g in zip(sets, gs, strict=True)]
+    score, i11, i12, i22 = (sum(part[i] for part in parts) for i in range(4))
     p = s.x.shape[1]
-    _, risk, _, r1, _, t1, inv, per_time = efron_sums(s, np.asarray(beta, dtype=float))
-    g = _km_transform(s)
-    g = g - (s.deaths @ g) / s.deaths.sum()  # centred over the deaths (each patient once)
-    a = s.efron_share
-    s0, s1 = per_time(inv), per_time(a * inv)
-    inv2 = inv * inv
-    q = (per_time(inv2), per_time(a * inv2), per_time(a * a * inv2))
-    x_dead = s.x[s.dead]
-    score = (s.w_dead * g[s.dead_time]) @ x_dead - ((g * s0) @ r1 - (g * s1) @ t1)
-
-    def information(c: np.ndarray) -> np.ndarray:
-        return _information(s, risk, r1, t1, c * s0, c * s1, [c * x for x in q])
-
-    i11, i12, i22 = information(np.ones_like(g)), information(g), information(g * g)
     imat = np.block([[i11, i12], [i12.T, i22]])
     u = np.r_[np.zeros(p), score]
     try:
@@ -67,6 +61,36 @@ def zph(
     except np.linalg.LinAlgError:
         return None, []
     return together, each
+
+
+def _pooled_km(sets: Sequence[RiskSets]) -> list[np.ndarray]:
+    """1 − S(t−) of every patient's KM (all strata together) at each stratum's event times."""
+    time = np.concatenate([x.time for x in sets])
+    w = np.concatenate([x.w for x in sets])
+    dead = np.concatenate([x.w * x.event for x in sets])
+    times, where = np.unique(time, return_inverse=True)
+    deaths = np.bincount(where, weights=dead)
+    at_risk = np.cumsum(np.bincount(where, weights=w)[::-1])[::-1]
+    with np.errstate(divide="ignore"):
+        steps = np.log(at_risk - deaths) - np.log(at_risk)
+    before = np.r_[0.0, np.cumsum(steps)]  # log S just before each time
+    return [1.0 - np.exp(before[np.searchsorted(times, x.time[x.last])]) for x in sets]
+
+
+def _parts(s: RiskSets, beta, g: np.ndarray):
+    """One stratum's companions' score and its information blocks at `beta`, g centred."""
+    _, risk, _, r1, _, t1, inv, per_time = efron_sums(s, np.asarray(beta, dtype=float))
+    a = s.efron_share
+    s0, s1 = per_time(inv), per_time(a * inv)
+    inv2 = inv * inv
+    q = (per_time(inv2), per_time(a * inv2), per_time(a * a * inv2))
+    x_dead = s.x[s.dead]
+    score = (s.w_dead * g[s.dead_time]) @ x_dead - ((g * s0) @ r1 - (g * s1) @ t1)
+
+    def information(c: np.ndarray) -> np.ndarray:
+        return _information(s, risk, r1, t1, c * s0, c * s1, [c * x for x in q])
+
+    return score, information(np.ones_like(g)), information(g), information(g * g)
 
 
 def _score_test(imat: np.ndarray, u: np.ndarray, df: int) -> Zph:

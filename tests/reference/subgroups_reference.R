@@ -117,3 +117,18 @@ for (case in list(list("cif pcm by=age>=70", old),
               num(test[1, "pv"])))
 }
 cat("}\n")
+
+# cox.zph (survival 3.x) of stratified models: PH_STRATA in tests/test_subgroups.py.
+cat("PH_STRATA = {\n")
+zph_cases <- list(
+  list("os by=trt strata=celltype unit=days",
+       coxph(Surv(time, status) ~ factor(trt) + strata(celltype), data = veteran)),
+  list("pstat by=age cuts=60,70,80 strata=sex unit=days",
+       coxph(Surv(ptime, pstat) ~ cut_at(age, c(60, 70, 80)) + strata(sex), data = mgus2))
+)
+for (case in zph_cases) {
+  test <- cox.zph(case[[2]])$table["GLOBAL", ]
+  cat(sprintf("    %s: (%s, %s, %s),\n", str(case[[1]]), num(test[["chisq"]]), num(test[["df"]]),
+              num(test[["p"]])))
+}
+cat("}\n")
