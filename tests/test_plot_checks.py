@@ -175,7 +175,7 @@ def test_km_given_starts_at_the_time_given(drawn, command):
     given = answer.body.conditional_on
     ax, ax_risk = fig.axes[:2]
     assert ax.get_xlim()[0] == given and ax.get_xticks()[0] == given
-    assert ax.get_ylabel() == f"Progression-free survival, given event-free at {given:g} months"
+    assert ax.get_ylabel() == f"Progression-free survival\ngiven event-free at {given:g} months"
     # Everyone counted is still at risk at the start: the first column is each group's n.
     first = [
         t for t in ax_risk.texts if t.get_gid() == "at-risk-count" and t.get_position()[0] == given

@@ -163,7 +163,7 @@ def _km_figure(
     ax.set_yticks(np.linspace(0, 1, 5))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     name = endpoint_name(endpoint) if endpoint else "Survival"
-    given = f", given event-free at {start:g} {unit}" if start > 0 else ""
+    given = f"\ngiven event-free at {start:g} {unit}" if start > 0 else ""
     ax.set_ylabel(name + given, fontsize=FONT_LABEL)
     ax.tick_params(axis="x", labelbottom=True)
     ax.set_xlabel(f"Time ({unit})", fontsize=FONT_LABEL)
