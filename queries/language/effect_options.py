@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sts_queries.cohort.catalog import CATEGORICAL, DATE, Catalog
 from sts_queries.cohort.meta import TIME_UNITS
-from sts_queries.errors import UnknownField, UnknownValue, UsageError
+from sts_queries.errors import UnknownField, UsageError
 from sts_queries.language.filters import EventFreePast
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "adjust_option",
     "fields_option",
     "given_filter",
-    "reference_option",
     "time_option",
     "times_option",
 ]
@@ -36,21 +35,6 @@ OPTION_HINTS = {
     "given": "given= conditions a survival answer on being event-free at a time: "
     "/sts os given=3 at=12",
 }
-
-
-def reference_option(text: str | None, by: str | None, catalog: Catalog) -> str | None:
-    """`ref=` as one value of the `by` field, resolved like a filter value (case, synonyms)."""
-    if text is None or by is None:
-        return None
-    field = catalog.get(by)
-    resolved = field.resolve(text)
-    if resolved is None or len(resolved) != 1:
-        what = "is a group of several values of" if resolved else "is not a value of"
-        raise UnknownValue(
-            f"`ref={text}` {what} `{field.name}`; the reference is one group.",
-            hint=f"Known values: {field.known_values_text(counts=False)}.",
-        )
-    return resolved[0]
 
 
 def fields_option(
