@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -204,7 +205,8 @@ class Gateway:
         tracked = tracked_refusal(self.seen, self.policy, asker, metric, cohort, sets)
         if tracked is not None:
             return Outcome.from_error(tracked), True, False
-        draw_with = self.service.draw if with_plots else None
+        key = ("public", cohort.version, spec, self.policy.min_cell)
+        draw_with = partial(self.service.drawn, key=key) if with_plots else None
         return public_outcome(outcome, metric.name, self.policy, draw_with)
 
     def _reveals(self, spec, metric, cohort: Cohort) -> str | None:

@@ -203,6 +203,15 @@ class Service:
         """The plots of `answer` (in the plot workers when there are any)."""
         return self._pool.draw(answer) if self._pool is not None else draw(answer)
 
+    def drawn(self, answer: Answer, key: tuple) -> tuple[Plot, ...]:
+        """The plots of an answer as shown in public, kept in the cache under `key` as the
+        full ones are (the shown answer is a pure function of the cohort, spec and rule)."""
+        if (hit := self.cache.get(key)) is not None:
+            return hit[1]
+        plots = self.draw(answer)
+        self.cache.put(key, answer, plots)
+        return plots
+
     def answer(
         self,
         spec: QuerySpec,
