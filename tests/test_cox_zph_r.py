@@ -254,3 +254,30 @@ def test_veteran_ph_test_is_survival_3(tmp_path, monkeypatch, capsys):
     answer = _ask(folder, "os by=celltype", capsys)
     assert answer["ph_test"]["p"] == pytest.approx(0.0310201278705638, rel=1e-4)  # 2.x: 0.070
     assert any("Proportional hazards are in doubt" in note for note in answer["notes"])
+
+
+def test_forest_splits_by_codes_with_their_labels(colon, capsys):
+    toml = colon / "cohort.toml"
+    text = toml.read_text()
+    for field, labels in (
+        ("sex", '{ 0 = "female", 1 = "male" }'),
+        ("node4", '{ 0 = "0-4 nodes", 1 = "more than 4 nodes" }'),
+    ):
+        head, _, tail = text.partition(f"[fields.{field}]")
+        tail = tail.replace('# labels = { 1 = "…", 2 = "…" }  # make the codes readable',
+                            f"labels = {labels}", 1)  # fmt: skip
+        text = head + f"[fields.{field}]" + tail
+    toml.write_text(text)
+    answer = _ask(colon, "forest os by=rx ref=Obs rx!=Lev", capsys)
+    rows = {(r["field"], r["subgroup"]): r for r in answer["rows"]}
+    assert {"sex", "node4", "extent", "differ", "obstruct"} <= set(answer["fields"])
+    # R: coxph(Surv(time, status) ~ rx, subset(colon, etype == 2 & rx != "Lev" & sex == s))
+    for key, code, hr in (
+        (("sex", "female"), "0", (0.8629156136, 0.6278151945, 1.186055009)),
+        (("sex", "male"), "1", (0.518885253, 0.3654877338, 0.7366646835)),
+        (("node4", "more than 4 nodes"), "1", (0.7316850154, 0.5045072694, 1.061160055)),
+    ):
+        row = rows[key]
+        assert row["code"] == code
+        assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx(hr, rel=1e-4)
+    assert (answer["reference"], answer["comparison"]) == ("Obs", "Lev+5FU")

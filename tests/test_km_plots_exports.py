@@ -176,3 +176,13 @@ def test_every_question_has_its_own_plot_file(folders):
     assert names[1] == "os-by-trt-days.png"
     long = "os by=trt adjust=karno,diagtime,age,prior,celltype at=1,2,3,4,5,6,7,8 ci=plain"
     assert len(plot_filename(ask(long, veteran))) <= 84
+
+
+def test_a_forest_of_a_labelled_code_favours_its_groups_by_name(folders):
+    answer = ask("forest os by=trt", folders["veteran"])
+    assert (answer.body.reference, answer.body.comparison) == ("standard", "test")
+    assert (answer.chart.reference, answer.chart.comparison) == ("standard", "test")
+    assert "HR of test vs standard" in answer.method
+    assert all(a["label"] in ("standard", "test") for r in answer.body.rows for a in r["arms"])
+    (plot,) = draw(answer)
+    assert plot.png.startswith(b"\x89PNG")

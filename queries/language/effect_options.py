@@ -63,7 +63,7 @@ def fields_option(
                 f"`{option}={typed}`: `{field.name}` already splits the groups (by=).",
                 hint=f"Name other fields in {option}=, e.g. {option}=age.",
             )
-        if categorical and field.kind != CATEGORICAL:
+        if categorical and not field.groupable:
             raise UsageError(
                 f"`{option}={typed}`: subgroups need a category field, not a {field.kind} one.",
                 hint="e.g. over=sex,stage,histology",

@@ -49,10 +49,46 @@ class Forest(Part):
 
 
 def _fields(spec: QuerySpec, cohort: Cohort) -> list[str]:
+    """over=, else the baseline fields that split into subgroups: categories and codes (colon's
+    0/1 obstruct, 1-4 extent), each with two values or more."""
     if spec.over:
         return [f for f in spec.over if f != spec.by]
-    chosen = [f.name for f in baseline_fields(cohort) if f.kind == CATEGORICAL]
+    chosen = [
+        f.name
+        for f in baseline_fields(cohort)
+        if (f.kind == CATEGORICAL or f.is_code) and len(f.values) > 1
+    ]
     return [f for f in chosen if f != spec.by]
+
+
+def _labelled(body: Forest, spec: QuerySpec, cohort: Cohort) -> Forest:
+    """A coded value by its label wherever it shows: subgroups (`obstruct` yes, not 1, with
+    `code` beside it), the by= arms, the reference and the comparison ("favours test")."""
+
+    def named(field: str | None, value):
+        found = cohort.catalog.get(field) if field and value is not None else None
+        # codes only: a category keeps its own words, as a grouped answer's groups (answer.py)
+        return found.value_label(str(value)) if found is not None and found.is_code else value
+
+    def row(r: Mapping) -> dict:
+        out = dict(r)
+        label = named(r["field"], r["subgroup"])
+        if label != r["subgroup"]:
+            out.update(subgroup=label, code=r["subgroup"])
+        if "arms" in r:
+            out["arms"] = [{**a, "label": named(spec.by, a["label"])} for a in r["arms"]]
+        return out
+
+    overall = dict(body.overall)
+    if "arms" in overall:
+        overall["arms"] = [{**a, "label": named(spec.by, a["label"])} for a in overall["arms"]]
+    return replace(
+        body,
+        overall=overall,
+        rows=[row(r) for r in body.rows],
+        reference=named(spec.by, body.reference),
+        comparison=named(spec.by, body.comparison),
+    )
 
 
 def _rate_row(row, outcome: str) -> dict:
@@ -113,6 +149,7 @@ def forest_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         )
     if outcome in RATES:
         body, notes = _rate_forest(spec, cohort, fields)
+        body = _labelled(body, spec, cohort)
         method = (
             f"{outcome.upper()} ({DEFINITIONS[outcome]}) per subgroup, exact Clopper–Pearson 95% CI"
         )
@@ -120,6 +157,7 @@ def forest_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     else:
         parts, notes = hazard_forest(spec, cohort, fields)
         body = Forest(outcome=outcome, measure="hazard ratio", fields=fields, **parts)
+        body = _labelled(body, spec, cohort)
         method = (
             f"Cox PH (Efron ties, Wald CI) as R coxph: HR of {body.comparison} vs {body.reference} "
             "within each subgroup; interaction p from a likelihood-ratio test of the "
