@@ -129,7 +129,10 @@ def test_an_audit_log_that_cannot_be_written_makes_it_not_ready_until_it_can(ser
     audit.unlink()
     audit.touch(mode=0o600)  # space again: the next probe writes a newline for real
     assert ready(address)[0] == 200
-    assert audit.read_text() == "\n"
+    # The probe's newline, written for real; in a fleet the question refused at the ack may
+    # still be answered from the queue (its line lands beside it, whenever the worker gets to it).
+    lines = audit.read_text().split("\n")
+    assert "" in lines[:-1] and all(json.loads(line) for line in lines if line)
 
 
 def test_slack_answering_500_is_reported_without_taking_the_replica_out(server):
