@@ -186,3 +186,9 @@ def test_a_forest_of_a_labelled_code_favours_its_groups_by_name(folders):
     assert all(a["label"] in ("standard", "test") for r in answer.body.rows for a in r["arms"])
     (plot,) = draw(answer)
     assert plot.png.startswith(b"\x89PNG")
+
+
+def test_the_patient_card_names_a_code_by_its_label(folders):
+    answer = ask("patient 5", folders["veteran"])
+    assert answer.body.labels == {"trt": "standard"}
+    assert "trt: standard" in to_text(compose(answer))

@@ -47,7 +47,7 @@ def card_sections(body: PatientCard, a: Answer) -> list[str]:
     if outcome:
         lines.append(" · ".join(outcome))
     other = [
-        f"{k.replace('_', ' ')}: {_value(v)}"
+        f"{k.replace('_', ' ')}: {body.labels.get(k) or _value(v)}"
         for k, v in p.items()
         if k not in _SKIP
         and k not in ("sex", "age", "histology", "stage")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sts_queries.charts import TimelineChart
 from sts_queries.cohort.cohort import Cohort
@@ -26,6 +26,8 @@ class PatientCard(Part):
     adverse_events: Sequence[Mapping]
     assessments: Sequence[Mapping]
     time_unit: str
+    # A coded field's value by its cohort.toml label (trt 1 -> "standard"), for the card.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
@@ -66,6 +68,7 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             adverse_events=events,
             assessments=assessments,
             time_unit=cohort.meta.time_unit,
+            labels=_labels(record, cohort),
         ),
         notes=provenance_notes(spec, cohort, tuple(record), tables),
         chart=(
@@ -74,6 +77,15 @@ def patient_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             else None
         ),
     )
+
+
+def _labels(record: Mapping, cohort: Cohort) -> dict[str, str]:
+    out = {}
+    for name, value in record.items():
+        found = cohort.catalog.get(name) if value is not None else None
+        if found is not None and found.is_code and str(value) in found.value_labels:
+            out[name] = found.value_labels[str(value)]
+    return out
 
 
 PATIENT = Metric(
