@@ -234,3 +234,13 @@ def test_a_trackers_refusal_reads_as_any_refused_selection(demo):
 
     assert "n = 7" in said("orr age=45..80")
     assert said("orr age=45..81") == said("orr age>=100") == said("orr histology=SS")
+
+
+def test_a_group_asked_again_as_a_filter_is_the_same_question(demo):
+    # `orr by=sex` showed the M group; `orr sex=M` (or `sex=male`) reaches the same patients by
+    # the same condition, whatever label it was typed or shown by, so it is not a difference.
+    _, served = gateways(demo)
+    for text in ("orr by=sex", "orr sex=M", "pfs sex=male", "pfs by=stage", "orr stage=IV"):
+        assert ask(served, text) is not None, text
+    _, served = gateways(demo)
+    assert ask(served, "orr by=age>=60") is not None and ask(served, "pfs age>=60") is not None

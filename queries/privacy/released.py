@@ -51,23 +51,36 @@ def _frame(spec: QuerySpec, cohort: Cohort):
 
 
 def _definition(conditions: list[str]) -> str:
-    return "; ".join(sorted(conditions))
+    """The conditions in one canonical text: sorted, without spaces (`age ≥ 60` = `age≥60`)."""
+    return "; ".join(sorted("".join(c.split()) for c in conditions))
+
+
+def _group_condition(spec: QuerySpec, key: str) -> str:
+    """A group of `by=` as the condition a filter would write: `sex = M`, and for a cut
+    `age≥60` (its bin's label after the field's name)."""
+    grouping = spec.grouping
+    if grouping is not None and len(grouping.terms) == 1 and grouping.terms[0].cuts:
+        return f"{grouping.terms[0].field}{key}"
+    return f"{spec.by} = {key}"
+
+
+def _conditions(spec: QuerySpec) -> list[str]:
+    """Each filter in words under its field's name (not the label it was typed or shown by),
+    so that `sex=M` and the `M` group of `by=sex` are one definition."""
+    return [replace(f, label=f.field).describe() for f in spec.filters]
 
 
 def _selection(spec: QuerySpec, cohort: Cohort, n: int) -> PatientSet:
     frame = _frame(replace(spec, by=None), cohort)
-    words = [f.describe() for f in spec.filters]
-    return PatientSet.of(frame["r"].to_numpy(), n, _definition(words))
+    return PatientSet.of(frame["r"].to_numpy(), n, _definition(_conditions(spec)))
 
 
 def _groups(spec: QuerySpec, cohort: Cohort, n: int, min_cell: int) -> list[PatientSet]:
     frame = _frame(spec, cohort)
-    split = cohort.catalog.get(spec.by)
-    label = split.label if split is not None else spec.by
-    words = [f.describe() for f in spec.filters]
+    words = _conditions(spec)
     out = []
     for key, rows in frame.dropna(subset=["g"]).groupby("g", sort=True)["r"]:
         if len(rows) >= min_cell:
-            definition = _definition([*words, f"{label} = {key}"])
+            definition = _definition([*words, _group_condition(spec, str(key))])
             out.append(PatientSet.of(rows.to_numpy(), n, definition))
     return out
