@@ -7,7 +7,7 @@ suppression, shown as `†`). Zero is shown: it counts nobody.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "is_small",
     "rest_of",
     "row_of",
+    "with_groups",
 ]
 
 DEFAULT_MIN_CELL = 5  # OHDSI's and most registries'; CMS uses 11
@@ -113,6 +114,26 @@ def across(total: Any, cells: list, hide, k: int) -> bool:
         hide(min(shown)[1])
         hid = True
     return hid
+
+
+def with_groups(body: Mapping, n: int, groups: Sequence[Mapping], k: int, cells) -> tuple:
+    """(body, groups, hid) of an answer over time-to-event groups: `cells(d, n, k)` on the
+    whole and on each shown group, then each group's events as the groups add up to the
+    whole's (a hidden group's may not be worked out from the total)."""
+    d, hid = cells(body, n, k)
+    out = []
+    for g in groups:
+        if not g.get("suppressed"):
+            g, h = cells(g, g["n"], k)
+            hid |= h
+        out.append(g)
+    hid |= across(
+        d["events"],
+        [lambda g=g: g["events"] for g in out],
+        lambda i: out[i].update(events=hidden_count(out[i]["events"], k)),
+        k,
+    )
+    return d, out, hid
 
 
 def row_of(rows: Any, key: str, name: str) -> dict | None:

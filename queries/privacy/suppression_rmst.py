@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from sts_queries.metrics.survival.rmst import RestrictedMeanSurvival
-from sts_queries.privacy.cells import Hidden, across, hidden_count, is_hidden, is_small
+from sts_queries.privacy.cells import Hidden, hidden_count, is_hidden, is_small, with_groups
 from sts_queries.result import Answer
 
 __all__ = ["rmst_cells", "suppress_rmst"]
@@ -45,19 +45,7 @@ def _withheld(g: dict, reference_hidden: bool, k: int) -> dict:
 
 def suppress_rmst(body: RestrictedMeanSurvival, answer: Answer, k: int):
     """The answer and each group's, their hidden cells, whether any was hidden."""
-    d, hid = rmst_cells(body.json(), body.n_analysed, k)
-    groups = []
-    for g in answer.groups:
-        if not g.get("suppressed"):
-            g, h = rmst_cells(g, g["n"], k)
-            hid |= h
-        groups.append(g)
-    hid |= across(
-        d["events"],
-        [lambda g=g: g["events"] for g in groups],
-        lambda i: groups[i].update(events=hidden_count(groups[i]["events"], k)),
-        k,
-    )
+    d, groups, hid = with_groups(body.json(), body.n_analysed, answer.groups, k, rmst_cells)
     reference = next((g for g in groups if g["label"] == body.reference), None)
     reference_hidden = reference is not None and (
         bool(reference.get("suppressed")) or is_hidden(reference["rmst"]["estimate"])

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields, replace
 
 from sts_queries.metrics.survival.endpoints import Survival
-from sts_queries.privacy.cells import Hidden, across, hidden_count, is_small
+from sts_queries.privacy.cells import Hidden, hidden_count, is_small, with_groups
 from sts_queries.result import Answer
 
 __all__ = ["suppress_survival", "survival_cells"]
@@ -61,18 +61,6 @@ def survival_cells(d: Mapping, n: int, k: int) -> tuple[dict, bool]:
 
 def suppress_survival(body: Survival, answer: Answer, k: int):
     """An endpoint's answer and each group's, their hidden cells, whether any was hidden."""
-    d, hid = survival_cells(body.json(), body.n_analysed, k)
-    groups = []
-    for g in answer.groups:
-        if not g.get("suppressed"):
-            g, h = survival_cells(g, g["n"], k)
-            hid |= h
-        groups.append(g)
-    hid |= across(
-        d["events"],
-        [lambda g=g: g["events"] for g in groups],
-        lambda i: groups[i].update(events=hidden_count(groups[i]["events"], k)),
-        k,
-    )
+    d, groups, hid = with_groups(body.json(), body.n_analysed, answer.groups, k, survival_cells)
     shown = {f.name: d.get(f.name, getattr(body, f.name)) for f in fields(body)}
     return replace(body, **shown), groups, hid
