@@ -266,8 +266,8 @@ class Fleet:
             time.sleep(0.05)
 
     def audit(self, record: str, timeout: float = 10.0) -> list[dict]:
-        """The audit lines of `record`, once its delivery line is there (it follows the
-        question's `done` by a moment)."""
+        """The audit lines of `record`, once its delivery line is there (a replica writes it
+        just before the question's `done`; a question still open may not have it yet)."""
         deadline = time.monotonic() + timeout
         while True:
             found = [

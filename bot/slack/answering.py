@@ -155,9 +155,11 @@ class Answering:
             raise
         except Exception as exc:
             delivery = report_failure(self.client, place, exc, "answering a question", self.retry)
-        self.questions.settle(question, delivery.verdict)
+        # The audit line first: a replica killed between the two leaves the question open,
+        # answered again by another (the doubled-send window), never done without its line.
         if handled is not None:
             self.gateway.delivered(handled, delivery)
+        self.questions.settle(question, delivery.verdict)
 
     def _deliver(self, question: Question, place: Place, handled: Handled) -> Delivery:
         if (
@@ -174,11 +176,11 @@ class Answering:
 
     def _lost(self, question: Question, place: Place) -> None:
         told = tell_lost(self.client, place, question.text, self._quick)
-        self.questions.settle(question, "lost")
         try:
             self.gateway.audit.delivery(question.record, "lost", told=told)
         except OSError as exc:
             log.error("delivery line for %s not written: %s", question.record, exc)
+        self.questions.settle(question, "lost")
 
     # --- the keeper ---------------------------------------------------------------------
 
