@@ -20,8 +20,12 @@ __all__ = ["main"]
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     service = Service(args.data or settings.data_dir, store=settings.state_dir / "cohorts")
     try:
+        # Plots are drawn only to be written: a script reading --json does not wait for them.
         outcome = service.respond(
-            args.command, service.cohort(), out_dir=Path(args.out) if args.out else None
+            args.command,
+            service.cohort(),
+            out_dir=Path(args.out) if args.out else None,
+            with_plots=bool(args.out),
         )
     except StsError as exc:
         outcome = Outcome.from_error(exc)
