@@ -52,3 +52,32 @@ def write_cohort(folder: Path, patients: str, toml: str | None = None, **tables:
     for name, text in tables.items():
         (folder / f"{name}.csv").write_text(text)
     return folder
+
+
+# pytest-xdist sends whole files to its workers (--dist loadfile), in collection order. A long
+# file sent last leaves the other worker idle until it ends, so the files that take longest
+# (servers, clusters, replays: `pytest --durations=0` by file) are collected first and the
+# rest after them in their usual order. Only the order changes; every worker sees the same.
+LONGEST_FIRST = (
+    "test_health.py",
+    "test_fleet.py",
+    "test_snapshot_synthetic.py",
+    "test_privacy_cells.py",
+    "test_slack_http.py",
+    "test_delivery_faults.py",
+    "test_socket_mode.py",
+    "test_golden.py",
+    "test_properties.py",
+    "test_plot_checks.py",
+    "test_exports_as_written.py",
+    "test_weekly.py",
+    "test_snapshot.py",
+    "test_privacy_routes.py",
+    "test_cohort_store.py",
+    "test_manifests.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest as is
