@@ -65,6 +65,7 @@ class _Connection:
         self.stub = stub
         self.lock = threading.Lock()
         self.open = True
+        self.silent = False  # dropped: reads on, answers nothing, never closes
 
     def send(self, opcode: int, payload: bytes) -> None:
         with self.lock:
@@ -98,6 +99,8 @@ class _Connection:
             self.stub._connected(self)
             while True:
                 opcode, data = _read_frame(self.sock)
+                if self.silent:
+                    continue
                 if opcode == 0x9:  # ping: pong with the same payload
                     self.send(0xA, data)
                 elif opcode == 0x8:  # close
@@ -216,7 +219,11 @@ class SocketModeStub:
             connection.sock.shutdown(socket.SHUT_RDWR)
 
     def drop(self) -> None:
-        """The connection breaks without a word (a proxy, a network blip)."""
+        """The connection breaks without a word (a proxy, a network blip): nothing more comes
+        back on it, not a pong, not a close, not even the TCP end of the stream, so only the
+        missed pongs tell. (A FIN instead would set slack_sdk's reader spinning on empty reads
+        until the pongs are missed: CPU spent, nothing more checked.)"""
         connection = self.wait_connected()
-        connection.sock.shutdown(socket.SHUT_RDWR)
-        connection.sock.close()
+        with self._cond:
+            connection.silent = True
+            connection.open = False

@@ -52,17 +52,40 @@ def start(stub: SlackStub, socket: SocketModeStub, tmp: Path, **env: str) -> Soc
     return Socketed(proc=proc, stub=stub, socket=socket, audit=tmp / "audit.jsonl", log=log)
 
 
+class Server:
+    """One server for the module, started again only if a test has stopped it (the SIGTERM
+    test does, and runs last). Pings every 0.5 s: a dropped connection is noticed after 2 s
+    instead of 8. No plot workers: these tests are about the socket (test_plot_pool.py)."""
+
+    def __init__(self, tmp_path_factory, stub: SlackStub, socket: SocketModeStub) -> None:
+        self.tmp_path_factory, self.stub, self.socket = tmp_path_factory, stub, socket
+        self.served: Socketed | None = None
+
+    def live(self) -> Socketed:
+        if self.served is None or self.served.proc.poll() is not None:
+            tmp = self.tmp_path_factory.mktemp("socket")
+            self.served = start(
+                self.stub, self.socket, tmp, STS_SOCKET_PING_MS="500", STS_PLOT_PROCESSES="0"
+            )
+        return self.served
+
+
 @pytest.fixture(scope="module")
-def socketed(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("socket")
+def server(tmp_path_factory):
     with SlackStub() as stub, SocketModeStub() as socket:
-        served = start(stub, socket, tmp)
+        server = Server(tmp_path_factory, stub, socket)
         try:
-            yield served
+            yield server
         finally:
-            served.proc.terminate()
-            served.proc.wait(timeout=30)
-            assert_clean(tmp)
+            if server.served is not None and server.served.proc.poll() is None:
+                server.served.proc.terminate()
+                server.served.proc.wait(timeout=30)
+                assert_clean(server.served.audit.parent)
+
+
+@pytest.fixture
+def socketed(server) -> Socketed:
+    return server.live()
 
 
 def test_a_slash_command_is_acked_on_the_socket_and_answered_privately(socketed):
@@ -93,35 +116,35 @@ def test_a_mistake_gets_its_reply_over_socket_mode_too(socketed):
     assert "Did you mean `histology`?" in json.dumps(reply["blocks"])
 
 
-def test_redelivery_reconnects_and_sigterm_answer_each_command_once(tmp_path):
-    with SlackStub() as stub, SocketModeStub() as socket:
-        # A ping every 0.5 s: the dropped connection is noticed after 2 s instead of 8.
-        served = start(stub, socket, tmp_path, STS_SOCKET_PING_MS="500")
-        try:
-            first = slash_body("dcr", response_url=stub.response_url("U0RE00001"), user="U0RE00001")
-            envelopes = [socket.slash(first), socket.slash(first, retry_attempt=1)]
-            for envelope in envelopes:  # both acknowledged: Slack stops redelivering
-                socket.wait_ack(envelope)
+def test_redelivery_reconnects_and_sigterm_answer_each_command_once(socketed):
+    stub, socket, served = socketed.stub, socketed.socket, socketed
+    made = len(socket.connections)  # connections so far, this module's other tests' included
+    opened = len(stub.find("apps.connections.open"))
+    try:
+        first = slash_body("dcr", response_url=stub.response_url("U0RE00001"), user="U0RE00001")
+        envelopes = [socket.slash(first), socket.slash(first, retry_attempt=1)]
+        for envelope in envelopes:  # both acknowledged: Slack stops redelivering
+            socket.wait_ack(envelope)
 
-            socket.refresh()  # Slack asks the app to reconnect
-            socket.wait_connected(count=2)
-            socket.wait_ack(served.ask("count", "U0RE00002"))
+        socket.refresh()  # Slack asks the app to reconnect
+        socket.wait_connected(count=made + 1)
+        socket.wait_ack(served.ask("count", "U0RE00002"))
 
-            socket.close()  # the endpoint goes away properly
-            socket.wait_connected(count=3)
-            socket.wait_ack(served.ask("orr", "U0RE00003"))
+        socket.close()  # the endpoint goes away properly
+        socket.wait_connected(count=made + 2)
+        socket.wait_ack(served.ask("orr", "U0RE00003"))
 
-            socket.drop()  # the connection breaks without a word: noticed by missed pongs
-            socket.wait_connected(count=4, timeout=60)
-            socket.wait_ack(served.ask("tox", "U0RE00005"))
+        socket.drop()  # the connection breaks without a word: noticed by missed pongs
+        socket.wait_connected(count=made + 3, timeout=60)
+        socket.wait_ack(served.ask("tox", "U0RE00005"))
 
-            socket.wait_ack(served.ask("pfs by=stage", "U0RE00004"))
-        finally:
-            served.proc.send_signal(signal.SIGTERM)
-            assert served.proc.wait(timeout=60) == 0
-        assert_clean(tmp_path)
-        # Everything acknowledged was answered before the process ended, each exactly once.
-        for user in ("U0RE00001", "U0RE00002", "U0RE00003", "U0RE00004", "U0RE00005"):
-            assert len(stub.find(f"/respond/{user}")) == 1, user
-        assert len(stub.find("apps.connections.open")) >= 4
+        socket.wait_ack(served.ask("pfs by=stage", "U0RE00004"))
+    finally:
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(timeout=60) == 0
+    assert_clean(served.audit.parent)
+    # Everything acknowledged was answered before the process ended, each exactly once.
+    for user in ("U0RE00001", "U0RE00002", "U0RE00003", "U0RE00004", "U0RE00005"):
+        assert len(stub.find(f"/respond/{user}")) == 1, user
+    assert len(stub.find("apps.connections.open")) >= opened + 3
     assert "Traceback" not in served.log.read_text()

@@ -6,6 +6,8 @@ part that speaks to Slack.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from collections.abc import Callable, Iterable
 
@@ -55,6 +57,7 @@ def serve_socket(app: App, settings: Settings) -> None:
     # proxy, a network blip) is noticed after four unanswered pings, 8 s, instead of
     # slack_sdk's default 40 s deaf.
     handler = SocketModeHandler(app, settings.app_token, ping_interval=settings.socket_ping)
+    _close_promptly(handler.client)
     try:
         handler.connect()
     except SlackApiError as exc:
@@ -71,4 +74,31 @@ def serve_socket(app: App, settings: Settings) -> None:
     except (SystemExit, KeyboardInterrupt):
         pass
     finally:
+        handler.client.closed = True  # what close() sets first: the message loop's last turn
+        handler.client.message_queue.put(None)  # wakes that loop now, not after its 1 s wait
         handler.close()
+
+
+def _close_promptly(client: object) -> None:
+    """slack_sdk reads a connection in `recv` with a 3 s timeout, holding the lock that closing
+    the connection takes: after Slack's `disconnect` (a refresh, every few hours) the new
+    connection went unread for up to 3 s, Slack's whole ack deadline, and SIGTERM or a stale
+    connection waited as long. Each connection now shuts its reading side first (sending
+    still works), which wakes the reader at once; then slack_sdk closes it as before."""
+    connect = client.connect
+
+    def connect_and_arm() -> None:
+        connect()
+        session = client.current_session
+        disconnect = session.disconnect
+
+        def shut_then_disconnect() -> None:
+            sock = session.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):  # closed meanwhile: nothing to wake
+                    sock.shutdown(socket.SHUT_RD)
+            disconnect()
+
+        session.disconnect = shut_then_disconnect
+
+    client.connect = connect_and_arm
