@@ -4,14 +4,15 @@ and the accounting of what became of every command: used by tests/test_delivery_
 
 Each command is asked by its own user, so everything Slack receives can be attributed to it.
 Its fault is drawn from FAULTS with a seeded generator and injected on that user's calls only:
-the response_url answering 500, 429 past slack_sdk's retries, hanging past the client's
-timeout, resetting or dropping the connection, refusing connections (a dead port), failing for
-good (then the ephemeral note fails too: a DM); shared answers (`dcr by=stage share`) whose
-chat.postMessage fails with 500 before or after Slack stored the message, is reset after
-Slack stored it, or fails for good. HTTP
-mode adds replayed requests and Slack's retries (`X-Slack-Retry-Num`), malformed requests and
-oversized bodies; Socket Mode adds redelivered envelopes. Then SIGTERM, at once: the server
-must finish delivering (retries included) before it exits.
+the response_url answering 500 (once, or twice: a third attempt), 429 past slack_sdk's
+retries, hanging past the client's timeout, resetting or dropping the connection, refusing
+connections (a dead port), failing for good (then the ephemeral note fails too: a DM); shared
+answers (`dcr by=stage share`) whose chat.postMessage fails with 500 before or after Slack
+stored the message, is reset after Slack stored it, or fails for good. HTTP mode adds replayed
+requests and Slack's retries (`X-Slack-Retry-Num`), malformed requests and oversized bodies;
+Socket Mode adds redelivered envelopes. Then SIGTERM, at once: the server must finish
+delivering (retries included) before it exits; with `mid_wait`, the SIGTERM waits until a reply
+is in its second wait (ten minutes in the test), which the drain must cut short.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ DEAD = "http://127.0.0.1:9/respond/"  # nothing listens on the discard port: ref
 FAULTS: dict[str, tuple[str, str]] = {
     "none": ("orr", "delivered"),
     "500": ("count", "delivered"),
+    "500-twice": ("orr", "delivered"),  # the third attempt: only as run_mix's mid_wait one
     "429": ("orr", "delivered"),
     "hang": ("count", "delivered"),
     "reset": ("orr", "delivered"),
@@ -64,6 +66,8 @@ def _inject(stub: SlackStub, fault: str, user: str) -> str:
     respond = f"/respond/{user}"
     if fault == "500":
         stub.fail(respond, "boom", status=500)
+    elif fault == "500-twice":
+        stub.fail(respond, "boom", status=500, times=2)
     elif fault == "429":  # slack_sdk retries twice after Retry-After; the third is ours
         stub.fail(respond, "ratelimited", status=429, times=3)
     elif fault == "hang":
@@ -111,6 +115,7 @@ class Report:
     statuses: dict[str, int] = field(default_factory=dict)  # hostile requests: status → n
     tracebacks: int = 0
     exit_code: int | None = None
+    mid_wait: list[int] = field(default_factory=list)  # statuses of the reply SIGTERM cut short
     ack_ms: list[float] = field(default_factory=list)
     reply_ms: list[float] = field(default_factory=list)
     reply_ms_by_fault: dict[str, list[float]] = field(default_factory=dict)
@@ -200,22 +205,31 @@ def run_mix(
     commands: int,
     concurrency: int,
     seed: int,
-    faults: tuple[str, ...] = tuple(FAULTS),
+    faults: tuple[str, ...] = tuple(f for f in FAULTS if f != "500-twice"),
     every_fault_once: bool = True,
     faulty: float = 1.0,
+    waits: str = WAITS_MS,
+    mid_wait: bool = False,
 ) -> Report:
     """Drive `commands` commands through a fresh `sts serve`, then SIGTERM it; the report.
 
-    A `faulty` share of the commands draws a fault from `faults`; the rest meet none."""
+    A `faulty` share of the commands draws a fault from `faults`; the rest meet none. `waits`:
+    STS_DELIVERY_WAITS_MS. `mid_wait`: one command is `500-twice`, and SIGTERM comes only once
+    it has failed twice, so it is waiting out the second wait (a long one cannot be waited out:
+    the drain must cut it short and still make the third attempt); its statuses are
+    `Report.mid_wait`."""
     rng = random.Random(seed)
     kinds = list(faults) if every_fault_once else []
     kinds += [
         rng.choice(faults) if rng.random() < faulty else "none"
-        for _ in range(commands - len(kinds))
+        for _ in range(commands - len(kinds) - mid_wait)
     ]
+    kinds += ["500-twice"] * mid_wait  # one: another could fail twice after the SIGTERM (lost)
     rng.shuffle(kinds)
     with SlackStub() as stub, SocketModeStub() as socket:
-        proc, address, log = start(stub, tmp, socket if socket_mode else None, concurrency)
+        proc, address, log = start(
+            stub, tmp, socket if socket_mode else None, concurrency, STS_DELIVERY_WAITS_MS=waits
+        )
         asked = [
             Asked(user=f"U0F{i:06d}", fault=kind, text=FAULTS[kind][0])
             for i, kind in enumerate(kinds)
@@ -248,9 +262,18 @@ def run_mix(
                 hostile = _hostile(slash_body("orr", response_url=DEAD + "U0HOSTILE"))
                 for status in pool.map(lambda h: post(address, *h), hostile):
                     report.statuses[str(status)] = report.statuses.get(str(status), 0) + 1
+        if mid_wait:  # once the 500-twice reply has failed twice: it is in the second wait
+            (waiting,) = [one.user for one in asked if one.fault == "500-twice"]
+            stub.wait_for(f"/respond/{waiting}", count=2, timeout=60)
         proc.send_signal(signal.SIGTERM)  # at once: replies still being retried must finish
-        report.exit_code = proc.wait(timeout=120)
+        try:
+            report.exit_code = proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # not left running for the rest of a long wait
+            raise
         _account(report, asked, stub, tmp / "audit.jsonl")
+        if mid_wait:
+            report.mid_wait = [c.status for c in stub.find(f"/respond/{waiting}")]
     assert_clean(tmp)
     text = log.read_text()
     report.tracebacks = text.count("Traceback")
@@ -265,6 +288,7 @@ def _account(report: Report, asked: list[Asked], stub: SlackStub, audit: Path) -
     lines = [json.loads(x) for x in audit.read_text().splitlines()] if audit.exists() else []
     records = [x for x in lines if "user" in x]
     verdicts = {x["id"]: x for x in lines if "delivery" in x}
+    delivery_lines = [x["id"] for x in lines if "delivery" in x]
     by_user: dict[str, list[dict]] = {}
     for record in records:
         by_user.setdefault(record["user"], []).append(record)
@@ -283,6 +307,8 @@ def _account(report: Report, asked: list[Asked], stub: SlackStub, audit: Path) -
         if len(got) > 1:
             report.duplicates.append(one.user)
         verdict = verdicts.get(mine[0]["id"]) if mine else None
+        if mine and delivery_lines.count(mine[0]["id"]) > 1:
+            report.wrong.append(f"{one.user} {one.fault}: a delivery line for each attempt")
         name = verdict["delivery"] if verdict else "none"
         report.verdicts[name] = report.verdicts.get(name, 0) + 1
         if name != FAULTS[one.fault][1]:
