@@ -180,6 +180,11 @@ class SlackStub:
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
 
+    def clear_failures(self) -> None:
+        """Forget the failures not used up yet: every call goes through again."""
+        with self._lock:
+            self._failures.clear()
+
     def find(self, prefix: str) -> list[Call]:
         """Calls whose method (or path) starts with `prefix`, in order of arrival."""
         with self._lock:

@@ -1,13 +1,15 @@
 """/livez and /readyz of the real `sts serve --http`, asked over HTTP while things go wrong:
 the audit log cannot be written, Slack answers 500, newer data is refused.
 
-Each test starts its own server (tests/test_slack_http.py's helpers) against the local Slack
-stand-in; what is awaited is awaited with a deadline, never timed.
+One server per mode serves the module (tests/test_slack_http.py's helpers), against the local
+Slack stand-in; each test puts back what it broke, so the next finds the server as it started.
+What is awaited is awaited with a deadline, never timed.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 import urllib.error
@@ -18,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from sts_bot.gateway.health import CountedPool, Readiness
+from sts_queries.cohort.cohort import demo_path
 from tests.postgres import Postgres, missing
 from tests.slack_stub import SlackStub, sign, slash_body
-from tests.test_slack_http import server_env, start_server, stop
+from tests.test_slack_http import server_env, shared_state, start_server, stop
 
 ADMIN = "U0ADMIN01"
 
@@ -61,29 +64,33 @@ def cluster():
         started.stop()
 
 
-@pytest.fixture(params=["one process", "fleet"])
-def server(request, tmp_path, demo_copy, cluster):
+@pytest.fixture(scope="module", params=["one process", "fleet"])
+def server(request, tmp_path_factory, cluster):
     """`sts serve --http` alone, and as a fleet replica (STS_DATABASE_URL: its replies go out
-    through the shared queue's workers)."""
+    through the shared queue's workers). No plot is asked for: plots are drawn in-process."""
     extra = {}
     if request.param == "fleet":
         if cluster is None:
             pytest.skip(missing())
         extra["STS_DATABASE_URL"] = cluster.database(f"h{uuid.uuid4().hex[:10]}")
+    tmp = tmp_path_factory.mktemp("health")
+    cohort = shutil.copytree(demo_path(), tmp / "cohort")
     with SlackStub() as stub:
         env = server_env(
             stub,
-            tmp_path,
-            STS_DATA=str(demo_copy),
+            tmp,
+            STS_DATA=str(cohort),
             STS_ADMINS=ADMIN,
-            STS_AUDIT_LOG=str(tmp_path / "audit" / "audit.jsonl"),
+            STS_AUDIT_LOG=str(tmp / "audit" / "audit.jsonl"),
+            STS_PLOT_PROCESSES="0",
+            STS_STATE_DIR=shared_state(tmp_path_factory),
             **extra,
         )
-        proc, address = start_server(env, tmp_path)
+        proc, address = start_server(env, tmp)
         try:
-            yield stub, address, tmp_path
+            yield stub, address, tmp
         finally:
-            stop(proc, tmp_path)
+            stop(proc, tmp)
 
 
 def test_alive_ready_and_healthz_the_same_as_readyz(server):
@@ -146,32 +153,48 @@ def test_slack_answering_500_is_reported_without_taking_the_replica_out(server):
         status, report = ready(address)
         return (status, report) if not report["checks"]["slack"]["ok"] else None
 
-    status, report = eventually(reported, "Slack's 500s in /readyz")
-    assert status == 200 and report["ready"] is True  # reported, not blocking (see health.py)
-    assert "HTTP 500" in report["checks"]["slack"]["detail"]
+    try:
+        status, report = eventually(reported, "Slack's 500s in /readyz")
+        assert status == 200 and report["ready"] is True  # reported, not blocking (health.py)
+        assert "HTTP 500" in report["checks"]["slack"]["detail"]
+    finally:  # Slack answers again; the next reply that goes through clears the report
+        stub.clear_failures()
+        body = slash_body("count", response_url=stub.response_url("U0BACK001"))
+        urllib.request.urlopen(
+            urllib.request.Request(f"http://{address}/slack/events", body.encode(), sign(body)),
+            timeout=10,
+        )
+        stub.wait_for("/respond/U0BACK001", timeout=30)
+        eventually(lambda: ready(address)[1]["checks"]["slack"]["ok"], "Slack back in /readyz")
 
 
 def test_newer_data_refused_shows_in_the_body_and_is_told_to_the_admins_once(server):
     stub, address, tmp = server
     patients = Path(tmp / "cohort" / "patients.csv")
-    patients.write_text(patients.read_text().replace("\n2,M,72,LPS", "\n1,M,72,LPS", 1))
+    served = patients.read_text()
+    patients.write_text(served.replace("\n2,M,72,LPS", "\n1,M,72,LPS", 1))
 
     def refused():
         status, report = ready(address)  # asking also notices the new files
         return (status, report) if not report["checks"]["new_data"]["ok"] else None
 
-    status, report = eventually(refused, "the refused data in /readyz")
-    assert status == 200  # the version before still answers
-    detail = report["checks"]["new_data"]["detail"]
-    assert "newer data refused" in detail and "duplicate patient_id" in detail
-    told = eventually(
-        lambda: [c for c in stub.find("chat.postMessage") if c.data.get("channel") == ADMIN],
-        "the admin's DM",
-    )
-    for _ in range(5):
-        ready(address)
-    assert len([c for c in stub.find("chat.postMessage") if c.data["channel"] == ADMIN]) == 1
-    assert "duplicate patient_id" in told[0].data["text"]
+    try:
+        status, report = eventually(refused, "the refused data in /readyz")
+        assert status == 200  # the version before still answers
+        detail = report["checks"]["new_data"]["detail"]
+        assert "newer data refused" in detail and "duplicate patient_id" in detail
+        told = eventually(
+            lambda: [c for c in stub.find("chat.postMessage") if c.data.get("channel") == ADMIN],
+            "the admin's DM",
+        )
+        for _ in range(5):
+            ready(address)
+        assert len([c for c in stub.find("chat.postMessage") if c.data["channel"] == ADMIN]) == 1
+        assert "duplicate patient_id" in told[0].data["text"]
+    finally:  # the files as served, published whole (the marker): taken again at once
+        patients.write_text(served)
+        (patients.parent / "_SUCCESS").touch()
+        eventually(lambda: ready(address)[1]["checks"]["new_data"]["ok"], "the data served")
 
 
 def test_a_backlog_past_its_bound_is_not_ready():

@@ -55,6 +55,13 @@ def server_env(stub: SlackStub, tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def shared_state(factory: pytest.TempPathFactory) -> str:
+    """An STS_STATE_DIR for this test process's servers to share: the demo cohort is validated
+    and stored there once, then opened read-only by each server after it (as replicas sharing
+    a volume do; queries/cohort/store.py), instead of every server building its own."""
+    return str(factory.getbasetemp() / "sts-state")
+
+
 def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
     """`sts serve --http` on a free port; returns the process and its base URL.
 
@@ -127,7 +134,11 @@ def texts(payload: dict) -> str:
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     with SlackStub() as stub:
-        proc, address = start_server(server_env(stub, tmp), tmp)
+        # Plots drawn in-process (the same PNGs); the SIGTERM test below keeps the workers.
+        env = server_env(
+            stub, tmp, STS_PLOT_PROCESSES="0", STS_STATE_DIR=shared_state(tmp_path_factory)
+        )
+        proc, address = start_server(env, tmp)
         try:
             yield Served(stub=stub, address=address, audit=tmp / "audit.jsonl")
         finally:
@@ -313,12 +324,12 @@ def test_settings_errors_stop_start_up_naming_the_setting(tmp_path, mode, extra,
     assert "Traceback" not in done.stderr
 
 
-def test_a_rejected_bot_token_stops_start_up(tmp_path):
+def test_a_rejected_bot_token_stops_start_up(tmp_path, tmp_path_factory):
     with SlackStub() as stub:
         stub.fail("auth.test", "invalid_auth")
         done = subprocess.run(
             [*STS, "serve", "--http", "--port", "0"],
-            env=server_env(stub, tmp_path),
+            env=server_env(stub, tmp_path, STS_STATE_DIR=shared_state(tmp_path_factory)),
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -329,12 +340,18 @@ def test_a_rejected_bot_token_stops_start_up(tmp_path):
     assert "invalid_auth" in done.stderr
 
 
-def test_socket_mode_with_a_rejected_app_token_stops_naming_it(tmp_path):
+def test_socket_mode_with_a_rejected_app_token_stops_naming_it(tmp_path, tmp_path_factory):
     with SlackStub() as stub:
         stub.fail("apps.connections.open", "invalid_auth")
         done = subprocess.run(
             [*STS, "serve"],
-            env=server_env(stub, tmp_path, SLACK_APP_TOKEN="xapp-1-A0-revoked"),
+            env=server_env(
+                stub,
+                tmp_path,
+                SLACK_APP_TOKEN="xapp-1-A0-revoked",
+                STS_PLOT_PROCESSES="0",
+                STS_STATE_DIR=shared_state(tmp_path_factory),
+            ),
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -350,10 +367,12 @@ def test_socket_mode_with_a_rejected_app_token_stops_naming_it(tmp_path):
     assert "SLACK_APP_TOKEN: Slack did not accept it (invalid_auth)" in done.stderr
 
 
-def test_sigterm_finishes_the_answers_already_acknowledged(tmp_path):
-    """A rolling update stops a replica with SIGTERM: what it acknowledged still arrives."""
+def test_sigterm_finishes_the_answers_already_acknowledged(tmp_path, tmp_path_factory):
+    """A rolling update stops a replica with SIGTERM: what it acknowledged still arrives.
+    (With the plot workers, as deployed: the plot is drawn in one while the server stops.)"""
     with SlackStub() as stub:
-        proc, address = start_server(server_env(stub, tmp_path), tmp_path)
+        env = server_env(stub, tmp_path, STS_STATE_DIR=shared_state(tmp_path_factory))
+        proc, address = start_server(env, tmp_path)
         served = Served(stub=stub, address=address, audit=tmp_path / "audit.jsonl")
         body = slash_body("pfs by=stage", response_url=stub.response_url("U0TERM001"))
         assert served.post(body, sign(body))[0] == 200
