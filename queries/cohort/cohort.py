@@ -80,10 +80,18 @@ class Cohort:
         return name in self.tables
 
     def rows(self, table: str = "patients") -> int:
-        """How many rows a loaded table has (patients by default)."""
+        """How many rows a loaded table has (patients by default): counted once, as a loaded
+        cohort's tables never change (a reload or a snapshot is another Cohort)."""
         if table not in self.tables:
             raise ValueError(f"no table {table!r}")  # a bug, never user input
-        return int(self.query(f"SELECT count(*) AS n FROM {quote_identifier(table)}")["n"].iloc[0])
+        if table not in self._rows:
+            sql = f"SELECT count(*) AS n FROM {quote_identifier(table)}"
+            self._rows[table] = int(self.query(sql)["n"].iloc[0])
+        return self._rows[table]
+
+    @functools.cached_property
+    def _rows(self) -> dict[str, int]:
+        return {}
 
 
 def _cohort(path: Path, meta: CohortMeta, con, info: dict, version: str) -> Cohort:
