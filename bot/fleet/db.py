@@ -11,14 +11,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import psycopg
+from typing import TYPE_CHECKING
 
 from sts_bot.settings import SettingsError, redact_url
 
-__all__ = ["Database", "DatabaseError", "open_database"]
+if TYPE_CHECKING:
+    import psycopg
 
-DatabaseError = psycopg.Error
+__all__ = ["Database", "open_database"]  # and DatabaseError, by __getattr__
+
+
+def __getattr__(name: str) -> type[Exception]:
+    """`DatabaseError` (psycopg.Error), imported when first asked for: psycopg is ~0.4 CPU-s of
+    every start, and a single process (no STS_DATABASE_URL, the default) never opens a
+    database. Callers name it `db.DatabaseError` where they catch it, not at import."""
+    if name == "DatabaseError":
+        import psycopg
+
+        return psycopg.Error
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _SCHEMA_LOCK = 0x575453  # pg_advisory_xact_lock key: one replica creates the tables at a time
 
 SCHEMA = """
@@ -79,6 +92,8 @@ class Database:
         self.url = url
         self.connect_timeout = connect_timeout
         self._local = threading.local()
+        import psycopg  # here: see __getattr__
+
         try:
             with self.transaction() as con:
                 con.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
@@ -96,6 +111,8 @@ class Database:
     def _connection(self) -> psycopg.Connection:
         con = getattr(self._local, "con", None)
         if con is None or con.closed or con.broken:
+            import psycopg
+
             con = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
             self._local.con = con
         return con
@@ -103,6 +120,8 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
         """This thread's connection inside one transaction (committed on leaving)."""
+        import psycopg
+
         con = self._connection()
         try:
             with con.transaction():
@@ -123,6 +142,8 @@ class Database:
             return con.execute(sql, args).rowcount
 
     def ping(self) -> bool:
+        import psycopg
+
         try:
             self.run("SELECT 1")
         except psycopg.Error:

@@ -32,7 +32,8 @@ import json
 import threading
 from dataclasses import dataclass, field
 
-from sts_bot.fleet.db import Database, DatabaseError, open_database
+from sts_bot.fleet import db as fleet_db
+from sts_bot.fleet.db import Database, open_database
 
 __all__ = ["Enqueued", "NewQuestion", "Question", "Questions", "open_questions"]
 
@@ -265,7 +266,7 @@ class Questions:
         """For /readyz: whether the fleet's database answers."""
         try:
             self.db.run("SELECT 1")
-        except DatabaseError as exc:
+        except fleet_db.DatabaseError as exc:
             return False, f"the database does not answer ({type(exc).__name__})"
         return True, "reachable"
 
@@ -275,7 +276,7 @@ class Questions:
         def check() -> tuple[bool, str]:
             try:
                 waiting = self.backlog()
-            except DatabaseError as exc:
+            except fleet_db.DatabaseError as exc:
                 return False, f"the queue cannot be read ({type(exc).__name__})"
             return waiting <= bound, f"{waiting} question(s) waiting for a worker (bound {bound})"
 

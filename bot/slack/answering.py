@@ -27,7 +27,7 @@ import uuid
 
 from slack_sdk import WebClient
 
-from sts_bot.fleet.db import DatabaseError
+from sts_bot.fleet import db
 from sts_bot.fleet.questions import Question, Questions
 from sts_bot.gateway.gateway import Gateway, Handled
 from sts_bot.slack.delivery import DELIVERED, Delivery, Retry
@@ -92,7 +92,7 @@ class Answering:
         self._done.set()
         if self._keeper is not None:
             self._keeper.join()
-        with contextlib.suppress(DatabaseError):  # its heartbeat goes stale by itself
+        with contextlib.suppress(db.DatabaseError):  # its heartbeat goes stale by itself
             self.questions.leave(self.owner)
 
     # --- the workers --------------------------------------------------------------------
@@ -105,7 +105,7 @@ class Answering:
                 if question is None:
                     arrived.clear()
                     question = self.questions.claim(self.owner, self.lease)
-            except DatabaseError as exc:
+            except db.DatabaseError as exc:
                 log.warning("the queue cannot be read: %s", type(exc).__name__)
                 self._quit.wait(1.0)
                 continue
@@ -114,7 +114,7 @@ class Answering:
                 continue
             try:
                 self.answer(question)
-            except DatabaseError as exc:  # left to its lease: taken over when it runs out
+            except db.DatabaseError as exc:  # left to its lease: taken over when it runs out
                 log.warning("question %d left to its lease: %s", question.id, type(exc).__name__)
             except Exception:  # a bug: this worker must go on
                 log.exception("question %d: answering failed", question.id)
@@ -151,7 +151,7 @@ class Answering:
                 log.warning("question %d was taken over before its reply went out", question.id)
                 return
             delivery = self._deliver(question, place, handled)
-        except DatabaseError:
+        except db.DatabaseError:
             raise
         except Exception as exc:
             delivery = report_failure(self.client, place, exc, "answering a question", self.retry)
@@ -199,7 +199,7 @@ class Answering:
                 if time.monotonic() - last_forget > 600:
                     last_forget = time.monotonic()
                     self.questions.forget(FORGET_AFTER)
-            except DatabaseError as exc:
+            except db.DatabaseError as exc:
                 log.warning("the keeper cannot reach the queue: %s", type(exc).__name__)
             except Exception:
                 log.exception("the keeper failed; it goes on")

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from slack_bolt import Ack, App, BoltContext
 
-from sts_bot.fleet.db import DatabaseError
+from sts_bot.fleet import db
 from sts_bot.fleet.questions import NewQuestion, Questions
 from sts_bot.gateway.audit import AuditWriteFailed
 from sts_bot.gateway.gateway import Gateway
@@ -62,7 +62,7 @@ def _take(
     )
     try:
         taken = questions.enqueue(question, audit=line, per_asker=per_asker)
-    except DatabaseError as exc:
+    except db.DatabaseError as exc:
         log.error("a question could not be written to the queue: %s", type(exc).__name__)
         return UNREACHABLE
     if taken.status == "repeat":
