@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 
 from sts_bot.plots.style import (  # noqa: F401  (re-exported: the drawers import from here)
     DAYS_PER_UNIT,
@@ -61,17 +62,33 @@ def png_of(figure: Callable[..., Figure]) -> Callable[..., bytes]:
 
 
 def to_png(fig: Figure) -> bytes:
-    """Render at the figure's own size (no tight bbox, so the pixel size is predictable)."""
+    """Render at the figure's own size (no tight bbox, so the pixel size is predictable).
+
+    One draw (constrained layout, then the pixels) and the Agg buffer encoded: the PNG that
+    ``fig.savefig(dpi=fig.dpi)`` writes, without its second, layout-only pass over every artist.
+    """
+    fig.canvas.draw()
     buf = io.BytesIO()
     # zlib level 1: a tenth of the encoding time for a file about a fifth larger.
-    fig.savefig(
+    imsave(
         buf,
+        fig.canvas.buffer_rgba(),
         format="png",
+        origin="upper",
         dpi=fig.dpi,
         metadata={"Software": None},
         pil_kwargs={"compress_level": 1},
     )
     return buf.getvalue()
+
+
+def settle_layout(fig: Figure):
+    """Lay the figure out as its next draw will (constrained layout) and return the renderer
+    to measure it with: what ``fig.draw_without_rendering()`` gives for measuring, without
+    walking every artist through a draw that paints nothing."""
+    renderer = fig.canvas.get_renderer()
+    fig.get_layout_engine().execute(fig)
+    return renderer
 
 
 def wrap_title(title: str, width: int = 72) -> str:

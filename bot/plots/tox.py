@@ -24,6 +24,7 @@ from sts_bot.plots.common import (
     add_footer,
     new_figure,
     png_of,
+    settle_layout,
     shorten,
     style_axes,
     text_color_on,
@@ -139,8 +140,7 @@ def _drop_overflowing_counts(fig: Figure, counts_in: list) -> None:
     its neighbours: in the settled layout, such counts are taken out (the table has them)."""
     if not counts_in:
         return
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
+    renderer = settle_layout(fig)
     pad = renderer.points_to_pixels(2)
     for text, bar in counts_in:
         room = bar.get_window_extent(renderer).width

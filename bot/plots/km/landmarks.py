@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib import patheffects
 from matplotlib.transforms import Bbox
 
-from sts_bot.plots.common import FONT_TICK, REFERENCE_COLOR, group_style
+from sts_bot.plots.common import FONT_TICK, REFERENCE_COLOR, group_style, settle_layout
 from sts_queries.stats.landmarks import landmarks
 
 if TYPE_CHECKING:
@@ -138,8 +138,7 @@ def label_landmarks(
     values = _values(curves, times)
     if not values:
         return []
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
+    renderer = settle_layout(fig)
     blocked = obstacles(ax, renderer)
     frame = ax.get_window_extent(renderer)
     gap = renderer.points_to_pixels(_GAP_PT)
