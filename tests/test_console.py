@@ -10,6 +10,7 @@ import sys
 
 from sts_bot.render.answers import to_text
 from sts_bot.service.service import Service
+from tests.test_slack_http import shared_state
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -27,9 +28,9 @@ def run_console(tmp_path, typed: str, **env: str) -> subprocess.CompletedProcess
     )
 
 
-def test_the_console_answers_what_slack_would(tmp_path, demo):
+def test_the_console_answers_what_slack_would(tmp_path, tmp_path_factory, demo):
     typed = "orr histology=LPS\n/sts pfs\npatient 8\norr histolgy=LPS\n\nquit\nnever read\n"
-    done = run_console(tmp_path, typed)
+    done = run_console(tmp_path, typed, STS_STATE_DIR=shared_state(tmp_path_factory))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     # The same reply the shared handler path gives, word for word.
@@ -56,8 +57,11 @@ def test_the_console_answers_what_slack_would(tmp_path, demo):
     }
 
 
-def test_one_token_alone_still_opens_the_console_and_says_why(tmp_path):
-    done = run_console(tmp_path, "count\n", SLACK_BOT_TOKEN="xoxb-only-this-one")
+def test_one_token_alone_still_opens_the_console_and_says_why(tmp_path, tmp_path_factory):
+    state = shared_state(tmp_path_factory)  # the cohort as stored by the console before
+    done = run_console(
+        tmp_path, "count\n", SLACK_BOT_TOKEN="xoxb-only-this-one", STS_STATE_DIR=state
+    )
     assert done.returncode == 0, done.stderr
     assert "SLACK_APP_TOKEN is not set, so this is the local console" in done.stderr
     assert "14 of 14 patients" in done.stdout

@@ -17,7 +17,7 @@ import pytest
 
 from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
-from tests.test_slack_http import STS, server_env
+from tests.test_slack_http import STS, server_env, shared_state
 
 # Every hostile body carries this, so the log can be searched for any trace of one.
 MARK = "BODYMARK7f3a"
@@ -86,9 +86,13 @@ def _wait_for_line(log: Path, text: str, timeout: float = 10.0) -> str:
     return content
 
 
-def start(stub: SlackStub, tmp: Path, **extra: str) -> Server:
+def start(stub: SlackStub, tmp: Path, state: str, **extra: str) -> Server:
+    """A server at DEBUG; `state`: the STS_STATE_DIR it shares (a stored cohort). No plot here is
+    about the plot workers: plots are drawn in-process."""
     log = tmp / "server.log"
-    env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG", **extra)
+    env = server_env(
+        stub, tmp, STS_LOG_LEVEL="DEBUG", STS_PLOT_PROCESSES="0", STS_STATE_DIR=state, **extra
+    )
     with log.open("w") as err:
         proc = subprocess.Popen(
             [*STS, "serve", "--http", "--port", "0"],
@@ -110,7 +114,7 @@ def start(stub: SlackStub, tmp: Path, **extra: str) -> Server:
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     with SlackStub() as stub:
-        served = start(stub, tmp)
+        served = start(stub, tmp, shared_state(tmp_path_factory))
         try:
             yield served
         finally:
@@ -220,9 +224,9 @@ def test_the_log_holds_no_request_body_and_no_traceback(server):
     assert "Traceback" not in log
 
 
-def test_replays_and_retries_are_acknowledged_and_answered_once(tmp_path):
+def test_replays_and_retries_are_acknowledged_and_answered_once(tmp_path, tmp_path_factory):
     with SlackStub() as stub:
-        server = start(stub, tmp_path)
+        server = start(stub, tmp_path, shared_state(tmp_path_factory))
         try:
             command = slash_body(
                 "orr", response_url=stub.response_url("U0ONCE001"), user="U0ONCE001"

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.log_guard import leaks, log_files
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
-from tests.test_slack_http import PATIENT_CHANNEL, Served, server_env, start_server
+from tests.test_slack_http import PATIENT_CHANNEL, Served, server_env, shared_state, start_server
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +22,13 @@ def logged(tmp_path_factory) -> Path:
     """One more server at DEBUG, asked everything that once leaked into a log."""
     tmp = tmp_path_factory.mktemp("logs")
     with SlackStub() as stub:
-        env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG")
+        env = server_env(
+            stub,
+            tmp,
+            STS_LOG_LEVEL="DEBUG",
+            STS_PLOT_PROCESSES="0",
+            STS_STATE_DIR=shared_state(tmp_path_factory),
+        )
         proc, address = start_server(env, tmp)
         served = Served(stub=stub, address=address, audit=tmp / "audit.jsonl")
         try:
@@ -39,9 +44,8 @@ def logged(tmp_path_factory) -> Path:
             )
             served.post(body, sign(body))
             stub.wait_for("/respond/U0LOGS004")
-            time.sleep(0.5)
         finally:
-            proc.terminate()
+            proc.terminate()  # SIGTERM: the answers acknowledged, and their lines, finish first
             proc.wait(timeout=10)
     return tmp
 

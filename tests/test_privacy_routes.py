@@ -18,7 +18,7 @@ import pytest
 
 from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, action_body, sign, slash_body
-from tests.test_slack_http import STS, Served, server_env, start_server
+from tests.test_slack_http import STS, Served, server_env, shared_state, start_server
 
 PUBLIC, BOARD, OTHER, DM = "C0PUBLIC1", "G0BOARD01", "G0OTHER01", "D0ASKER01"
 SETTINGS = {
@@ -89,8 +89,10 @@ FULL = {
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    """One server per setting at DEBUG; tests/log_guard.py reads its logs when it stops."""
+    """One server per setting at DEBUG; tests/log_guard.py reads its logs when it stops. They
+    share one stored cohort, and draw their plots in-process (the same PNGs)."""
     started = {}
+    state = shared_state(tmp_path_factory)
     with SlackStub() as stub:
         # The folders first, one at a time: pytest's tmp_path_factory is not thread-safe.
         folders = {
@@ -99,7 +101,14 @@ def servers(tmp_path_factory):
 
         def start(name: str, extra: dict) -> None:
             tmp = folders[name]
-            env = server_env(stub, tmp, STS_LOG_LEVEL="DEBUG", **extra)
+            env = server_env(
+                stub,
+                tmp,
+                STS_LOG_LEVEL="DEBUG",
+                STS_PLOT_PROCESSES="0",
+                STS_STATE_DIR=state,
+                **extra,
+            )
             proc, address = start_server(env, tmp)
             started[name] = (proc, Served(stub=stub, address=address, audit=tmp / "audit.jsonl"))
 
@@ -189,11 +198,16 @@ def test_route(servers, setting, place, how, command, expected):
     assert line["suppressed"] == (expected == "suppressed")
 
 
-def test_a_public_channel_set_up_for_patients_stops_start_up(tmp_path):
+def test_a_public_channel_set_up_for_patients_stops_start_up(tmp_path, tmp_path_factory):
     with SlackStub() as stub:
         done = subprocess.run(
             [*STS, "serve", "--http", "--port", "0"],
-            env=server_env(stub, tmp_path, STS_PATIENT_CHANNELS="C0PUBLIC9,G0GONE001"),
+            env=server_env(
+                stub,
+                tmp_path,
+                STS_PATIENT_CHANNELS="C0PUBLIC9,G0GONE001",
+                STS_STATE_DIR=shared_state(tmp_path_factory),
+            ),
             cwd=tmp_path,
             capture_output=True,
             text=True,

@@ -10,7 +10,7 @@ import pytest
 
 from sts_bot.settings import SettingsError, env_file_warning, load_settings, redact_url
 from tests.slack_stub import SlackStub
-from tests.test_slack_http import STS, server_env
+from tests.test_slack_http import STS, server_env, shared_state
 
 PASSWORD = "hunter2secret"
 REPO = Path(__file__).resolve().parent.parent
@@ -24,11 +24,16 @@ def test_http_mode_binds_this_machine_only_unless_told():
     assert "STS_HOST=0.0.0.0" in (REPO / "deploy" / "Dockerfile").read_text()
 
 
-def test_the_server_prints_where_it_listens_by_default(tmp_path):
+def test_the_server_prints_where_it_listens_by_default(tmp_path, tmp_path_factory):
     with SlackStub() as stub:
         proc = subprocess.Popen(
             [*STS, "serve", "--http", "--port", "0"],
-            env=server_env(stub, tmp_path),
+            env=server_env(
+                stub,
+                tmp_path,
+                STS_PLOT_PROCESSES="0",
+                STS_STATE_DIR=shared_state(tmp_path_factory),
+            ),
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -88,13 +93,16 @@ def test_a_malformed_api_url_is_reported_without_its_password():
     assert "SLACK_API_URL" in problem and PASSWORD not in problem
 
 
-def test_an_unreachable_api_url_stops_start_up_without_echoing_its_password(tmp_path):
+def test_an_unreachable_api_url_stops_start_up_without_echoing_its_password(
+    tmp_path, tmp_path_factory
+):
     with SlackStub() as stub:
         env = server_env(
             stub,
             tmp_path,
             SLACK_API_URL=f"http://proxy:{PASSWORD}@127.0.0.1:9/api/",  # nothing listens
             STS_LOG_LEVEL="DEBUG",
+            STS_STATE_DIR=shared_state(tmp_path_factory),
         )
         done = subprocess.run(
             [*STS, "serve", "--http", "--port", "0"],
