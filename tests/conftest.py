@@ -54,6 +54,15 @@ def write_cohort(folder: Path, patients: str, toml: str | None = None, **tables:
     return folder
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL 15 cluster for this test process (tests/postgres.py), skipped where the
+    machine has none; `postgres.fresh()` is a new, empty database in it."""
+    from tests.postgres import session_cluster
+
+    yield from session_cluster()
+
+
 # pytest-xdist sends whole files to its workers (--dist loadfile), in collection order. A long
 # file sent last leaves the other worker idle until it ends, so the files that take longest
 # (servers, clusters, replays: `pytest --durations=0` by file) are collected first and the

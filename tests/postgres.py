@@ -7,6 +7,10 @@ authentication for its own socket. `initdb` and `pg_ctl` refuse to run as root, 
 
 Durability of PostgreSQL itself is not what the tests test (they kill replicas, not the
 database), so fsync is off: a cluster starts in about a second.
+
+One cluster serves a test process (`session_cluster`, the `postgres` fixture of
+tests/conftest.py); each module or test takes a database of its own in it (`fresh()`), so
+what one test leaves in the tables is never another's starting point.
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["BIN", "Postgres", "missing"]
+import pytest
+
+__all__ = ["BIN", "Postgres", "missing", "session_cluster"]
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -37,6 +45,7 @@ class Postgres:
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="sts-pg-"))
+        self.root.chmod(0o755)  # its socket, for a pod's user too (the data stay 0700)
         self.data = self.root / "data"
         self._as: list[str] = []
         if os.geteuid() == 0:
@@ -66,7 +75,9 @@ class Postgres:
         )
         options = (
             f"-c listen_addresses='' -c unix_socket_directories={self.root} "
-            "-c fsync=off -c full_page_writes=off -c max_connections=200"
+            "-c fsync=off -c full_page_writes=off -c synchronous_commit=off "
+            "-c wal_level=minimal -c max_wal_senders=0 -c shared_buffers=16MB "
+            "-c max_connections=200"
         )
         self._run(
             str(BIN / "pg_ctl"),
@@ -109,8 +120,24 @@ class Postgres:
             con.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql://{self.user}@/{name}?host={self.root}"
 
+    def fresh(self, prefix: str = "t") -> str:
+        """A new, empty database with a name of its own; its URL."""
+        return self.database(f"{prefix}{uuid.uuid4().hex[:10]}")
+
     def stop(self) -> None:
         try:
             self._run(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def session_cluster() -> Iterator[Postgres]:
+    """A cluster for the whole test process, stopped at its end; the test skipped where the
+    machine has no PostgreSQL 15 (as a fixture: `yield from session_cluster()`)."""
+    if (why := missing()) is not None:
+        pytest.skip(why)
+    cluster = Postgres().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

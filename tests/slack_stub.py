@@ -51,6 +51,7 @@ class Failure:
     after: bool = False  # do what was asked first (Slack stored the message), then fail
     delay: float = 0.0  # seconds before answering: past a client's timeout, a hang
     matching: str | None = None  # only calls whose body holds this (a user ID, say)
+    hold: threading.Event | None = None  # no answer until the test sets it (then `delay`)
 
 
 @dataclass(frozen=True)
@@ -169,14 +170,16 @@ class SlackStub:
         after: bool = False,
         delay: float = 0.0,
         matching: str | None = None,
+        hold: threading.Event | None = None,
     ) -> None:
         """The next `times` calls of `method` fail with `error` (status 429: rate limited;
         0: the connection drops; -1: it is reset). `after`: the call takes effect first, then
         fails; `delay`: the answer comes that many seconds late (past a client's timeout: a
         hang). `method` may be a response_url's path (`/respond/<name>`), or end in `*` for
         every method or path that starts with what comes before it. `matching`: only calls
-        whose body holds that string fail (and use up the failure)."""
-        failure = Failure(status=status, error=error, after=after, delay=delay, matching=matching)
+        whose body holds that string fail (and use up the failure). `hold`: no answer until
+        the test sets that event (Slack slow for as long as the test needs, not a guess)."""
+        failure = Failure(status, error, after=after, delay=delay, matching=matching, hold=hold)
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
 
@@ -238,6 +241,8 @@ class SlackStub:
         if failure is not None:
             if failure.after and not call.path.startswith(("/respond/", "/upload/")):
                 self._method(method, call.data)
+            if failure.hold is not None:
+                failure.hold.wait(120)
             time.sleep(failure.delay)
             if failure.status <= 0:
                 return failure.status, {}, b""

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from tests.log_guard import assert_clean
-from tests.postgres import Postgres, missing
+from tests.postgres import missing
 from tests.slack_stub import SECRET, SlackStub, sign, slash_body
 
 REPO = Path(__file__).resolve().parent.parent
@@ -262,16 +262,11 @@ def pod_tmp():
 
 
 @pytest.fixture(scope="module")
-def database():
+def database(request):
+    """A database of the process's cluster (tests/conftest.py), or none on a machine without."""
     if missing():
-        yield None
-        return
-    cluster = Postgres().start()
-    cluster.root.chmod(0o755)  # its socket, for the pod's user too (the data stay 0700)
-    try:
-        yield cluster.database("manifests")
-    finally:
-        cluster.stop()
+        return None
+    return request.getfixturevalue("postgres").fresh("manifests")
 
 
 @pytest.mark.skipif(not _namespaces(), reason="needs root and unshare for a read-only root")

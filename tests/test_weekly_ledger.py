@@ -92,17 +92,17 @@ OUTCOMES = {
 # The summary of a week is a pure function of the cohort (the version of its data); computing
 # it once per process, not once per case and run, keeps the table fast (its KM plot alone takes
 # a second). What is tested here is the ledger, not the summary.
-_SUMMARIES: dict[tuple[dt.date, str], object] = {}
+_SUMMARIES: dict[tuple, object] = {}
 
 
 @pytest.fixture(autouse=True)
 def same_summary_every_run(monkeypatch):
     real = weekly.summary_outcome
 
-    def summary_outcome(as_of, cohort):
-        key = (as_of, cohort.version)
+    def summary_outcome(as_of, cohort, **options):
+        key = (as_of, cohort.version, *sorted(options.items()))
         if key not in _SUMMARIES:
-            _SUMMARIES[key] = real(as_of, cohort)
+            _SUMMARIES[key] = real(as_of, cohort, **options)
         return _SUMMARIES[key]
 
     monkeypatch.setattr(weekly, "summary_outcome", summary_outcome)

@@ -100,9 +100,9 @@ class PostResult:
         return self.status in ("posted", "recovered", "already-sent")
 
 
-def summary_outcome(as_of: dt.date, cohort: Cohort):
+def summary_outcome(as_of: dt.date, cohort: Cohort, *, with_plots: bool = True):
     """The weekly summary of the week holding `as_of`: what the post says."""
-    return Service().respond(f"summary as_of={as_of.isoformat()}", cohort)
+    return Service().respond(f"summary as_of={as_of.isoformat()}", cohort, with_plots=with_plots)
 
 
 def post_weekly(
@@ -142,11 +142,12 @@ def post_weekly(
             ledger.mark_sent(claim, ts, now=now)
             log.info("weekly %s was out already (ts=%s); recorded as sent", period, ts)
             return result(status="recovered", ts=ts)
-    outcome = summary_outcome(as_of, cohort)
+    # Outside a patient channel only the shown answer's chart is drawn (seldom any is left).
+    outcome = summary_outcome(as_of, cohort, with_plots=min_cell is None)
     if min_cell is not None:
         if seen is not None:
             outcome = held_unless_new(outcome, cohort, channel, seen, min_cell)
-        outcome = shielded_outcome(outcome, min_cell)[0]
+        outcome = shielded_outcome(outcome, min_cell, draw_with=Service().draw)[0]
     if outcome.is_error:  # nothing to post (a cohort that cannot say that week)
         ledger.release(claim)
         error = outcome.json["error"]
@@ -273,8 +274,7 @@ def schedule_of(settings) -> Schedule:
     )
 
 
-# How long past a live claim's staleness a run waits before giving up on it.
-_PATIENCE_MARGIN = dt.timedelta(minutes=1)
+_PATIENCE_MARGIN = dt.timedelta(minutes=1)  # a run's wait past a live claim's staleness
 
 
 def poster(settings, client: WebClient | None = None):
