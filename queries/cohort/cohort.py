@@ -52,12 +52,18 @@ class Cohort:
     # Names this load of the data: answers cached under one version are never served for
     # another (a reload, a snapshot).
     version: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The catalog its tables are in when it shares a DuckDB with others (a snapshot, attached
+    # beside the cohort it replays): each cursor is pointed at it. "" is the connection's own.
+    database: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of the caller's own to the cohort's database (the caller closes it)."""
         with self._lock:
-            return self.con.cursor()
+            cursor = self.con.cursor()
+        if self.database:
+            cursor.execute(f"USE {quote_identifier(self.database)}")
+        return cursor
 
     def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
         """Run one statement; a cursor per call keeps concurrent callers apart."""
@@ -94,7 +100,9 @@ class Cohort:
         return {}
 
 
-def _cohort(path: Path, meta: CohortMeta, con, info: dict, version: str) -> Cohort:
+def _cohort(
+    path: Path, meta: CohortMeta, con, info: dict, version: str, database: str = ""
+) -> Cohort:
     kinds = info["kinds"]
     meta = replace(meta, column_kinds=kinds)
     return Cohort(
@@ -108,6 +116,7 @@ def _cohort(path: Path, meta: CohortMeta, con, info: dict, version: str) -> Coho
         version=version,
         warnings=tuple(info.get("warnings", ())),
         notes=dict(info.get("notes", {})),
+        database=database,
     )
 
 
@@ -171,9 +180,10 @@ def assemble(path: Path, meta: CohortMeta, typed: dict[str, pd.DataFrame]) -> Co
     return adopt(path, meta, con, list(typed))
 
 
-def adopt(path: Path, meta: CohortMeta, con, tables: list[str]) -> Cohort:
+def adopt(path: Path, meta: CohortMeta, con, tables: list[str], database: str = "") -> Cohort:
     """A Cohort over a connection that already holds validated, typed tables (a snapshot's,
-    made in SQL): their summary tables are made here, kinds read from the column types."""
+    made in SQL): their summary tables are made here, kinds read from the column types.
+    `database`: the catalog they are in, when not the connection's own (`con` uses it)."""
     summarise(con, tables)
     kinds = kinds_from_types(con)
     kinds.update({k: v for k, v in meta.column_kinds.items() if k in kinds})
@@ -183,4 +193,4 @@ def adopt(path: Path, meta: CohortMeta, con, tables: list[str]) -> Cohort:
         "tables": list(tables),
         "endpoints": list(endpoints_of(list(kinds))),
     }
-    return _cohort(path, meta, con, info, "")
+    return _cohort(path, meta, con, info, "", database)

@@ -5,8 +5,9 @@ It needs `start_date`; survival times are cut at the date (events after it becom
 and dated tables (assessments, adverse events) keep only rows dated on or before it.
 
 The replay is SQL over the cohort's own tables (`Replay`): a snapshot's tables are made from
-it in a fresh in-memory DuckDB, and the weekly summary compares two dates with it, so that a
-registry of 10^6 patients is replayed in the database, never row by row in Python.
+them in an in-memory database beside them in the same DuckDB (cohort/beside.py), and the
+weekly summary compares two dates with it, so that a registry of 10^6 patients is replayed in
+the database, never row by row in Python.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from sts_queries.cohort.beside import attach_beside, detach, detach_with
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort, adopt
 from sts_queries.cohort.loader import summary_tables
 from sts_queries.errors import UsageError
@@ -28,7 +30,6 @@ __all__ = ["Replay", "replay_of", "replayed", "snapshot"]
 _RANKED = ("CR", "PR", "SD", "PD", "NE")  # best first; a patient with none of them is NE
 _DATE_COLUMNS = {"assessments": "date", "adverse_events": "onset_date", "measurements": "date"}
 _TEMPORAL = ("DATE", "TIMESTAMP")
-_SOURCE = "_sts_source"  # the catalog a snapshot's connection reads its cohort under
 
 
 def _literal(text: str) -> str:
@@ -66,6 +67,7 @@ class Replay:
     endpoints: tuple[str, ...] = ()
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> type
     src: str = ""  # the prefix its tables are read under (`catalog.main.`), none by default
+    views: frozenset[str] = frozenset()  # tables that are views (a snapshot's), in their order
 
     @property
     def day(self) -> str:
@@ -143,7 +145,7 @@ class Replay:
     def select(self, table: str) -> str:
         """The SELECT that makes the snapshot's `table` from the cohort's, in its row order."""
         if table != "patients":
-            order = " ORDER BY t.rowid" if _has_rowid(self.columns[table]) else ""
+            order = " ORDER BY t.rowid" if self._has_rowid(table) else ""
             return f"SELECT t.* FROM {self.src}{_q(table)} t WHERE {self.kept(table, 't')}{order}"
         columns = self.columns["patients"]
         exprs = {c: f"p.{_q(c)}" for c in columns}
@@ -165,23 +167,38 @@ class Replay:
             if column.endswith("_date") and column != "surgery_date":
                 exprs[column] = _as_date(f"p.{_q(column)}", column_type)
         chosen = ", ".join(f"{e} AS {_q(c)}" for c, e in exprs.items())
-        order = " ORDER BY p.rowid" if _has_rowid(columns) else ""
+        order = " ORDER BY p.rowid" if self._has_rowid("patients") else ""
         return f"SELECT {chosen} FROM {self.src}patients p{join} WHERE {self.started()}{order}"
 
+    def _has_rowid(self, table: str) -> bool:
+        """Whether `rowid` is the row's position (a table, no column of that name hides it)."""
+        return table not in self.views and all(c.lower() != "rowid" for c in self.columns[table])
 
-def _has_rowid(columns) -> bool:
-    """Whether `rowid` is the row's position (no column of that name hides it)."""
-    return all(c.lower() != "rowid" for c in columns)
 
-
-def _columns(cohort: Cohort) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for name in cohort.tables:
-        described = cohort.query(
-            f"SELECT column_name, column_type FROM (DESCRIBE {_q(name)})"
-        ).itertuples(index=False)
-        out[name] = {str(c): str(t) for c, t in described}
-    return out
+def _described(cohort: Cohort, as_of: dt.date) -> tuple[int, dict, frozenset[str]]:
+    """How many patients had started by `as_of`, each table's columns with their types, and
+    which tables are views."""
+    cursor = cohort.cursor()
+    try:
+        (started,) = cursor.execute(
+            "SELECT count(*) FROM patients WHERE start_date <= ?", [as_of]
+        ).fetchone()
+        described = cursor.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = current_schema() "
+            "ORDER BY column_index"
+        ).fetchall()
+        views = cursor.execute(
+            "SELECT view_name FROM duckdb_views() "
+            "WHERE database_name = current_database() AND schema_name = current_schema()"
+        ).fetchall()
+    finally:
+        cursor.close()
+    out: dict[str, dict[str, str]] = {name: {} for name in cohort.tables}
+    for table, column, column_type in described:
+        if table in out:
+            out[table][str(column)] = str(column_type)
+    return int(started), out, frozenset(str(v) for (v,) in views)
 
 
 def replay_of(cohort: Cohort, as_of: dt.date) -> Replay:
@@ -196,13 +213,13 @@ def replay_of(cohort: Cohort, as_of: dt.date) -> Replay:
             "This cohort cannot be replayed to an earlier date: it has no `start_date`.",
             hint="Add start_date (YYYY-MM-DD) to patients.csv.",
         )
-    started = cohort.query("SELECT count(*) AS n FROM patients WHERE start_date <= ?", [as_of])
-    if not int(started["n"].iloc[0]):
+    started, columns, views = _described(cohort, as_of)
+    if not started:
         raise UsageError(
             f"No patient had started by {as_of.isoformat()}.",
             hint="Pick a later date; `/sts fields` shows the start dates' range.",
         )
-    return Replay(as_of, unit, cohort.endpoints, _columns(cohort))
+    return Replay(as_of, unit, cohort.endpoints, columns, views=views)
 
 
 def snapshot(cohort: Cohort, as_of: dt.date) -> Cohort:
@@ -214,49 +231,35 @@ def replayed(cohort: Cohort, replay: Replay) -> Cohort:
     """The cohort as `replay_of(cohort, as_of)` sees it: a Cohort of its own, in memory."""
     if replay.as_of is None:
         return cohort
-    con = duckdb.connect(":memory:")
+    beside = attach_beside(cohort)
     try:
-        con.execute("SET enable_progress_bar = false")
-        _copy(cohort, replay, con)
+        if beside.source:
+            _select(cohort, replace(replay, src=f"{_q(beside.source)}.main."), beside.con)
+        else:
+            _copy(cohort, replay, beside.con)
         meta = replace(cohort.meta, data_as_of=replay.as_of)
-        return adopt(cohort.path, meta, con, list(cohort.tables))
+        made = adopt(cohort.path, meta, beside.con, list(cohort.tables), database=beside.name)
     except BaseException:
-        con.close()
+        detach(beside)
         raise
+    detach_with(made, beside)
+    return made
 
 
-def _stored_file(cohort: Cohort) -> str | None:
-    """The cohort's database file when it is opened read-only (a stored cohort)."""
-    found = cohort.query(
-        "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
-    )
-    if found.empty or not bool(found["readonly"].iloc[0]) or found["path"].isna().iloc[0]:
-        return None
-    return str(found["path"].iloc[0])
+def _select(cohort: Cohort, source: Replay, con: duckdb.DuckDBPyConnection) -> None:
+    """Make the snapshot's tables in `con`, read from the cohort's in the same DuckDB:
+    patients are copied, the other tables (a registry's 2.5x10^6 adverse events) and their
+    summary tables are views, read only if asked (the weekly summary never reads most)."""
+    for name in cohort.tables:
+        kind = "TABLE" if name == "patients" else "VIEW"
+        con.execute(f"CREATE {kind} {_q(name)} AS {source.select(name)}")
+    for name, select in summary_tables(cohort.tables).items():
+        con.execute(f"CREATE VIEW {_q(name)} AS {select}")
 
 
 def _copy(cohort: Cohort, replay: Replay, con: duckdb.DuckDBPyConnection) -> None:
-    """Make the snapshot's tables in `con`.
-
-    A stored (read-only) cohort's file is attached read-only: patients are copied, the other
-    tables (a registry's 2.5x10^6 adverse events) and their summary tables are views, read
-    only if asked (the weekly summary never reads most of them). An in-memory cohort cannot
-    be reached from another database: its own connection writes each table to Parquet.
-    """
-    stored = _stored_file(cohort)
-    if stored:
-        try:
-            con.execute(f"ATTACH {_literal(stored)} AS {_SOURCE} (READ_ONLY)")
-        except duckdb.Error:
-            stored = None  # moved or locked: go through files
-    if stored:
-        source = replace(replay, src=f"{_SOURCE}.main.")
-        for name in cohort.tables:
-            kind = "TABLE" if name == "patients" else "VIEW"
-            con.execute(f"CREATE {kind} {_q(name)} AS {source.select(name)}")
-        for name, select in summary_tables(cohort.tables).items():
-            con.execute(f"CREATE VIEW {_q(name)} AS {select}")
-        return
+    """Make the snapshot's tables in `con` when the cohort's file could not be attached:
+    its own connection writes each table to Parquet."""
     cursor = cohort.cursor()
     try:
         (here,) = cursor.execute("SELECT current_database()").fetchone()
