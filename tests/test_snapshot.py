@@ -1,7 +1,8 @@
 """The replay in SQL (queries/cohort/snapshot.py) and the weekly summary over it
 (queries/metrics/summary.py) give what an independent pandas definition of them gives
 (tests/snapshot_reference.py, which imports nothing from the code it checks): table by table,
-on the demo, read in memory (through Parquet) and from a stored file (attached). The synthetic
+on the demo, read in memory (beside it, in its DuckDB) and from a stored file (attached), and
+through Parquet when that file cannot be attached. The synthetic
 cohort (ties, missing values, events after the cut, assessments and surgery dates):
 tests/test_snapshot_synthetic.py. What both use: tests/snapshot_checks.py.
 """
@@ -9,6 +10,7 @@ tests/test_snapshot_synthetic.py. What both use: tests/snapshot_checks.py.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pandas as pd
 import pytest
@@ -38,6 +40,28 @@ def test_the_stored_cohort_is_replayed_from_its_file(demos):
     attached = "SELECT count(*) AS n FROM duckdb_databases() WHERE database_name = '_sts_source'"
     assert snapshot(stored, day).query(attached)["n"].iloc[0] == 1
     assert snapshot(memory, day).query(attached)["n"].iloc[0] == 0
+
+
+def test_a_snapshot_is_detached_when_it_is_gone(demos):
+    memory = demos[0]
+    made = "SELECT count(*) AS n FROM duckdb_databases() WHERE database_name LIKE '_sts_snapshot%'"
+    before = memory.query(made)["n"].iloc[0]
+    day = snapshot(memory, dt.date(2019, 10, 20))
+    again = snapshot(day, dt.date(2019, 9, 1))  # a snapshot of a snapshot: its tables are views
+    assert memory.query(made)["n"].iloc[0] == before + 2
+    assert again.rows() == reference_cohort(memory, dt.date(2019, 9, 1)).rows()
+    del day, again
+    gc.collect()
+    assert memory.query(made)["n"].iloc[0] == before
+
+
+def test_a_stored_file_that_cannot_be_attached_is_read_through_parquet(tmp_path):
+    stored = load_cohort(demo_path(), store=tmp_path)
+    for file in tmp_path.glob("*.duckdb"):
+        file.rename(file.with_suffix(".moved"))  # open still, but no longer at its path
+    for day in (dt.date(2019, 10, 20), dt.date(2020, 3, 2)):
+        assert_same_snapshot(stored, day)
+        assert_same_summary(stored, day)
 
 
 @pytest.mark.parametrize("where", ["memory", "stored"])

@@ -1,7 +1,8 @@
 """The replay in SQL and the weekly summary over it against the pandas reference
 (tests/snapshot_reference.py) on a synthetic cohort made to catch a replay out: ties, missing
 values, events after the cut, assessments and surgery dates, in months, weeks and days; read in
-memory (through Parquet) and from a stored file (attached). The demo: tests/test_snapshot.py.
+memory (beside it, in its DuckDB) and from a stored file (attached). The demo:
+tests/test_snapshot.py.
 """
 
 from __future__ import annotations

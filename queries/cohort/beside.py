@@ -42,6 +42,7 @@ class Beside:
     name: str
     source: str
     home: str
+    cohort: Cohort  # kept while the database is: its views may read the cohort's (a snapshot's)
 
 
 _HOSTS: dict[int, _Host] = {}  # by id() of the cohort, while it lives
@@ -53,7 +54,7 @@ def attach_beside(cohort: Cohort) -> Beside:
     name = f"_sts_snapshot_{uuid.uuid4().hex}"
     with host.lock:
         con = host.con.cursor()
-    beside = Beside(con, name, host.source, host.home)
+    beside = Beside(con, name, host.source, host.home, cohort)
     try:
         con.execute(f"ATTACH ':memory:' AS {name}")
         con.execute(f"USE {name}")
