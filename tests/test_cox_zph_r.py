@@ -20,6 +20,9 @@ import pandas as pd
 import pytest
 
 from sts_bot.cli import main
+from sts_queries.answer import understand
+from sts_queries.cohort.cohort import load_cohort
+from sts_queries.metrics.survival.forest import _fields as forest_fields
 from sts_queries.stats.cox import hazard_ratios
 
 EXPORTS = Path(__file__).parent / "fixtures" / "r_exports"
@@ -268,9 +271,14 @@ def test_forest_splits_by_codes_with_their_labels(colon, capsys):
                             f"labels = {labels}", 1)  # fmt: skip
         text = head + f"[fields.{field}]" + tail
     toml.write_text(text)
-    answer = _ask(colon, "forest os by=rx ref=Obs rx!=Lev", capsys)
+    # Two fields' subgroups: a Cox model each, lifelines on ~600 patients (the default forest
+    # fits every field's, and its interaction tests, and these rows are the same).
+    answer = _ask(colon, "forest os by=rx ref=Obs rx!=Lev over=sex,node4", capsys)
     rows = {(r["field"], r["subgroup"]): r for r in answer["rows"]}
-    assert {"sex", "node4", "extent", "differ", "obstruct"} <= set(answer["fields"])
+    # Without over=, the subgroups are of every baseline category and code (0/1, 1-4).
+    cohort = load_cohort(colon)
+    chosen = forest_fields(understand("forest os by=rx ref=Obs rx!=Lev", cohort), cohort)
+    assert {"sex", "node4", "extent", "differ", "obstruct"} <= set(chosen)
     # R: coxph(Surv(time, status) ~ rx, subset(colon, etype == 2 & rx != "Lev" & sex == s))
     for key, code, hr in (
         (("sex", "female"), "0", (0.8629156136, 0.6278151945, 1.186055009)),
