@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from sts_bot.log_filters import PhiFilter
-from sts_bot.service.service import Outcome, Service
 from sts_bot.settings import Settings, SettingsError, load_settings
 from sts_queries.errors import StsError
 
@@ -18,6 +17,8 @@ __all__ = ["main"]
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from sts_bot.service.service import Outcome, Service
+
     service = Service(args.data or settings.data_dir, store=settings.state_dir / "cohorts")
     try:
         # Plots are drawn only to be written: a script reading --json does not wait for them.
@@ -43,6 +44,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def _reload(args: argparse.Namespace, settings: Settings) -> int:
     """Validate the served folder now and refresh the stored copy every server reuses."""
+    from sts_bot.service.service import Service
+
     service = Service(args.data or settings.data_dir, store=settings.state_dir / "cohorts")
     outcome = service.reload()
     print(outcome.text)

@@ -4,6 +4,9 @@ Both modes build the same app around the same gateway. HTTP mode serves `/slack/
 the probes `/livez` and `/readyz` (gateway/health.py) on waitress, a production WSGI server
 with a thread pool (Bolt's own `app.start()` is a development server). On SIGTERM either
 mode stops taking commands and lets the answers already acknowledged finish before exiting.
+
+The settings are read and checked before the app's own modules are imported (pandas, DuckDB,
+Bolt: some two CPU-seconds): a setting that stops start-up is told at once.
 """
 
 from __future__ import annotations
@@ -16,10 +19,8 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sts_bot.fleet.questions import Questions, open_questions
-from sts_bot.gateway.gateway import Gateway, open_gateway
-from sts_bot.gateway.health import CallHealth, CountedPool, Readiness, audit_check, cohort_checks
 from sts_bot.log_filters import configure_logging
 from sts_bot.settings import (
     HTTP_REQUIRED,
@@ -30,14 +31,13 @@ from sts_bot.settings import (
     load_settings,
     read_env,
 )
-from sts_bot.slack.admins import refusal_teller
-from sts_bot.slack.answering import start_answering
-from sts_bot.slack.app import build_app
-from sts_bot.slack.places import slack_places
-from sts_bot.slack.serving import serve_http, serve_socket, wsgi_app
-from sts_queries.errors import CohortDataError
 
-__all__ = ["run", "serve", "wsgi_app"]  # wsgi_app: sts_bot.slack.serving's
+if TYPE_CHECKING:
+    from sts_bot.fleet.questions import Questions
+    from sts_bot.gateway.gateway import Gateway
+    from sts_bot.gateway.health import CallHealth, CountedPool, Readiness
+
+__all__ = ["run", "serve"]
 
 log = logging.getLogger("sts.server")
 
@@ -69,6 +69,21 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     configure_logging(settings.log_level)  # no bodies, URLs, tokens or typed commands
     if problems := _unwritable(settings.state_dir):
         return _fail(problems)
+    return _serve(settings, http=http, host=host or settings.host, port=port)
+
+
+def _serve(settings: Settings, *, http: bool, host: str, port: int | None) -> int:
+    """Open the cohort, build the app and serve; the settings are known to hold."""
+    from sts_bot.fleet.questions import open_questions
+    from sts_bot.gateway.gateway import open_gateway
+    from sts_bot.gateway.health import CallHealth, CountedPool
+    from sts_bot.slack.admins import refusal_teller
+    from sts_bot.slack.answering import start_answering
+    from sts_bot.slack.app import build_app
+    from sts_bot.slack.places import slack_places
+    from sts_bot.slack.serving import serve_http, serve_socket
+    from sts_queries.errors import CohortDataError
+
     try:
         gateway = open_gateway(settings, places=slack_places(settings))
     except CohortDataError as exc:
@@ -108,7 +123,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
             serve_http(
                 app,
                 settings,
-                host or settings.host,
+                host,
                 settings.port if port is None else port,
                 _readiness(settings, gateway, executor, slack_health, questions),
             )
@@ -152,6 +167,8 @@ def _readiness(
     the fleet's queue (questions written, not yet claimed), shown but not blocking: it is the
     same for every replica, so it would take them all out at once, and the queue keeps what
     it holds (the acks say "Queued, N ahead" instead)."""
+    from sts_bot.gateway.health import Readiness, audit_check, cohort_checks
+
     readiness = Readiness()
     checks = cohort_checks(gateway.service)
     readiness.add("cohort", checks["cohort"])
