@@ -210,7 +210,6 @@ def run_mix(
     faulty: float = 1.0,
     waits: str = WAITS_MS,
     mid_wait: bool = False,
-    state_dir: Path | None = None,
 ) -> Report:
     """Drive `commands` commands through a fresh `sts serve`, then SIGTERM it; the report.
 
@@ -218,7 +217,7 @@ def run_mix(
     STS_DELIVERY_WAITS_MS. `mid_wait`: one command is `500-twice`, and SIGTERM comes only once
     it has failed twice, so it is waiting out the second wait (a long one cannot be waited out:
     the drain must cut it short and still make the third attempt); its statuses are
-    `Report.mid_wait`. `state_dir`: STS_STATE_DIR (a cohort store shared with other servers)."""
+    `Report.mid_wait`."""
     rng = random.Random(seed)
     kinds = list(faults) if every_fault_once else []
     kinds += [
@@ -228,14 +227,8 @@ def run_mix(
     kinds += ["500-twice"] * mid_wait  # one: another could fail twice after the SIGTERM (lost)
     rng.shuffle(kinds)
     with SlackStub() as stub, SocketModeStub() as socket:
-        state = {"STS_STATE_DIR": str(state_dir)} if state_dir else {}
         proc, address, log = start(
-            stub,
-            tmp,
-            socket if socket_mode else None,
-            concurrency,
-            STS_DELIVERY_WAITS_MS=waits,
-            **state,
+            stub, tmp, socket if socket_mode else None, concurrency, STS_DELIVERY_WAITS_MS=waits
         )
         asked = [
             Asked(user=f"U0F{i:06d}", fault=kind, text=FAULTS[kind][0])
