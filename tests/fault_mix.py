@@ -34,7 +34,7 @@ from tests.slack_stub import SlackStub, sign, slash_body
 from tests.socket_stub import SocketModeStub
 from tests.test_slack_http import STS, server_env
 
-__all__ = ["FAULTS", "Report", "post", "run_mix", "start"]
+__all__ = ["FAULTS", "Report", "own_state", "post", "run_mix", "start"]
 
 TIMEOUT_MS = 400  # a Slack call that takes longer has failed (a hang)
 WAITS_MS = "30,60"  # three attempts at a reply
@@ -166,6 +166,16 @@ def _hostile(body: str) -> list[tuple[bytes, dict[str, str]]]:
     ]
 
 
+def own_state(tmp: Path, store: Path) -> str:
+    """An STS_STATE_DIR of one server's own (what it has shown, its weekly ledger) whose cohort
+    store is `store`, shared with other servers: the demo cohort built once, then opened."""
+    state = tmp / "state"
+    state.mkdir(exist_ok=True)
+    store.mkdir(parents=True, exist_ok=True)
+    (state / "cohorts").symlink_to(store, target_is_directory=True)
+    return str(state)
+
+
 def start(stub: SlackStub, tmp: Path, socket: SocketModeStub | None, workers: int, **extra: str):
     """`sts serve` (Socket Mode when `socket` is given, else HTTP) set for the fault mix:
     (process, HTTP address or "", log path)."""
@@ -210,6 +220,7 @@ def run_mix(
     faulty: float = 1.0,
     waits: str = WAITS_MS,
     mid_wait: bool = False,
+    store: Path | None = None,
 ) -> Report:
     """Drive `commands` commands through a fresh `sts serve`, then SIGTERM it; the report.
 
@@ -217,7 +228,7 @@ def run_mix(
     STS_DELIVERY_WAITS_MS. `mid_wait`: one command is `500-twice`, and SIGTERM comes only once
     it has failed twice, so it is waiting out the second wait (a long one cannot be waited out:
     the drain must cut it short and still make the third attempt); its statuses are
-    `Report.mid_wait`."""
+    `Report.mid_wait`. `store`: a cohort store shared with other servers (`own_state`)."""
     rng = random.Random(seed)
     kinds = list(faults) if every_fault_once else []
     kinds += [
@@ -227,8 +238,14 @@ def run_mix(
     kinds += ["500-twice"] * mid_wait  # one: another could fail twice after the SIGTERM (lost)
     rng.shuffle(kinds)
     with SlackStub() as stub, SocketModeStub() as socket:
+        state = {"STS_STATE_DIR": own_state(tmp, store)} if store else {}
         proc, address, log = start(
-            stub, tmp, socket if socket_mode else None, concurrency, STS_DELIVERY_WAITS_MS=waits
+            stub,
+            tmp,
+            socket if socket_mode else None,
+            concurrency,
+            STS_DELIVERY_WAITS_MS=waits,
+            **state,
         )
         asked = [
             Asked(user=f"U0F{i:06d}", fault=kind, text=FAULTS[kind][0])

@@ -7,13 +7,16 @@ audit record each."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.fault_mix import FAULTS, run_mix
+from tests.test_slack_http import shared_state
 
 
 @pytest.mark.parametrize("socket_mode", [False, True], ids=["http", "socket"])
-def test_every_reply_is_delivered_once_or_reported_lost(tmp_path, socket_mode):
+def test_every_reply_is_delivered_once_or_reported_lost(tmp_path, tmp_path_factory, socket_mode):
     """The second wait is ten minutes: every reply that needs a third attempt waits for the
     SIGTERM, which comes once one of them (failing twice, then fine) is in that wait. Production
     waits would outlast a container's grace period: the wait is cut short and the reply still
@@ -27,6 +30,7 @@ def test_every_reply_is_delivered_once_or_reported_lost(tmp_path, socket_mode):
         seed=11,
         waits="30,600000",
         mid_wait=True,
+        store=Path(shared_state(tmp_path_factory)) / "cohorts",
     )
     assert report.exit_code == 0  # SIGTERM drained: every delivery below finished before exit
     assert report.mid_wait == [500, 500, 200]  # the third attempt, after SIGTERM

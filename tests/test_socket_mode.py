@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.fault_mix import own_state
 from tests.log_guard import assert_clean
 from tests.slack_stub import SlackStub, action_body, slash_body
 from tests.socket_stub import SocketModeStub
-from tests.test_slack_http import STS, server_env
+from tests.test_slack_http import STS, server_env, shared_state
 
 
 @dataclass
@@ -55,7 +56,8 @@ def start(stub: SlackStub, socket: SocketModeStub, tmp: Path, **env: str) -> Soc
 class Server:
     """One server for the module, started again only if a test has stopped it (the SIGTERM
     test does, and runs last). Pings every 0.5 s: a dropped connection is noticed after 2 s
-    instead of 8. No plot workers: these tests are about the socket (test_plot_pool.py)."""
+    instead of 8. No plot workers: these tests are about the socket (test_plot_pool.py). The
+    cohort store is shared with the test process's other servers; what was shown is its own."""
 
     def __init__(self, tmp_path_factory, stub: SlackStub, socket: SocketModeStub) -> None:
         self.tmp_path_factory, self.stub, self.socket = tmp_path_factory, stub, socket
@@ -64,8 +66,14 @@ class Server:
     def live(self) -> Socketed:
         if self.served is None or self.served.proc.poll() is not None:
             tmp = self.tmp_path_factory.mktemp("socket")
+            store = Path(shared_state(self.tmp_path_factory)) / "cohorts"
             self.served = start(
-                self.stub, self.socket, tmp, STS_SOCKET_PING_MS="500", STS_PLOT_PROCESSES="0"
+                self.stub,
+                self.socket,
+                tmp,
+                STS_SOCKET_PING_MS="500",
+                STS_PLOT_PROCESSES="0",
+                STS_STATE_DIR=own_state(tmp, store),
             )
         return self.served
 
