@@ -55,9 +55,12 @@ def running(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_exit_when_the_server_is_killed_9():
+    # The forkserver preloads nothing here: what is checked is how workers end, not what they
+    # have imported (matplotlib, ~3 CPU-s; the test above draws with it preloaded).
     code = (
-        "import sys, time; from sts_bot.plots.pool import PlotPool; p = PlotPool(2); "
-        "print('up', flush=True); time.sleep(600)"
+        "import multiprocessing, sys, time; from sts_bot.plots.pool import PlotPool; "
+        "multiprocessing.get_context('forkserver').set_forkserver_preload = lambda names: None; "
+        "p = PlotPool(2); print('up', flush=True); time.sleep(600)"
     )
     server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
