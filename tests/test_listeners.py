@@ -81,6 +81,9 @@ def test_the_answer_goes_to_the_asker_through_deliver(gateway, monkeypatch):
 def test_a_patient_level_command_in_a_public_channel_is_refused(gateway, monkeypatch):
     sent = Recorder()
     monkeypatch.setattr(command, "deliver", sent("deliver"))
+    # Where it is allowed, the card is not drawn: only that it is not refused is checked here
+    # (the card and its plots: test_plot_checks.py, and through the real app test_slack_http.py).
+    monkeypatch.setattr(gateway.service, "draw", lambda answer: ())
     command.answer_command(gateway)(body=slash("patient 8"), client=object(), context=CONTEXT)
     (((_, _, handled), _),) = sent.named("deliver")
     assert handled.refused and handled.outcome.kind == "not_allowed"
