@@ -9,10 +9,12 @@ are in tests/test_survival_r.py (R 4.2.2, survival 3.5.3).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import io
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from lifelines import datasets
 
 __all__ = [
     "gbsg2_as_windows",
@@ -25,6 +27,19 @@ __all__ = [
 _ORIGIN = dt.date(2010, 1, 4)
 
 
+@cache
+def _dataset(name: str) -> pd.DataFrame:
+    """lifelines' `datasets.load_<name>()`, read from its CSV the same way, without importing
+    lifelines (its fitters pull in scipy.optimize and autograd: seconds at collection, in every
+    worker, for tests that only write files). A fresh copy is returned by `_load`."""
+    (package,) = importlib.util.find_spec("lifelines").submodule_search_locations
+    return pd.read_csv(Path(package) / "datasets" / f"{name}.csv", engine="python")
+
+
+def _load(name: str) -> pd.DataFrame:
+    return _dataset(name).copy()
+
+
 def _toml(folder: Path, text: str) -> None:
     (folder / "cohort.toml").write_text(text, encoding="utf-8")
 
@@ -32,7 +47,7 @@ def _toml(folder: Path, text: str) -> None:
 def lung_as_r(folder: Path, toml: str | None = None) -> Path:
     """`write.csv(lung, "patients.csv")` in R: quoted, row names, NA, status 1/2 (R's coding)."""
     folder.mkdir(parents=True, exist_ok=True)
-    lung = datasets.load_lung()
+    lung = _load("lung")
     lung["status"] = lung["status"] + 1  # lifelines recoded R's 1 = censored, 2 = dead
     lung.index = range(1, len(lung) + 1)
     lung.to_csv(folder / "patients.csv", na_rep="NA", quoting=1, index_label="")
@@ -50,7 +65,7 @@ def lung_as_r(folder: Path, toml: str | None = None) -> Path:
 def rossi_as_pandas(folder: Path) -> Path:
     """`df.to_csv(path)` in pandas: an unnamed index column counting from 0."""
     folder.mkdir(parents=True, exist_ok=True)
-    datasets.load_rossi().to_csv(folder / "patients.csv")
+    _load("rossi").to_csv(folder / "patients.csv")
     _toml(
         folder,
         'name = "Rossi recidivism"\ntime_unit = "weeks"\n'
@@ -62,7 +77,7 @@ def rossi_as_pandas(folder: Path) -> Path:
 def gbsg2_as_windows(folder: Path) -> Path:
     """Excel's "CSV" on a European Windows: `;`, cp1252, accented headers, decimal commas."""
     folder.mkdir(parents=True, exist_ok=True)
-    frame = datasets.load_gbsg2().rename(
+    frame = _load("gbsg2").rename(
         columns={"horTh": "Thérapie hormonale", "time": "Délai (jours)", "cens": "Événement"}
     )
     frame.insert(0, "N° patient", range(1, len(frame) + 1))
@@ -89,7 +104,7 @@ def lung_as_redcap(folder: Path, date_format: str = "%d/%m/%Y") -> Path:
     days later, so the derived os_time is lung's own time and R's numbers apply.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    lung = datasets.load_lung()
+    lung = _load("lung")
     rows = []
     for i, r in enumerate(lung.itertuples(index=False)):
         start = _day(3 * i)
@@ -115,10 +130,10 @@ def lung_as_redcap(folder: Path, date_format: str = "%d/%m/%Y") -> Path:
     return folder
 
 
-def rossi_workbook(folder: Path) -> Path:
-    """A workbook with real date cells: sheet "Patients" and a sheet named "Adverse Events"."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rossi = datasets.load_rossi()
+@cache
+def _rossi_workbook_bytes() -> bytes:
+    """registry.xlsx, written once a process (writing it takes 0.2 s) and copied to each folder."""
+    rossi = _load("rossi")
     start = [pd.Timestamp(_day(2 * i)) for i in range(len(rossi))]
     end = [s + pd.Timedelta(weeks=int(w)) for s, w in zip(start, rossi["week"], strict=True)]
     patients = pd.DataFrame(
@@ -137,9 +152,17 @@ def rossi_workbook(folder: Path) -> Path:
             "Grade": [3, 1, 2],
         }
     )
-    with pd.ExcelWriter(folder / "registry.xlsx") as book:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as book:
         patients.to_excel(book, sheet_name="Patients", index=False)
         events.to_excel(book, sheet_name="Adverse Events", index=False)
+    return buffer.getvalue()
+
+
+def rossi_workbook(folder: Path) -> Path:
+    """A workbook with real date cells: sheet "Patients" and a sheet named "Adverse Events"."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "registry.xlsx").write_bytes(_rossi_workbook_bytes())
     (folder / "~$registry.xlsx").write_bytes(b"\x00lock file of an open workbook")
     _toml(
         folder,

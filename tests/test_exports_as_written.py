@@ -21,9 +21,14 @@ from sts_bot.cli import main
 EXPORTS = Path(__file__).parent / "fixtures" / "r_exports"
 
 
-@pytest.fixture(autouse=True)
-def _state(tmp_path, monkeypatch):
-    monkeypatch.setenv("STS_STATE_DIR", str(tmp_path / "state"))
+@pytest.fixture(autouse=True, scope="module")
+def _state(tmp_path_factory):
+    """One state folder for the module. Its cohort store is keyed by the content hash of the
+    files read, so a folder holding the same files as an earlier test's (veteran after `sts
+    init`, …) is read and checked once, as two runs of the CLI on one machine share it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STS_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+        yield
 
 
 def exported(tmp_path: Path, name: str) -> Path:

@@ -342,9 +342,15 @@ GOOD = "patient_id,date,sum_mm,new_lesion\n8,2019-09-17,58,no\n8,2019-10-30,35,n
         ("12,2019-09-17,1O4,no\n", "line 4, column `sum_mm`: `1O4` is not a number"),
     ],
 )
-def test_a_bad_file_is_refused_by_name_and_the_loaded_cohort_kept(demo_copy, rows, said):
-    source = CohortSource(demo_copy, load_cohort, settle=0.0, background=False)
+def test_a_bad_file_is_refused_by_name_and_the_loaded_cohort_kept(demo, demo_copy, rows, said):
+    # Served first: the demo as the session loaded it (demo_copy holds the same files, so the
+    # source checks it as that folder's version); every load after it reads the folder.
+    loads = iter([lambda _folder: demo])
+    source = CohortSource(
+        demo_copy, lambda folder: next(loads, load_cohort)(folder), settle=0.0, background=False
+    )
     first = source.current()
+    assert first is demo
     (demo_copy / "measurements.csv").write_text(GOOD + rows)
     assert source.current() is first
     assert said in source.problem
