@@ -49,29 +49,39 @@ def folders(tmp_path_factory):
     return {name: load_cohort(root / name) for name in ("veteran", "rotterdam")}
 
 
-def drawn(command: str, cohort):
-    """(answer, the Figure behind its PNG)."""
-    figures = []
-    with pytest.MonkeyPatch.context() as patch:
-        original = plots_common.to_png
+@pytest.fixture(scope="module")
+def drawn(folders):
+    """(command, cohort name) -> (answer, the Figure behind its PNG), each drawn once for the
+    module: the checks read the figure, none changes it."""
+    done: dict[tuple[str, str], tuple] = {}
 
-        def keep(fig):
-            figures.append(fig)
-            return original(fig)
+    def render(command: str, name: str):
+        if (command, name) in done:
+            return done[command, name]
+        figures = []
+        with pytest.MonkeyPatch.context() as patch:
+            original = plots_common.to_png
 
-        patch.setattr(plots_common, "to_png", keep)
-        answer = ask(command, cohort)
-        draw(answer)
-    (fig,) = figures
-    return answer, fig
+            def keep(fig):
+                figures.append(fig)
+                return original(fig)
+
+            patch.setattr(plots_common, "to_png", keep)
+            answer = ask(command, folders[name])
+            draw(answer)
+        (fig,) = figures
+        done[command, name] = (answer, fig)
+        return done[command, name]
+
+    return render
 
 
 def _legend(fig) -> list[str]:
     return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
 
 
-def test_legend_says_what_the_text_says_with_the_labelled_groups_hazard_ratio(folders):
-    answer, fig = drawn("os by=trt unit=days", folders["veteran"])
+def test_legend_says_what_the_text_says_with_the_labelled_groups_hazard_ratio(drawn):
+    answer, fig = drawn("os by=trt unit=days", "veteran")
     legend = _legend(fig)
     assert legend[0] == (
         "standard: n = 69, 64 events, median 103 days (95% CI 54–126); HR 1 (reference)"
@@ -85,8 +95,8 @@ def test_legend_says_what_the_text_says_with_the_labelled_groups_hazard_ratio(fo
     )
 
 
-def test_a_midpoint_median_has_its_drop_line_from_the_curve_at_half(folders):
-    _, fig = drawn("os by=trt unit=days", folders["veteran"])
+def test_a_midpoint_median_has_its_drop_line_from_the_curve_at_half(drawn):
+    _, fig = drawn("os by=trt unit=days", "veteran")
     drops = {
         line.get_xdata()[0]: list(line.get_ydata())
         for line in fig.axes[0].lines
@@ -103,8 +113,8 @@ def test_a_midpoint_median_has_its_drop_line_from_the_curve_at_half(folders):
         ("weeks", [26.0, 52.0], "26 and 52 weeks", "26-wk"),
     ],
 )
-def test_default_landmarks_are_whole_in_the_asked_unit(folders, unit, times, said, short):
-    answer, fig = drawn(f"os by=trt unit={unit}", folders["veteran"])
+def test_default_landmarks_are_whole_in_the_asked_unit(drawn, unit, times, said, short):
+    answer, fig = drawn(f"os by=trt unit={unit}", "veteran")
     ax = fig.axes[0]
     assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_gid() == "km-landmark") == (
         times
@@ -116,8 +126,8 @@ def test_default_landmarks_are_whole_in_the_asked_unit(folders, unit, times, sai
     assert f"· {short} " in to_text(compose(answer))
 
 
-def test_veteran_landmarks_at_day_183_equal_r(folders):
-    answer = ask("os by=trt unit=days", folders["veteran"])
+def test_veteran_landmarks_at_day_183_equal_r(drawn):
+    answer, _ = drawn("os by=trt unit=days", "veteran")
     r = {  # summary(survfit(...), times = c(183, 365)): survival, lower, upper, n.risk
         "standard": [(0.21242678924, 0.12193242490, 0.3196668504, 12),
                      (0.07080892975, 0.02322870761, 0.1551486409, 4)],
@@ -130,8 +140,8 @@ def test_veteran_landmarks_at_day_183_equal_r(folders):
         assert got == [pytest.approx(x, rel=1e-6) for x in r[g["label"]]]
 
 
-def test_landmark_labels_are_coloured_as_their_curves(folders):
-    answer, fig = drawn("os by=trt unit=days", folders["veteran"])
+def test_landmark_labels_are_coloured_as_their_curves(drawn):
+    answer, fig = drawn("os by=trt unit=days", "veteran")
     labels = [t for t in fig.axes[0].texts if t.get_gid() == "km-landmark-value"]
     expected = {
         (lm["time"], f"{100 * lm['survival']:.0f}%", GROUP_COLORS[i].lower())
@@ -146,8 +156,8 @@ def test_landmark_labels_are_coloured_as_their_curves(folders):
     assert written == expected
 
 
-def test_a_long_registry_is_read_at_1_5_and_10_years(folders):
-    answer, fig = drawn("death by=size", folders["rotterdam"])  # 19.3 years of follow-up
+def test_a_long_registry_is_read_at_1_5_and_10_years(drawn):
+    answer, fig = drawn("death by=size", "rotterdam")  # 19.3 years of follow-up
     assert [lm["time"] for lm in answer.body.landmarks] == [12, 60, 120]
     assert [lm["survival"] for lm in answer.body.landmarks] == pytest.approx(
         [0.9801750411, 0.7435351160, 0.5521583976], rel=1e-6

@@ -84,6 +84,35 @@ def small_fit():
     return kaplan_meier(SMALL_TIME, SMALL_EVENT)
 
 
+# Figures several tests read, each built once for the module: the checks read them, none
+# changes what is drawn.
+
+
+@pytest.fixture(scope="module")
+def waltons_png(waltons_curves):
+    return km_plot(waltons_curves, title="OS · by = group", unit="days", test_label="p < 0.001")
+
+
+@pytest.fixture(scope="module")
+def waltons_figure(waltons_curves):
+    return _km_figure(waltons_curves, title="OS", unit="days")
+
+
+@pytest.fixture(scope="module")
+def paper_tox():
+    return _tox_figure(TOX_ROWS, n=14, title="AEs · N = 14")
+
+
+@pytest.fixture(scope="module")
+def swimmer_axes():
+    return _swimmer_figure(LANES, title="Swimmer").axes[0]
+
+
+@pytest.fixture(scope="module")
+def timeline_figure():
+    return _timeline_figure(**TIMELINE)
+
+
 def _image(png: bytes) -> np.ndarray:
     assert png.startswith(PNG_SIGNATURE)
     return imread(io.BytesIO(png))
@@ -96,9 +125,8 @@ def _by_gid(ax, gid: str, kind: str = "lines") -> list:
 # --- every plot is a real PNG of the promised size -------------------------------------------
 
 
-def test_km_png_size(waltons_curves):
-    png = km_plot(waltons_curves, title="OS · by = group", unit="days", test_label="p < 0.001")
-    assert _image(png).shape == (825, 1200, 4)
+def test_km_png_size(waltons_png):
+    assert _image(waltons_png).shape == (825, 1200, 4)
 
 
 def test_km_png_grows_with_groups(small_fit):
@@ -133,18 +161,19 @@ def test_plots_never_touch_pyplot():
         assert not imports_pyplot.search(path.read_text()), path.name
 
 
-def test_concurrent_renders_are_identical(waltons_curves):
-    render = lambda _: km_plot(waltons_curves, title="OS", unit="days")  # noqa: E731
-    serial = render(0)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        assert all(png == serial for png in pool.map(render, range(4)))
+def test_concurrent_renders_are_identical(waltons_curves, waltons_png):
+    def render(_):
+        return km_plot(waltons_curves, title="OS · by = group", unit="days", test_label="p < 0.001")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # against the one drawn alone, earlier
+        assert all(png == waltons_png for png in pool.map(render, range(4)))
 
 
 # --- Kaplan–Meier -------------------------------------------------------------------------
 
 
-def test_km_one_step_curve_per_group_from_0_1(waltons_curves):
-    ax = _km_figure(waltons_curves, title="OS", unit="days").axes[0]
+def test_km_one_step_curve_per_group_from_0_1(waltons_curves, waltons_figure):
+    ax = waltons_figure.axes[0]
     lines = _by_gid(ax, "km-curve")
     assert [line.get_label() for line in lines] == ["control", "miR-137"]
     for line, (_, fit) in zip(lines, waltons_curves, strict=True):
@@ -159,8 +188,8 @@ def test_km_one_step_curve_per_group_from_0_1(waltons_curves):
         assert reach == fit.time[-1]
 
 
-def test_km_censor_marks_one_per_censored_time(waltons, waltons_curves):
-    ax = _km_figure(waltons_curves, title="OS", unit="days").axes[0]
+def test_km_censor_marks_one_per_censored_time(waltons, waltons_curves, waltons_figure):
+    ax = waltons_figure.axes[0]
     marks = _by_gid(ax, "km-censor")
     assert all(m.get_marker() == "+" for m in marks)
     censoring = [(t, e) for t, e in waltons.values() if (e == 0).any()]
@@ -172,9 +201,8 @@ def test_km_censor_marks_one_per_censored_time(waltons, waltons_curves):
     )
 
 
-def test_km_at_risk_table_matches_fit_and_data(waltons, waltons_curves):
-    fig = _km_figure(waltons_curves, title="OS", unit="days")
-    ax, table = fig.axes
+def test_km_at_risk_table_matches_fit_and_data(waltons, waltons_curves, waltons_figure):
+    ax, table = waltons_figure.axes
     assert table.get_label() == "at-risk"
     assert table.get_title(loc="left") == AT_RISK_LABEL
     assert [t.get_text() for t in table.get_yticklabels()] == ["control", "miR-137"]
@@ -299,8 +327,8 @@ def test_km_needs_a_curve():
 # --- toxicity -------------------------------------------------------------------------------
 
 
-def test_tox_bars_one_row_per_term_in_the_tables_order():
-    ax = _tox_figure(TOX_ROWS, n=14, title="AEs · N = 14").axes[0]
+def test_tox_bars_one_row_per_term_in_the_tables_order(paper_tox):
+    ax = paper_tox.axes[0]
     terms = [t.get_text() for t in ax.get_yticklabels()]
     assert terms == [row["term"] for row in TOX_ROWS]
     assert len({round(p.get_y(), 6) for p in ax.patches}) == len(TOX_ROWS)
@@ -312,8 +340,8 @@ def test_tox_bars_one_row_per_term_in_the_tables_order():
     assert ax.get_xlim() == (0, 100) and list(ax.get_xticks()) == [0, 20, 40, 60, 80, 100]
 
 
-def test_tox_segments_are_percent_of_n_coloured_by_grade():
-    ax = _tox_figure(TOX_ROWS, n=14, title="AEs").axes[0]
+def test_tox_segments_are_percent_of_n_coloured_by_grade(paper_tox):
+    ax = paper_tox.axes[0]
     neutropenia = [p for p in ax.patches if abs(p.get_y() + p.get_height() / 2) < 1e-9]
     widths = [p.get_width() for p in neutropenia]
     np.testing.assert_allclose(widths, [100 * k / 14 for k in TABLE_2["Neutropenia"]])
@@ -322,9 +350,8 @@ def test_tox_segments_are_percent_of_n_coloured_by_grade():
         assert np.allclose(patch.get_facecolor()[:3], _rgb(GRADE_COLORS[grade]))
 
 
-def test_tox_legend_shows_only_grades_present():
-    fig = _tox_figure(TOX_ROWS, n=14, title="AEs")
-    assert _legend_texts(fig) == ["Grade 1", "Grade 2", "Grade 3", "Grade 4"]
+def test_tox_legend_shows_only_grades_present(paper_tox):
+    assert _legend_texts(paper_tox) == ["Grade 1", "Grade 2", "Grade 3", "Grade 4"]
     grade3 = [{"term": "Neutropenia", "grades": {"3": 2, "4": 3}}]
     fig = _tox_figure(grade3, n=14, title="AEs grade ≥ 3")
     assert _legend_texts(fig) == ["Grade 3", "Grade 4"]
@@ -374,8 +401,8 @@ def test_tox_no_adverse_events():
 # --- swimmer --------------------------------------------------------------------------------
 
 
-def test_swimmer_one_lane_per_patient_longest_on_top():
-    ax = _swimmer_figure(LANES, title="Swimmer").axes[0]
+def test_swimmer_one_lane_per_patient_longest_on_top(swimmer_axes):
+    ax = swimmer_axes
     lanes = _by_gid(ax, "swimmer-lane", "patches")
     assert len(lanes) == len(LANES)
     order = [t.get_text() for t in ax.get_yticklabels()]
@@ -391,8 +418,8 @@ def test_swimmer_one_lane_per_patient_longest_on_top():
     assert ax.get_xlabel() == "Time from start of treatment (months)"
 
 
-def test_swimmer_markers():
-    ax = _swimmer_figure(LANES, title="Swimmer").axes[0]
+def test_swimmer_markers(swimmer_axes):
+    ax = swimmer_axes
     progression = [x for m in _by_gid(ax, "swimmer-progression") for x in m.get_xdata()]
     assert sorted(progression) == sorted(ln.progression for ln in LANES if ln.progression)
     assert len(_by_gid(ax, "swimmer-surgery")) == 1
@@ -427,9 +454,8 @@ def test_swimmer_groups_get_headers():
 # --- patient timeline -----------------------------------------------------------------------
 
 
-def test_timeline_structure():
-    fig = _timeline_figure(**TIMELINE)
-    ax = fig.axes[0]
+def test_timeline_structure(timeline_figure):
+    ax = timeline_figure.axes[0]
     assert len(_by_gid(ax, "timeline-cycle", "patches")) == TIMELINE["cycles"]
     assert len(_by_gid(ax, "timeline-assessment")) == 2
     assert len(_by_gid(ax, "timeline-ae")) == len(TIMELINE["adverse_events"])
@@ -442,8 +468,8 @@ def test_timeline_structure():
     assert ax.get_xticks()[0] == (dt.date(2019, 10, 1) - dt.date(2019, 9, 17)).days
 
 
-def test_timeline_event_labels_do_not_overlap():
-    fig = _timeline_figure(**TIMELINE)
+def test_timeline_event_labels_do_not_overlap(timeline_figure):
+    fig = timeline_figure
     fig.canvas.draw()
     ax = fig.axes[0]
     labels = [t for t in ax.texts if re.search(r" G\d$", t.get_text())]
@@ -480,7 +506,7 @@ def _legend_texts(fig) -> list[str]:
     return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
 
 
-def test_timeline_draws_tumour_sizes_when_the_data_hold_them():
+def test_timeline_draws_tumour_sizes_when_the_data_hold_them(timeline_figure):
     sized = {
         **TIMELINE,
         "measurements": [(1.4, 3.5), (2.8, 2.8)],
@@ -491,7 +517,7 @@ def test_timeline_draws_tumour_sizes_when_the_data_hold_them():
     assert len(_by_gid(ax, "timeline-measurement")) == 2
     assert {"3.5", "2.8"} <= {t.get_text() for t in ax.texts}
     # without them, no such row
-    ax = _timeline_figure(**TIMELINE).axes[0]
+    ax = timeline_figure.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "Treatment",
         "Response",
@@ -763,8 +789,8 @@ def test_tox_counts_never_run_over_the_next_segment():
         assert segment.x0 < box.x0 and box.x1 < segment.x1, text.get_text()
 
 
-def test_tox_counts_of_the_paper_are_all_written():
-    fig = _tox_figure(TOX_ROWS, n=14, title="AEs")
+def test_tox_counts_of_the_paper_are_all_written(paper_tox):
+    fig = paper_tox
     fig.draw_without_rendering()
     shown = sorted(int(t.get_text()) for t, _ in _counts_written(fig))
     wide = sorted(k for counts in TABLE_2.values() for k in counts if k and 100 * k / 14 >= 4.5)
