@@ -209,6 +209,9 @@ class Fleet:
                 self.stub,
                 folder,
                 STS_DATABASE_URL=self.url,
+                # One volume: the cohort stored once, by one of them (the shown-answer memory
+                # and the rest are in the database).
+                STS_STATE_DIR=str(self.root / "state"),
                 STS_WORKERS="2",
                 STS_LEASE_S=str(LEASE_S),
                 STS_ASKER_LIMIT="2",
