@@ -36,6 +36,10 @@ def demo_path() -> Path:
     return checkout if (checkout / "cohort.toml").exists() else package / "demo"
 
 
+# The selections' counts a cohort keeps (`Cohort.count`), a few bytes each.
+_MAX_COUNTS = 4096
+
+
 @dataclass(frozen=True, kw_only=True)
 class Cohort:
     """A validated cohort: its metadata, catalog and a DuckDB holding its tables."""
@@ -97,6 +101,26 @@ class Cohort:
 
     @functools.cached_property
     def _rows(self) -> dict[str, int]:
+        return {}
+
+    def count(self, sql: str, params: list | tuple = ()) -> int:
+        """The one number (column `n`) a `SELECT count(*) AS n …` statement gives, counted
+        once per statement and parameters: the tables never change, and a public question
+        counts the same selections again (its own, each with a filter left out, its answer's)."""
+        key = (sql, *((type(p), p) for p in params))  # 1 and True are one key, not one value
+        try:
+            return self._counts[key]
+        except KeyError:
+            pass
+        except TypeError:  # a parameter that cannot be a key: counted each time
+            return int(self.query(sql, params)["n"].iloc[0])
+        if len(self._counts) >= _MAX_COUNTS:
+            self._counts.clear()
+        n = self._counts[key] = int(self.query(sql, params)["n"].iloc[0])
+        return n
+
+    @functools.cached_property
+    def _counts(self) -> dict[tuple, int]:
         return {}
 
 

@@ -73,7 +73,7 @@ def _count(spec: QuerySpec, cohort: Cohort, filters: tuple[Filter, ...]) -> int:
         "SELECT count(*) AS n FROM selected",
         columns={},
     )
-    return int(cohort.query(sql, params)["n"].iloc[0])
+    return cohort.count(sql, params)
 
 
 def reveals_patients(spec: QuerySpec, metric: Metric, cohort: Cohort, min_cell: int) -> str | None:

@@ -33,7 +33,8 @@ def run(
 
 def selected_n(spec: QuerySpec, cohort: Cohort) -> int:
     """How many patients the filters select; an empty selection is an error worth saying."""
-    n = int(run(spec, cohort, "SELECT count(*) AS n FROM selected", columns={})["n"].iloc[0])
+    sql, params = statement(spec, cohort.catalog, "SELECT count(*) AS n FROM selected", columns={})
+    n = cohort.count(sql, params)
     if n == 0:
         what = " and ".join(spec.describe_filters()) or "this cohort"
         raise EmptySelection(
