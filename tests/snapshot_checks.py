@@ -14,11 +14,12 @@ import functools
 import math
 import random
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from sts_queries.cohort.cohort import Cohort, assemble
+from sts_queries.cohort.cohort import Cohort, adopt
 from sts_queries.cohort.loader import AE_WORST
 from sts_queries.cohort.snapshot import snapshot
 from sts_queries.errors import UsageError
@@ -200,10 +201,30 @@ def reference_summary(cohort: Cohort, day: dt.date) -> dict:
 @functools.cache
 def _reference_cohort(key: tuple, day: dt.date, today: dt.date) -> Cohort:
     """The reference snapshot's tables as a Cohort: for the catalog, the worst-grade summary
-    table and the answers (tox, the KM chart) that the snapshot should give alike."""
+    table and the answers (tox, the KM chart) that the snapshot should give alike. Made as
+    `assemble` makes one, but each in a database attached to one DuckDB of the process
+    (a DuckDB of its own costs ~30 ms; the reference cohorts live as long as the process)."""
     cohort = _COHORTS[key]
     tables = reference_snapshot(cohort, day)
-    return assemble(cohort.path, dataclasses.replace(cohort.meta, data_as_of=day), dict(tables))
+    name = f"reference_{len(_REFERENCE_DATABASES)}"
+    _REFERENCE_DATABASES.append(name)
+    con = _reference_duckdb().cursor()
+    con.execute(f"ATTACH ':memory:' AS {name}")
+    con.execute(f"USE {name}")
+    for table, frame in tables.items():
+        con.register("_incoming", frame)
+        con.execute(f"CREATE TABLE {quote_identifier(table)} AS SELECT * FROM _incoming")
+        con.unregister("_incoming")
+    meta = dataclasses.replace(cohort.meta, data_as_of=day)
+    return adopt(cohort.path, meta, con, list(tables), database=name)
+
+
+_REFERENCE_DATABASES: list[str] = []
+
+
+@functools.cache
+def _reference_duckdb():
+    return duckdb.connect(":memory:")
 
 
 def reference_cohort(cohort: Cohort, day: dt.date) -> Cohort:
@@ -218,10 +239,20 @@ def plain(frame: pd.DataFrame) -> pd.DataFrame:
     dates may not."""
     frame = frame.copy()
     for column in frame.columns:
-        values = frame[column].dropna()
-        if column.endswith("date") or (len(values) and isinstance(values.iloc[0], dt.date)):
+        if column.endswith("date") or _holds_dates(frame[column]):
             frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     return frame.reset_index(drop=True)
+
+
+def _holds_dates(series: pd.Series) -> bool:
+    """Whether the first value present is a date (or a timestamp): only an object or a
+    datetime column can hold one."""
+    if series.dtype.kind == "M":
+        return bool(series.notna().any())
+    if series.dtype.kind != "O":
+        return False
+    values = series.dropna()
+    return bool(len(values)) and isinstance(values.iloc[0], dt.date)
 
 
 def assert_same_tables(new: pd.DataFrame, old: pd.DataFrame, table: str) -> None:

@@ -40,25 +40,37 @@ def kinds_from_types(con, table: str = "patients") -> dict[str, str]:
 
 
 def field_facts(con, kinds: dict[str, str], table: str = "patients") -> dict[str, dict]:
-    """Per column: value counts (categories, codes) and range (numbers), from SQL."""
-    facts: dict[str, dict] = {}
-    for name, kind in kinds.items():
-        q = _q(name)
-        info: dict = {"kind": kind}
-        if kind in ("category", "identifier", "code"):
-            limit = _MAX_ID_VALUES if kind == "identifier" else _MAX_VALUES
-            rows = con.execute(
-                f"SELECT CAST({q} AS VARCHAR) AS v, count(*) AS n FROM {table} "
-                f"WHERE {q} IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit + 1}"
-            ).fetchall()
-            if kind == "identifier" and len(rows) > limit:
-                rows = []
-            info["counts"] = [[v, int(n)] for v, n in rows[:limit]]
-        if kind in ("number", "code", "event"):
-            low, high = con.execute(f"SELECT min({q}), max({q}) FROM {table}").fetchone()
-            info["min"] = None if low is None else float(low)
-            info["max"] = None if high is None else float(high)
-        facts[name] = info
+    """Per column: value counts (categories, codes) and range (numbers), from SQL: two
+    statements for the whole table (every column's counts, every column's range)."""
+    facts: dict[str, dict] = {name: {"kind": kind} for name, kind in kinds.items()}
+    counted = [n for n, k in kinds.items() if k in ("category", "identifier", "code")]
+    ranged = [n for n, k in kinds.items() if k in ("number", "code", "event")]
+    if counted:
+        limits = [_MAX_ID_VALUES if kinds[n] == "identifier" else _MAX_VALUES for n in counted]
+        branches = " UNION ALL ".join(
+            f"SELECT {i} AS i, {limit} AS top, CAST({_q(name)} AS VARCHAR) AS v, count(*) AS n "
+            f"FROM {table} WHERE {_q(name)} IS NOT NULL GROUP BY v"
+            for i, (name, limit) in enumerate(zip(counted, limits, strict=True))
+        )
+        rows = con.execute(
+            f"SELECT i, v, n FROM ({branches}) "
+            "QUALIFY row_number() OVER (PARTITION BY i ORDER BY n DESC, v) <= top + 1 "
+            "ORDER BY i, n DESC, v"
+        ).fetchall()
+        found: list[list] = [[] for _ in counted]
+        for i, v, n in rows:
+            found[i].append([v, int(n)])
+        for name, limit, values in zip(counted, limits, found, strict=True):
+            if kinds[name] == "identifier" and len(values) > limit:
+                values = []
+            facts[name]["counts"] = values[:limit]
+    if ranged:
+        ranges = ", ".join(f"min({_q(n)}), max({_q(n)})" for n in ranged)
+        bounds = con.execute(f"SELECT {ranges} FROM {table}").fetchone()
+        for j, name in enumerate(ranged):
+            low, high = bounds[2 * j], bounds[2 * j + 1]
+            facts[name]["min"] = None if low is None else float(low)
+            facts[name]["max"] = None if high is None else float(high)
     return facts
 
 
