@@ -14,14 +14,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
 from sts_bot.gateway.health import CountedPool, Readiness
 from sts_queries.cohort.cohort import demo_path
-from tests.postgres import Postgres, missing
 from tests.slack_stub import SlackStub, sign, slash_body
 from tests.test_slack_http import server_env, shared_state, start_server, stop
 
@@ -51,28 +49,14 @@ def eventually(check, what: str, timeout: float = 60.0):
     raise AssertionError(f"never: {what}")
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """A PostgreSQL for the fleet mode's server, when the machine has one."""
-    if missing():
-        yield None
-        return
-    started = Postgres().start()
-    try:
-        yield started
-    finally:
-        started.stop()
-
-
 @pytest.fixture(scope="module", params=["one process", "fleet"])
-def server(request, tmp_path_factory, cluster):
+def server(request, tmp_path_factory):
     """`sts serve --http` alone, and as a fleet replica (STS_DATABASE_URL: its replies go out
-    through the shared queue's workers). No plot is asked for: plots are drawn in-process."""
+    through the shared queue's workers), on the test process's PostgreSQL (conftest.py).
+    No plot is asked for: plots are drawn in-process."""
     extra = {}
     if request.param == "fleet":
-        if cluster is None:
-            pytest.skip(missing())
-        extra["STS_DATABASE_URL"] = cluster.database(f"h{uuid.uuid4().hex[:10]}")
+        extra["STS_DATABASE_URL"] = request.getfixturevalue("postgres").fresh("h")
     tmp = tmp_path_factory.mktemp("health")
     cohort = shutil.copytree(demo_path(), tmp / "cohort")
     with SlackStub() as stub:
