@@ -112,11 +112,12 @@ for command in json.loads(sys.argv[1]):
 
 
 @pytest.mark.parametrize("kernel", ["Prescott", "Haswell"])
-def test_cox_answers_hold_under_another_blas_kernel(kernel, tmp_path):
+def test_cox_answers_hold_under_another_blas_kernel(kernel, state):
     # OpenBLAS picks its kernel once, when numpy loads: a fresh process per kernel. Prescott
     # (SSE3) runs on any x86-64; Haswell (AVX2) on the CPUs CI has had. Elsewhere (ARM) the
-    # variable is ignored and this is one more run on the native kernel.
-    env = os.environ | {"OPENBLAS_CORETYPE": kernel, "STS_STATE_DIR": str(tmp_path)}
+    # variable is ignored and this is one more run on the native kernel. The module's state
+    # folder: the demo stored once (by the answers above, or the first of these) is read back.
+    env = os.environ | {"OPENBLAS_CORETYPE": kernel, "STS_STATE_DIR": str(state)}
     done = subprocess.run(
         [sys.executable, "-c", ASK_EACH, json.dumps(COX)],
         env=env,

@@ -14,11 +14,12 @@ from sts_queries.cohort.cohort import TIME_UNITS, Cohort
 from sts_queries.cohort.snapshot import Replay, replay_of, replayed
 from sts_queries.errors import StsError, UsageError
 from sts_queries.metrics.metric import Metric
-from sts_queries.metrics.rates import rate_answer
+from sts_queries.metrics.rates import RESPONDERS, rate_answer
 from sts_queries.metrics.shared.notes import provenance_notes
 from sts_queries.metrics.survival.endpoints import survival_answer
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
+from sts_queries.stats.exact import clopper_pearson
 
 __all__ = ["CASE_LISTS", "SUMMARY", "Period", "Summary", "period_of", "summary_answer"]
 
@@ -80,11 +81,17 @@ def period_of(day: dt.date) -> Period:
     return Period(start=start, end=start + dt.timedelta(days=6))
 
 
-def _rate(metric: str, cohort: Cohort | None) -> dict | None:
+def _rates(cohort: Cohort | None) -> tuple[dict | None, dict | None]:
+    """ORR as `/sts orr` gives it, and DCR from its breakdown, as `/sts dcr` counts it."""
     if cohort is None or "best_response" not in cohort.catalog.names():
-        return None
-    body = rate_answer(QuerySpec(metric=metric), cohort).as_json()
-    return {k: body[k] for k in ("count", "n", "rate", "ci_low", "ci_high", "breakdown")}
+        return None, None
+    body = rate_answer(QuerySpec(metric="orr"), cohort).as_json()
+    orr = {k: body[k] for k in ("count", "n", "rate", "ci_low", "ci_high", "breakdown")}
+    n, breakdown = orr["n"], orr["breakdown"]
+    k = sum(breakdown[code] for code in RESPONDERS["dcr"])
+    low, high = clopper_pearson(k, n)
+    dcr = {"count": k, "n": n, "rate": k / n, "ci_low": low, "ci_high": high}
+    return orr, {**dcr, "breakdown": dict(breakdown)}
 
 
 def _replay_or_none(cohort: Cohort, day: dt.date) -> Replay | None:
@@ -137,6 +144,13 @@ def _pfs(cohort: Cohort | None) -> tuple[dict | None, Answer | None]:
     return {**{k: body[k] for k in _PFS_KEYS}, "n": answer.n}, answer
 
 
+def _columns(now: Cohort, replay: Replay) -> list[str]:
+    """The adverse events' columns (the replay read them; the cohort itself when not cut)."""
+    if replay.as_of is not None:
+        return list(replay.columns["adverse_events"])
+    return list(now.query("SELECT * FROM adverse_events LIMIT 0").columns)
+
+
 def _times_of(cohort: Cohort, cases: Sequence[str], unit: str) -> tuple[float, ...]:
     """The PFS times of `cases`, in `unit`: where the weekly image rings them."""
     if not cases:
@@ -179,10 +193,7 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
             )["patient_id"]
         )
     severe: list[dict] = []
-    if (
-        now.has_table("adverse_events")
-        and "onset_date" in now.query("SELECT * FROM adverse_events LIMIT 0").columns
-    ):
+    if now.has_table("adverse_events") and "onset_date" in _columns(now, replays[0]):
         frame = now.query(
             "SELECT term, count(*) AS events, count(DISTINCT patient_id) AS patients "
             "FROM adverse_events WHERE grade >= 3 AND onset_date BETWEEN ? AND ? "
@@ -197,6 +208,7 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
     if pfs_answer is not None and pfs_answer.chart is not None:
         chart = pfs_answer.chart
         km_chart = replace(chart, marked=(_times_of(now, progressed or (), chart.unit),))
+    rates, rates_before = _rates(now), _rates(before)
     body = Summary(
         period=period.key,
         period_start=period.start,
@@ -206,10 +218,10 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         size=size,
         size_before=0 if before is None else before.rows(),
         joined=joined,
-        orr=_rate("orr", now),
-        orr_before=_rate("orr", before),
-        dcr=_rate("dcr", now),
-        dcr_before=_rate("dcr", before),
+        orr=rates[0],
+        orr_before=rates_before[0],
+        dcr=rates[1],
+        dcr_before=rates_before[1],
         pfs=pfs,
         new_grade3plus=severe,
         responded=_new_responses(cohort, now, replays),
