@@ -94,12 +94,23 @@ class SlackStub:
         # Socket Mode: what apps.connections.open hands out (tests/socket_stub.py's new_url).
         self.socket_urls: Callable[[], str] | None = None
         self._lock = threading.Condition()
+        self._in_flight = 0  # requests come in and not yet recorded (see `settled`)
         self._failures: dict[str, list[Failure]] = {}
         self._ids = itertools.count(1)
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                with stub._lock:
+                    stub._in_flight += 1
+                try:
+                    self._post()
+                finally:
+                    with stub._lock:
+                        stub._in_flight -= 1
+                        stub._lock.notify_all()
+
+            def _post(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 path, _, query = self.path.partition("?")
                 call = Call(
@@ -192,6 +203,17 @@ class SlackStub:
         """Calls whose method (or path) starts with `prefix`, in order of arrival."""
         with self._lock:
             return [c for c in self.calls if c.method.startswith(prefix)]
+
+    def settled(self, timeout: float = 20.0) -> None:
+        """Wait until every request that has come in is recorded in `calls`: a call is recorded
+        after its answer is sent, so a client can be done with it a moment before."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self._in_flight} call(s) still open after {timeout} s")
+                self._lock.wait(left)
 
     def wait_for(
         self,

@@ -150,6 +150,7 @@ def ask(served: Served, how: str, command: str, user: str, channel: str) -> list
     while time.monotonic() < deadline and not _delivered(served, user):
         time.sleep(0.02)
     assert _delivered(served, user), f"no delivery line for {user}"
+    stub.settled()  # the stand-in records a call just after answering it
     return stub.calls[first:]  # rows run one at a time: these are this row's
 
 
