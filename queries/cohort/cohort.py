@@ -60,6 +60,7 @@ class Cohort:
     # beside the cohort it replays): each cursor is pointed at it. "" is the connection's own.
     database: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _counts: dict[tuple, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of the caller's own to the cohort's database (the caller closes it)."""
@@ -94,14 +95,7 @@ class Cohort:
         cohort's tables never change (a reload or a snapshot is another Cohort)."""
         if table not in self.tables:
             raise ValueError(f"no table {table!r}")  # a bug, never user input
-        if table not in self._rows:
-            sql = f"SELECT count(*) AS n FROM {quote_identifier(table)}"
-            self._rows[table] = int(self.query(sql)["n"].iloc[0])
-        return self._rows[table]
-
-    @functools.cached_property
-    def _rows(self) -> dict[str, int]:
-        return {}
+        return self.count(f"SELECT count(*) AS n FROM {quote_identifier(table)}")
 
     def count(self, sql: str, params: list | tuple = ()) -> int:
         """The one number (column `n`) a `SELECT count(*) AS n …` statement gives, counted
@@ -118,10 +112,6 @@ class Cohort:
             self._counts.clear()
         n = self._counts[key] = int(self.query(sql, params)["n"].iloc[0])
         return n
-
-    @functools.cached_property
-    def _counts(self) -> dict[tuple, int]:
-        return {}
 
 
 def _cohort(
