@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +12,15 @@ from hypothesis import HealthCheck, settings
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from sts_queries.cohort.cohort import demo_path, load_cohort
+# The suite starts some forty interpreters (servers, the CLI, the pod) and two workers that
+# each import every test module. With PYTHONDONTWRITEBYTECODE set (as on our CI machines),
+# each would compile the project's 24,000 lines again and pytest would rewrite every test
+# module's asserts again: ~10 CPU-s a run. The first to compile a module caches it in its
+# __pycache__ (ignored by git); a read-only tree is no error, Python just skips the write.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False  # before the project is imported, below
+
+from sts_queries.cohort.cohort import demo_path, load_cohort  # noqa: E402
 
 # Property tests run the same examples on every run and machine ("ci", the default: a failure
 # in CI is a failure here), with no example database written into the checkout. Explore with
