@@ -68,7 +68,7 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
     except SettingsError as exc:
         return _fail(exc.problems)
     configure_logging(settings.log_level)  # no bodies, URLs, tokens or typed commands
-    if problems := _unwritable(settings.state_dir):
+    if problems := _unwritable(settings.state_dir) or _audit_unwritable(settings):
         return _fail(problems)
     return _serve(settings, http=http, host=host or settings.host, port=port)
 
@@ -158,6 +158,18 @@ def _unwritable(state_dir: Path) -> list[str]:
             f"at a writable folder: in a container, a volume mounted there that this user "
             f"(uid {os.getuid()}) may write (deploy/k8s: the `state` volume)."
         ]
+    return []
+
+
+def _audit_unwritable(settings: Settings) -> list[str]:
+    """STS_AUDIT_LOG's problem, told before the cohort and the app's modules are loaded (some
+    two CPU-seconds): the gateway opens the same file again, the same way."""
+    from sts_bot.gateway.audit import AuditLog, AuditLogUnavailable
+
+    try:
+        AuditLog(settings.audit_log)
+    except AuditLogUnavailable as exc:
+        return exc.problems
     return []
 
 
