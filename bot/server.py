@@ -75,9 +75,29 @@ def serve(*, http: bool = False, host: str | None = None, port: int | None = Non
 
 def _serve(settings: Settings, *, http: bool, host: str, port: int | None) -> int:
     """Open the cohort, build the app and serve; the settings are known to hold."""
+    from sts_bot.gateway.health import CountedPool
+    from sts_bot.slack.bolt import new_app
+
+    # Lazy listeners (the answers) run here; acks never wait for this pool.
+    executor = CountedPool(settings.workers, thread_name_prefix="sts-answer")
+    # The bot token, asked of Slack before the cohort and the answering modules are loaded
+    # (some two CPU-seconds): a token Slack refuses, or an API URL nothing answers at, is told
+    # at once. Still the first call to Slack, as before.
+    try:
+        app = new_app(settings, socket_mode=not http, executor=executor)
+    except SettingsError as exc:
+        executor.shutdown()
+        return _fail(exc.problems)
+    return _serve_app(settings, app, executor, http=http, host=host, port=port)
+
+
+def _serve_app(
+    settings: Settings, app, executor: CountedPool, *, http: bool, host: str, port: int | None
+) -> int:
+    """The rest of start-up, Slack's app in hand: the cohort, the listeners, then serving."""
     from sts_bot.fleet.questions import open_questions
     from sts_bot.gateway.gateway import open_gateway
-    from sts_bot.gateway.health import CallHealth, CountedPool
+    from sts_bot.gateway.health import CallHealth
     from sts_bot.slack.admins import refusal_teller
     from sts_bot.slack.answering import start_answering
     from sts_bot.slack.app import build_app
@@ -97,8 +117,6 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int | None) -> in
         return _fail(exc.problems)
     except OSError as exc:  # a cohort file that cannot be read at all (a folder, no permission)
         return _fail([f"STS_DATA: the cohort cannot be read: {exc}."])
-    # Lazy listeners (the answers) run here; acks never wait for this pool.
-    executor = CountedPool(settings.workers, thread_name_prefix="sts-answer")
     stopping = threading.Event()
     _stop_on((signal.SIGTERM, signal.SIGINT), stopping)
     scheduler = answering = None
@@ -113,6 +131,7 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int | None) -> in
             stopping=stopping,
             questions=questions,
             slack_health=slack_health,
+            app=app,
         )
         gateway.check_patient_channels()  # each must be private: asked of Slack
         gateway.service.use_plot_processes(settings.plot_processes)
