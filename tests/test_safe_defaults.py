@@ -22,29 +22,8 @@ def test_http_mode_binds_this_machine_only_unless_told():
     assert told.host == "0.0.0.0"
     # The container is told explicitly: inside it, 127.0.0.1 is unreachable from the Service.
     assert "STS_HOST=0.0.0.0" in (REPO / "deploy" / "Dockerfile").read_text()
-
-
-def test_the_server_prints_where_it_listens_by_default(tmp_path, tmp_path_factory):
-    with SlackStub() as stub:
-        proc = subprocess.Popen(
-            [*STS, "serve", "--http", "--port", "0"],
-            env=server_env(
-                stub,
-                tmp_path,
-                STS_PLOT_PROCESSES="0",
-                STS_STATE_DIR=shared_state(tmp_path_factory),
-            ),
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            line = proc.stdout.readline()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-    assert "on http://127.0.0.1:" in line
+    # What a real server prints where it listens by default: tests/test_slack_http.py's
+    # test_the_server_prints_where_it_listens_by_default (its module's server, no --host).
 
 
 @pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o640, True), (0o600, False)])

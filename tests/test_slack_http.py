@@ -67,9 +67,16 @@ def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]
 
     Its log (stderr) goes to `server.log` in `cwd`; `stop` checks it (tests/log_guard.py).
     """
+    proc, address, _ = start_server_saying(env, cwd)
+    return proc, address
+
+
+def start_server_saying(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str, str]:
+    """`start_server`, and the line the server printed when it started listening. No --host:
+    where it listens by default (this machine only) is what it says."""
     log = (cwd / "server.log").open("a", encoding="utf-8")
     proc = subprocess.Popen(
-        [*STS, "serve", "--http", "--host", "127.0.0.1", "--port", "0"],
+        [*STS, "serve", "--http", "--port", "0"],
         env=env,
         cwd=cwd,  # no stray .env from the repository
         stdout=subprocess.PIPE,
@@ -81,7 +88,7 @@ def start_server(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]
     if "http://" not in line:
         proc.kill()
         raise AssertionError(f"server did not start: {line}{(cwd / 'server.log').read_text()}")
-    return proc, line.split("http://", 1)[1].split("/", 1)[0]
+    return proc, line.split("http://", 1)[1].split("/", 1)[0], line
 
 
 def stop(proc: subprocess.Popen, folder: Path) -> None:
@@ -96,6 +103,7 @@ class Served:
     stub: SlackStub
     address: str
     audit: Path
+    said: str = ""  # what it printed when it started listening
 
     def post(self, body: str, headers: dict[str, str]) -> tuple[int, float]:
         """POST to /slack/events; the HTTP status and how long the ack took (seconds)."""
@@ -138,11 +146,17 @@ def served(tmp_path_factory):
         env = server_env(
             stub, tmp, STS_PLOT_PROCESSES="0", STS_STATE_DIR=shared_state(tmp_path_factory)
         )
-        proc, address = start_server(env, tmp)
+        proc, address, said = start_server_saying(env, tmp)
         try:
-            yield Served(stub=stub, address=address, audit=tmp / "audit.jsonl")
+            yield Served(stub=stub, address=address, audit=tmp / "audit.jsonl", said=said)
         finally:
             stop(proc, tmp)
+
+
+def test_the_server_prints_where_it_listens_by_default(served):
+    # Started without --host or STS_HOST (server_env drops every STS_ variable it is not given):
+    # HTTP mode listens on this machine only (tests/test_safe_defaults.py: the setting itself).
+    assert "on http://127.0.0.1:" in served.said
 
 
 def test_orr_is_acked_within_3s_and_answered_privately(served):
