@@ -77,22 +77,35 @@ def _serve(settings: Settings, *, http: bool, host: str, port: int | None) -> in
     """Open the cohort, build the app and serve; the settings are known to hold."""
     from sts_bot.gateway.health import CountedPool
     from sts_bot.slack.bolt import new_app
+    from sts_bot.slack.places import slack_places
 
     # Lazy listeners (the answers) run here; acks never wait for this pool.
     executor = CountedPool(settings.workers, thread_name_prefix="sts-answer")
-    # The bot token, asked of Slack before the cohort and the answering modules are loaded
-    # (some two CPU-seconds): a token Slack refuses, or an API URL nothing answers at, is told
-    # at once. Still the first call to Slack, as before.
+    # What is asked of Slack at start-up, asked before the cohort and the answering modules
+    # are loaded (some two CPU-seconds): a token Slack refuses, an API URL nothing answers at
+    # or a patient channel that is not private is told at once. The order of the calls is as
+    # it was: auth.test, then conversations.info for each patient channel (remembered: the
+    # gateway's own check at start-up finds the answers there).
+    places = slack_places(settings)
     try:
         app = new_app(settings, socket_mode=not http, executor=executor)
+        if places is not None and (problems := places.problems(settings.patient_channels)):
+            raise SettingsError(problems)
     except SettingsError as exc:
         executor.shutdown()
         return _fail(exc.problems)
-    return _serve_app(settings, app, executor, http=http, host=host, port=port)
+    return _serve_app(settings, app, executor, places, http=http, host=host, port=port)
 
 
 def _serve_app(
-    settings: Settings, app, executor: CountedPool, *, http: bool, host: str, port: int | None
+    settings: Settings,
+    app,
+    executor: CountedPool,
+    places,
+    *,
+    http: bool,
+    host: str,
+    port: int | None,
 ) -> int:
     """The rest of start-up, Slack's app in hand: the cohort, the listeners, then serving."""
     from sts_bot.fleet.questions import open_questions
@@ -101,7 +114,6 @@ def _serve_app(
     from sts_bot.slack.admins import refusal_teller
     from sts_bot.slack.answering import start_answering
     from sts_bot.slack.app import build_app
-    from sts_bot.slack.places import slack_places
     from sts_bot.slack.serving import serve_http, serve_socket
     from sts_queries.errors import CohortDataError
 
@@ -110,7 +122,7 @@ def _serve_app(
     # (~0.6 CPU-s and as much wall there). Frozen before the cohort, which a reload replaces.
     gc.freeze()
     try:
-        gateway = open_gateway(settings, places=slack_places(settings))
+        gateway = open_gateway(settings, places=places)
     except CohortDataError as exc:
         return _fail([f"STS_DATA: the cohort does not load: {exc.message} {exc.hint}".strip()])
     except SettingsError as exc:  # the audit log cannot be written

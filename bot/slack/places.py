@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from sts_bot.settings import Settings
-from sts_bot.slack.app import web_client
+from sts_bot.slack.bolt import web_client
 
 __all__ = ["ChannelPrivacy", "slack_places"]
 

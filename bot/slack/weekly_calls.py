@@ -11,7 +11,7 @@ from http.client import HTTPException
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from sts_bot.slack.app import web_client
+from sts_bot.slack.bolt import web_client
 
 __all__ = [
     "FAILURES",
