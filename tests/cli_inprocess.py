@@ -8,10 +8,12 @@ demand, signals, two processes racing, a server's start-up) start real ones.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import os
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,17 +34,33 @@ def _environment(env: Mapping[str, str]):
         os.environ.update(saved)
 
 
+@contextlib.contextmanager
+def _stdin(text: str):
+    saved = sys.stdin
+    sys.stdin = io.StringIO(text)  # not a terminal: read line by line, as from a pipe
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
 def run_sts(
-    *args: str, env: Mapping[str, str] | None = None, cwd: str | Path | None = None
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    input: str = "",  # subprocess.run's name for it
 ) -> subprocess.CompletedProcess:
-    """`sts *args` as a CompletedProcess (returncode, stdout, stderr), run in this process."""
+    """`sts *args` as a CompletedProcess (returncode, stdout, stderr), run in this process;
+    `input` is what it reads from stdin (`sts run`'s console)."""
     out, err = io.StringIO(), io.StringIO()
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     here = Path.cwd()
+    frozen = gc.get_freeze_count()
     try:
         with (
             _environment(os.environ if env is None else env),
+            _stdin(input),
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
         ):
@@ -61,4 +79,7 @@ def run_sts(
                 handler.close()
         root.handlers[:] = handlers
         root.setLevel(level)
+        # The console freezes what its process holds (gc.freeze, for its exit): not this one's.
+        if not frozen and gc.get_freeze_count():
+            gc.unfreeze()
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())

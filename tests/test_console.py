@@ -10,6 +10,7 @@ import sys
 
 from sts_bot.render.answers import to_text
 from sts_bot.service.service import Service
+from tests.cli_inprocess import run_sts
 from tests.test_slack_http import shared_state
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -58,10 +59,17 @@ def test_the_console_answers_what_slack_would(tmp_path, tmp_path_factory, demo):
 
 
 def test_one_token_alone_still_opens_the_console_and_says_why(tmp_path, tmp_path_factory):
+    # In this process (tests/cli_inprocess.py): what is checked is the choice `sts run` makes
+    # and what it says; the test above drives a real process's console through its stdin.
     state = shared_state(tmp_path_factory)  # the cohort as stored by the console before
-    done = run_console(
-        tmp_path, "count\n", SLACK_BOT_TOKEN="xoxb-only-this-one", STS_STATE_DIR=state
-    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "STS_"))}
+    env = clean | {
+        "MPLBACKEND": "Agg",
+        "STS_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+        "SLACK_BOT_TOKEN": "xoxb-only-this-one",
+        "STS_STATE_DIR": state,
+    }
+    done = run_sts("run", env=env, cwd=tmp_path, input="count\n")
     assert done.returncode == 0, done.stderr
     assert "SLACK_APP_TOKEN is not set, so this is the local console" in done.stderr
     assert "14 of 14 patients" in done.stdout
