@@ -112,13 +112,15 @@ def start(stub: SlackStub, tmp: Path, state: str, **extra: str) -> Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """One server for the module; the last test stops it with SIGTERM (its drain is the point)."""
     tmp = tmp_path_factory.mktemp("faults")
     with SlackStub() as stub:
         served = start(stub, tmp, shared_state(tmp_path_factory))
         try:
             yield served
         finally:
-            served.proc.terminate()
+            if served.proc.poll() is None:
+                served.proc.terminate()
             served.proc.wait(timeout=30)
             assert_clean(tmp)
 
@@ -224,36 +226,34 @@ def test_the_log_holds_no_request_body_and_no_traceback(server):
     assert "Traceback" not in log
 
 
-def test_replays_and_retries_are_acknowledged_and_answered_once(tmp_path, tmp_path_factory):
-    with SlackStub() as stub:
-        server = start(stub, tmp_path, shared_state(tmp_path_factory))
-        try:
-            command = slash_body(
-                "orr", response_url=stub.response_url("U0ONCE001"), user="U0ONCE001"
-            )
-            share = "dcr by=stage"
-            button = action_body(
-                share, response_url=stub.response_url("U0ONCE002"), user="U0ONCE002"
-            )
-            statuses = [
-                server.post(command, sign(command)),
-                server.post(command, sign(command)),  # a replay, re-signed: same trigger_id
-                server.post(command, sign(command) | {"X-Slack-Retry-Num": "1"}),
-                server.post(command, sign(command) | {"X-Slack-Retry-Num": "2"}),
-                server.post(button, sign(button)),
-                server.post(button, sign(button) | {"X-Slack-Retry-Num": "1"}),
-            ]
-            # The same text typed again is a new command (a new trigger_id): answered again.
-            again = slash_body("orr", response_url=stub.response_url("U0ONCE003"), user="U0ONCE003")
-            statuses.append(server.post(again, sign(again)))
-        finally:
-            assert server.stop() == 0  # every acknowledged answer is delivered before exit
-        assert statuses == [200] * 7
-        assert len(stub.find("/respond/U0ONCE001")) == 1
-        shared = [c for c in stub.find("chat.postMessage") if "U0ONCE002" in c.body.decode()]
-        assert len(shared) == 1
-        assert len(stub.find("/respond/U0ONCE003")) == 1
+def test_replays_and_retries_are_acknowledged_and_answered_once(server):
+    """Last in the module: it stops the module's server (SIGTERM) to see every acknowledged
+    answer delivered before the process exits. Its askers are its own (U0ONCE…)."""
+    stub = server.stub
+    try:
+        command = slash_body("orr", response_url=stub.response_url("U0ONCE001"), user="U0ONCE001")
+        share = "dcr by=stage"
+        button = action_body(share, response_url=stub.response_url("U0ONCE002"), user="U0ONCE002")
+        statuses = [
+            server.post(command, sign(command)),
+            server.post(command, sign(command)),  # a replay, re-signed: same trigger_id
+            server.post(command, sign(command) | {"X-Slack-Retry-Num": "1"}),
+            server.post(command, sign(command) | {"X-Slack-Retry-Num": "2"}),
+            server.post(button, sign(button)),
+            server.post(button, sign(button) | {"X-Slack-Retry-Num": "1"}),
+        ]
+        # The same text typed again is a new command (a new trigger_id): answered again.
+        again = slash_body("orr", response_url=stub.response_url("U0ONCE003"), user="U0ONCE003")
+        statuses.append(server.post(again, sign(again)))
+    finally:
+        assert server.stop() == 0  # every acknowledged answer is delivered before exit
+    assert statuses == [200] * 7
+    assert len(stub.find("/respond/U0ONCE001")) == 1
+    shared = [c for c in stub.find("chat.postMessage") if "U0ONCE002" in c.body.decode()]
+    assert len(shared) == 1
+    assert len(stub.find("/respond/U0ONCE003")) == 1
     lines = [json.loads(line) for line in server.audit.read_text().splitlines()]
-    users = [line["user"] for line in lines if "user" in line]  # records, not delivery lines
+    # Records, not delivery lines; this test's askers' only (the module's others asked before).
+    users = [line["user"] for line in lines if line.get("user", "").startswith("U0ONCE")]
     assert sorted(users) == ["U0ONCE001", "U0ONCE002", "U0ONCE003"]
     assert "Traceback" not in server.log.read_text()
