@@ -200,6 +200,7 @@ class Fleet:
         self.stub, self.root, self.url = stub, root, url
         self.procs: list[subprocess.Popen] = []
         self.addresses: list[str] = []
+        self._con = None
 
     def start(self, count: int) -> None:
         def one(n: int):
@@ -244,10 +245,17 @@ class Fleet:
         return body, said
 
     def rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """What the database holds now: one connection for the module's polling (autocommit:
+        each query sees what the replicas have committed), not a backend forked a query."""
         import psycopg
 
-        with psycopg.connect(self.url) as con:
-            return con.execute(sql, args).fetchall()
+        if self._con is None:
+            self._con = psycopg.connect(self.url, autocommit=True)
+        return self._con.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
 
     def state_of(self, user: str, timeout: float = 10.0) -> str:
         """The state of `user`'s one question, once settled (or when `timeout` is up)."""
@@ -293,6 +301,7 @@ def fleet(postgres, tmp_path_factory):
         try:
             yield fleet
         finally:  # all at once: each drains what it holds (SIGTERM), then its logs are read
+            fleet.close()
             for proc in fleet.procs:
                 if proc.poll() is None:
                     proc.terminate()
