@@ -155,8 +155,12 @@ def test_slack_answering_500_is_reported_without_taking_the_replica_out(server):
 def test_newer_data_refused_shows_in_the_body_and_is_told_to_the_admins_once(server):
     stub, address, tmp = server
     patients = Path(tmp / "cohort" / "patients.csv")
+    marker = patients.parent / "_SUCCESS"
     served = patients.read_text()
     patients.write_text(served.replace("\n2,M,72,LPS", "\n1,M,72,LPS", 1))
+    # Published whole (the marker, created last): taken up at once, not after the two seconds
+    # a hand-edited folder must stay unchanged (that rule: tests/test_reload.py, test_publish.py).
+    marker.touch()
 
     def refused():
         status, report = ready(address)  # asking also notices the new files
@@ -175,9 +179,10 @@ def test_newer_data_refused_shows_in_the_body_and_is_told_to_the_admins_once(ser
             ready(address)
         assert len([c for c in stub.find("chat.postMessage") if c.data["channel"] == ADMIN]) == 1
         assert "duplicate patient_id" in told[0].data["text"]
-    finally:  # the files as served, published whole (the marker): taken again at once
+    finally:  # the files as served, published whole (the marker, gone while they are copied)
+        marker.unlink(missing_ok=True)
         patients.write_text(served)
-        (patients.parent / "_SUCCESS").touch()
+        marker.touch()
         eventually(lambda: ready(address)[1]["checks"]["new_data"]["ok"], "the data served")
 
 
