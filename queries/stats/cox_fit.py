@@ -10,6 +10,7 @@ as they always were), past that `cox_counts` on the distinct rows (lifelines tak
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from sts_queries.stats.cox_risk_sets import prepare
 from sts_queries.stats.cox_zph import zph
 
 if TYPE_CHECKING:  # lifelines is imported by the first Cox model fitted, not by every answer
-    from lifelines import CoxPHFitter
+    from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 
 __all__ = [
     "DURATION",
@@ -78,7 +79,7 @@ def frame(time, event, design: Mapping[str, np.ndarray]) -> pd.DataFrame:
 class LifelinesCox:
     """A lifelines fit behind the interface `cox_counts.CountsModel` offers too."""
 
-    def __init__(self, model: CoxPHFitter, data: pd.DataFrame):
+    def __init__(self, model: SemiParametricPHFitter, data: pd.DataFrame):
         self.model, self.data = model, data
         self.columns = tuple(model.params_.index)
         self.loglik = float(model.log_likelihood_)
@@ -107,17 +108,16 @@ def fit(data: pd.DataFrame, weights=None):
     return (None, why) if model is None else (LifelinesCox(model, data), None)
 
 
-def fit_quietly(data: pd.DataFrame) -> tuple[CoxPHFitter | None, str | None]:
+def fit_quietly(data: pd.DataFrame) -> tuple[SemiParametricPHFitter | None, str | None]:
     """(model, None) for a usable fit of `data` (columns DURATION, EVENT, then the design);
     (None, why in plain words) otherwise."""
-    from lifelines import CoxPHFitter
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
 
-    model = CoxPHFitter()
+    model = _lean_fitter()()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model.fit(data, duration_col=DURATION, event_col=EVENT, show_progress=False)
+            model.fit(data, DURATION, EVENT)
         except ConvergenceError:
             return None, SINGULAR
         except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError):
@@ -138,7 +138,55 @@ def fit_quietly(data: pd.DataFrame) -> tuple[CoxPHFitter | None, str | None]:
     return model, None
 
 
-def effect(model: CoxPHFitter, column: str, conf_level: float = 0.95) -> dict[str, float]:
+@functools.cache
+def _lean_fitter() -> type:
+    """lifelines' semi-parametric Cox fitter (what `CoxPHFitter()` fits with its defaults),
+    computing only what an answer reads: the coefficients, their variance, standard errors and
+    Wald limits, and the log-likelihoods. Its `fit` is lifelines' own, step for step and on
+    the same arrays (so the same numbers to the last bit), less the steps that feed only
+    lifelines' plots and predictions: the training data's central values (a pandas
+    `describe`), the predicted partial hazards and the baseline hazard and survival — about
+    half of lifelines' time on a few hundred patients. Built on first use: lifelines loads
+    with the first Cox model, not with every answer."""
+    from lifelines import utils
+    from lifelines.fitters import coxph_fitter
+
+    class LeanPHFitter(coxph_fitter.SemiParametricPHFitter):
+        def fit(self, df: pd.DataFrame, duration_col: str, event_col: str):
+            utils.CensoringType.set_censoring_type(self, utils.CensoringType.RIGHT)
+            self.duration_col, self.event_col = duration_col, event_col
+            self.robust, self.cluster_col, self.weights_col = False, None, None
+            self.entry_col, self.formula, self._batch_mode = None, None, None
+            self._n_examples = df.shape[0]
+            self.strata = utils._to_list_or_singleton(self.strata)
+            X, T, E, weights, entries, _, self._clusters = self._preprocess_dataframe(df)
+            self._norm_mean, self._norm_std = X.mean(0), X.std(0)
+            X_norm = pd.DataFrame(
+                utils.normalize(X.values, self._norm_mean.values, self._norm_std.values),
+                index=X.index,
+                columns=X.columns,
+            )
+            beta, ll, hessian = self._newton_raphson_for_efron_model(
+                X_norm, T, E, weights, entries, show_progress=False
+            )
+            if hessian.size > 0:
+                variance = -coxph_fitter.inv(hessian) / np.outer(self._norm_std, self._norm_std)
+                self.variance_matrix_ = pd.DataFrame(variance, index=X.columns, columns=X.columns)
+            else:  # no covariate column
+                self.variance_matrix_ = pd.DataFrame(index=X.columns, columns=X.columns)
+            self.log_likelihood_ = ll
+            names = pd.Index(X.columns, name="covariate")
+            self.params_ = pd.Series(beta / self._norm_std.values, index=names, name="coef")
+            self.standard_errors_ = self._compute_standard_errors(X_norm, T, E, weights)
+            self.confidence_intervals_ = self._compute_confidence_intervals()
+            return self
+
+    return LeanPHFitter
+
+
+def effect(
+    model: SemiParametricPHFitter, column: str, conf_level: float = 0.95
+) -> dict[str, float]:
     """hr, ci_low, ci_high (Wald, at `conf_level`) and the Wald p of one model column.
 
     The limits are exp(β ± z·se) with z the normal quantile of `conf_level`, as R's
@@ -164,7 +212,7 @@ def wald_effect(beta: float, se: float, conf_level: float = 0.95) -> dict[str, f
     }
 
 
-def ph_tests(model: CoxPHFitter, data: pd.DataFrame, terms: Sequence[Sequence[str]]):
+def ph_tests(model: SemiParametricPHFitter, data: pd.DataFrame, terms: Sequence[Sequence[str]]):
     """R's `cox.zph` (survival 3.x) of a lifelines fit: (global (chi2, df, p), [each term's]),
     `terms` naming each term's columns; (None, []) where it cannot be computed (`cox_zph`)."""
     columns = list(model.params_.index)
