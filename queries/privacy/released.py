@@ -39,9 +39,15 @@ def released_sets(
         return ()
     splits = [spec.by] if spec.by else []
     splits += [f for f in spec.over if f != spec.by]
-    sets = [_selection(spec, cohort, n)]
-    for split in splits:
-        sets.extend(_groups(replace(spec, by=split), cohort, n, min_cell))
+    if not splits:
+        frame = _frame(replace(spec, by=None), cohort)
+        return (_selection(spec, frame, n),)
+    # A split's rows are the selection's, each with its group (NULL outside every group): the
+    # first split's frame gives the selection too, one statement fewer.
+    frames = [_frame(replace(spec, by=split), cohort) for split in splits]
+    sets = [_selection(spec, frames[0], n)]
+    for split, frame in zip(splits, frames, strict=True):
+        sets.extend(_groups(replace(spec, by=split), frame, n, min_cell))
     return tuple(sets)
 
 
@@ -70,13 +76,13 @@ def _conditions(spec: QuerySpec) -> list[str]:
     return [replace(f, label=f.field).describe() for f in spec.filters]
 
 
-def _selection(spec: QuerySpec, cohort: Cohort, n: int) -> PatientSet:
-    frame = _frame(replace(spec, by=None), cohort)
+def _selection(spec: QuerySpec, frame, n: int) -> PatientSet:
+    """The selected patients: every row of `frame` (of the selection, grouped or not)."""
     return PatientSet.of(frame["r"].to_numpy(), n, _definition(_conditions(spec)))
 
 
-def _groups(spec: QuerySpec, cohort: Cohort, n: int, min_cell: int) -> list[PatientSet]:
-    frame = _frame(spec, cohort)
+def _groups(spec: QuerySpec, frame, n: int, min_cell: int) -> list[PatientSet]:
+    """The groups of `spec.by` of at least `min_cell` patients, from `frame` (its rows)."""
     words = _conditions(spec)
     out = []
     for key, rows in frame.dropna(subset=["g"]).groupby("g", sort=True)["r"]:
