@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, ndtri
 
+from sts_queries.stats.cox_efron import efron_values
 from sts_queries.stats.cox_risk_sets import prepare
 from sts_queries.stats.cox_zph import zph
 
@@ -180,6 +181,9 @@ def _lean_fitter() -> type:
             self.standard_errors_ = self._compute_standard_errors(X_norm, T, E, weights)
             self.confidence_intervals_ = self._compute_confidence_intervals()
             return self
+
+        def _get_efron_values_single(self, X, T, E, weights, entries, beta):
+            return efron_values(X.values, T.values, E.values, weights.values, beta)
 
     return LeanPHFitter
 
