@@ -8,13 +8,14 @@ concurrent threads do not share state.
 from __future__ import annotations
 
 import functools
-import io
+import struct
 import textwrap
+import zlib
 from collections.abc import Callable
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.image import imsave
 
 from sts_bot.plots.style import (  # noqa: F401  (re-exported: the drawers import from here)
     DAYS_PER_UNIT,
@@ -64,22 +65,35 @@ def png_of(figure: Callable[..., Figure]) -> Callable[..., bytes]:
 def to_png(fig: Figure) -> bytes:
     """Render at the figure's own size (no tight bbox, so the pixel size is predictable).
 
-    One draw (constrained layout, then the pixels) and the Agg buffer encoded: the PNG that
+    One draw (constrained layout, then the pixels) and the Agg buffer encoded: the pixels that
     ``fig.savefig(dpi=fig.dpi)`` writes, without its second, layout-only pass over every artist.
     """
     fig.canvas.draw()
-    buf = io.BytesIO()
-    # zlib level 1: a tenth of the encoding time for a file about a fifth larger.
-    imsave(
-        buf,
-        fig.canvas.buffer_rgba(),
-        format="png",
-        origin="upper",
-        dpi=fig.dpi,
-        metadata={"Software": None},
-        pil_kwargs={"compress_level": 1},
+    return encode_png(np.asarray(fig.canvas.buffer_rgba()), fig.dpi)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png(rgba: np.ndarray, dpi: float) -> bytes:
+    """An 8-bit RGBA PNG of ``rgba`` (rows top first) with its resolution (pHYs): the chunks
+    Pillow wrote (``imsave``, zlib level 1), but every row unfiltered. The same pixels in less
+    than half of Pillow's time (~14 vs ~33 ms for a 1200 x 1215 plot), files +0.3%."""
+    height, width, _ = rgba.shape
+    rows = np.empty((height, 1 + 4 * width), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type None, every row
+    rows[:, 1:] = rgba.reshape(height, 4 * width)
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", zlib.compress(rows, 1)),
+            _chunk(b"IEND", b""),
+        )
     )
-    return buf.getvalue()
 
 
 def settle_layout(fig: Figure):
