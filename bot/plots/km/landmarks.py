@@ -131,14 +131,15 @@ def label_landmarks(
 ) -> list[Text]:
     """Write each curve's survival at each landmark time beside its point.
 
-    Call it last: it settles the layout first, then puts each label at the nearest place
-    inside the axis that covers nothing (else where it covers least); the labels stay out
-    of the layout so that placing them moves nothing.
+    Call it last: it settles the layout first (and keeps it: the figure's draw does not lay
+    it out again), then puts each label at the nearest place inside the axis that covers
+    nothing (else where it covers least); the labels stay out of the layout so that placing
+    them moves nothing.
     """
     values = _values(curves, times)
     if not values:
         return []
-    renderer = settle_layout(fig)
+    renderer = settle_layout(fig, keep=True)  # the labels stay out of the layout
     blocked = obstacles(ax, renderer)
     frame = ax.get_window_extent(renderer)
     gap = renderer.points_to_pixels(_GAP_PT)
