@@ -81,7 +81,7 @@ def _by_gid(ax, gid: str, kind: str = "lines"):
 
 
 def _inside(fig) -> None:
-    fig.canvas.draw()  # constrained layout places the texts when the figure is drawn
+    fig.draw_without_rendering()  # constrained layout places the texts, no pixels needed
     renderer = fig.canvas.get_renderer()
     for text in fig.findobj(Text):
         if not text.get_text().strip() or not text.get_visible():

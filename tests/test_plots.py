@@ -16,13 +16,7 @@ from matplotlib.image import imread
 
 from sts_bot.plots import common as plots_common
 from sts_bot.plots.common import GRADE_COLORS, RESPONSE_COLORS, fmt_number
-from sts_bot.plots.drawings import (
-    SwimmerLane,
-    km_plot,
-    patient_timeline_plot,
-    swimmer_plot,
-    tox_plot,
-)
+from sts_bot.plots.drawings import SwimmerLane, km_plot
 from sts_bot.plots.km.at_risk import AT_RISK_LABEL
 from sts_bot.plots.km.figure import _km_figure, km_figure_height
 from sts_bot.plots.patients.swimmer import _swimmer_figure, swimmer_figure_height
@@ -89,13 +83,21 @@ def small_fit():
 
 
 @pytest.fixture(scope="module")
-def waltons_png(waltons_curves):
-    return km_plot(waltons_curves, title="OS · by = group", unit="days", test_label="p < 0.001")
+def waltons_figure(waltons_curves):
+    return _km_figure(waltons_curves, title="OS · by = group", unit="days", test_label="p < 0.001")
 
 
 @pytest.fixture(scope="module")
-def waltons_figure(waltons_curves):
-    return _km_figure(waltons_curves, title="OS", unit="days")
+def waltons_png(waltons_figure):
+    """The PNG of `waltons_figure`: what `km_plot` gives for the same arguments (png_of), as
+    test_concurrent_renders_are_identical checks against km_plot itself."""
+    return plots_common.to_png(waltons_figure)
+
+
+@pytest.fixture(scope="module")
+def five_groups(small_fit):
+    """Five curves: a taller figure, no bands (test_km_png_grows_with_groups renders it)."""
+    return _km_figure([(f"Group {i}", small_fit) for i in range(5)], title="PFS")
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +106,13 @@ def paper_tox():
 
 
 @pytest.fixture(scope="module")
-def swimmer_axes():
-    return _swimmer_figure(LANES, title="Swimmer").axes[0]
+def swimmer_figure():
+    return _swimmer_figure(LANES, title="Swimmer")
+
+
+@pytest.fixture(scope="module")
+def swimmer_axes(swimmer_figure):
+    return swimmer_figure.axes[0]
 
 
 @pytest.fixture(scope="module")
@@ -129,26 +136,30 @@ def test_km_png_size(waltons_png):
     assert _image(waltons_png).shape == (825, 1200, 4)
 
 
-def test_km_png_grows_with_groups(small_fit):
-    curves = [(f"Group {i}", small_fit) for i in range(5)]
+# The figures below are the `*_plot` functions' own (each is png_of(its figure): to_png of it).
+
+
+def test_km_png_grows_with_groups(five_groups):
     height = km_figure_height(5)
     assert height > 5.5
-    assert _image(km_plot(curves, title="t")).shape == (round(height * 150), 1200, 4)
+    png = plots_common.to_png(five_groups)
+    assert _image(png).shape == (round(height * 150), 1200, 4)
 
 
-def test_tox_png_size():
+def test_tox_png_size(paper_tox):
     height = tox_figure_height(len(TOX_ROWS))
-    assert _image(tox_plot(TOX_ROWS, n=14, title="AEs")).shape == (round(height * 150), 1200, 4)
+    png = plots_common.to_png(paper_tox)
+    assert _image(png).shape == (round(height * 150), 1200, 4)
 
 
-def test_swimmer_png_size():
+def test_swimmer_png_size(swimmer_figure):
     height = swimmer_figure_height(len(LANES))
     assert height == 5.5
-    assert _image(swimmer_plot(LANES, title="Swimmer")).shape == (825, 1200, 4)
+    assert _image(plots_common.to_png(swimmer_figure)).shape == (825, 1200, 4)
 
 
-def test_timeline_png():
-    image = _image(patient_timeline_plot(**TIMELINE))
+def test_timeline_png(timeline_figure):
+    image = _image(plots_common.to_png(timeline_figure))
     assert image.shape[1] == 1200 and image.shape[0] >= 3.2 * 150
 
 
@@ -310,10 +321,8 @@ def test_km_palette_has_no_yellow():
         assert _contrast_on_white(color) >= 2.2, color
 
 
-def test_km_three_or_more_groups_drop_bands_keep_rows(small_fit):
-    curves = [(f"Group {i}", small_fit) for i in range(5)]
-    fig = _km_figure(curves, title="PFS")
-    ax, table = fig.axes
+def test_km_three_or_more_groups_drop_bands_keep_rows(five_groups):
+    ax, table = five_groups.axes
     assert len(_by_gid(ax, "km-curve")) == 5
     assert _by_gid(ax, "km-band", "collections") == []
     assert len({t.get_position()[1] for t in table.texts}) == 5
@@ -393,9 +402,9 @@ def test_tox_by_group_draws_one_panel_per_group():
 
 
 def test_tox_no_adverse_events():
-    ax = _tox_figure([], n=5, title="AEs").axes[0]
-    assert any("No adverse events" in t.get_text() for t in ax.texts)
-    assert _image(tox_plot([], n=5, title="AEs")).shape[1] == 1200
+    fig = _tox_figure([], n=5, title="AEs")
+    assert any("No adverse events" in t.get_text() for t in fig.axes[0].texts)
+    assert _image(plots_common.to_png(fig)).shape[1] == 1200
 
 
 # --- swimmer --------------------------------------------------------------------------------
