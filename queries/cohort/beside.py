@@ -19,7 +19,7 @@ import duckdb
 from sts_queries.cohort.cohort import Cohort
 from sts_queries.sql.identifiers import quote_identifier as _q
 
-__all__ = ["Beside", "attach_beside", "detach_with"]
+__all__ = ["Beside", "attach_beside", "detach_with", "once"]
 
 SOURCE = "_sts_source"  # the catalog a stored cohort's file is attached under
 
@@ -47,6 +47,22 @@ class Beside:
 
 _HOSTS: dict[int, _Host] = {}  # by id() of the cohort, while it lives
 _HOSTS_LOCK = threading.Lock()
+_ONCE: dict[int, dict] = {}  # what was read of a cohort, by id() of it, while it lives
+
+
+def once(cohort: Cohort, what: str, make):
+    """`make(cohort)`, computed once per cohort while it lives: a loaded cohort's tables never
+    change (a reload or a snapshot is another Cohort)."""
+    with _HOSTS_LOCK:
+        known = _ONCE.get(id(cohort))
+        if known is not None and what in known:
+            return known[what]
+    value = make(cohort)
+    with _HOSTS_LOCK:
+        if (known := _ONCE.get(id(cohort))) is None:
+            known = _ONCE[id(cohort)] = {}
+            weakref.finalize(cohort, _ONCE.pop, id(cohort), None).atexit = False
+        return known.setdefault(what, value)
 
 
 def attach_beside(cohort: Cohort) -> Beside:

@@ -194,13 +194,30 @@ def assemble(path: Path, meta: CohortMeta, typed: dict[str, pd.DataFrame]) -> Co
     return adopt(path, meta, con, list(typed))
 
 
-def adopt(path: Path, meta: CohortMeta, con, tables: list[str], database: str = "") -> Cohort:
+def adopt(
+    path: Path,
+    meta: CohortMeta,
+    con,
+    tables: list[str],
+    database: str = "",
+    *,
+    columns: list[str] | None = None,
+    summarised: bool = False,
+) -> Cohort:
     """A Cohort over a connection that already holds validated, typed tables (a snapshot's,
     made in SQL): their summary tables are made here, kinds read from the column types.
-    `database`: the catalog they are in, when not the connection's own (`con` uses it)."""
-    summarise(con, tables)
-    kinds = kinds_from_types(con)
-    kinds.update({k: v for k, v in meta.column_kinds.items() if k in kinds})
+    `database`: the catalog they are in, when not the connection's own (`con` uses it).
+    `columns`: the patients table's columns when the caller knows them (a snapshot: the
+    cohort's, in its order); when `meta` already gives each a kind, as it does for a loaded
+    cohort's, those are its kinds (what the column types would give is overridden by them).
+    `summarised`: the caller made the summary tables (a snapshot: views)."""
+    if not summarised:
+        summarise(con, tables)
+    if columns is not None and all(c in meta.column_kinds for c in columns):
+        kinds = {c: meta.column_kinds[c] for c in columns}
+    else:
+        kinds = kinds_from_types(con)
+        kinds.update({k: v for k, v in meta.column_kinds.items() if k in kinds})
     info = {
         "kinds": kinds,
         "facts": field_facts(con, kinds),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from sts_queries.cohort.beside import attach_beside, detach, detach_with
+from sts_queries.cohort.beside import attach_beside, detach, detach_with, once
 from sts_queries.cohort.cohort import TIME_UNITS, Cohort, adopt
 from sts_queries.cohort.loader import summary_tables
 from sts_queries.errors import UsageError
@@ -30,6 +30,7 @@ __all__ = ["Replay", "replay_of", "replayed", "snapshot"]
 _RANKED = ("CR", "PR", "SD", "PD", "NE")  # best first; a patient with none of them is NE
 _DATE_COLUMNS = {"assessments": "date", "adverse_events": "onset_date", "measurements": "date"}
 _TEMPORAL = ("DATE", "TIMESTAMP")
+_SEEN, _ROW = '"_sts seen"', '"_sts row"'  # a started patient's time seen, and row position
 
 
 def _literal(text: str) -> str:
@@ -81,23 +82,24 @@ class Replay:
         days = f"date_diff('day', CAST({p}.start_date AS DATE), {self.day})"
         return f"(CAST({days} AS DOUBLE) / CAST('{self.days_per_unit!r}' AS DOUBLE))"
 
-    def time(self, endpoint: str, p: str = "p") -> str:
+    def time(self, endpoint: str, p: str = "p", seen: str = "") -> str:
+        """`seen`: a column that holds `_seen(p)` (computed once a row), if any."""
         column = f"{p}.{_q(f'{endpoint}_time')}"
         if self.as_of is None:
             return column
-        time, seen = f"CAST({column} AS DOUBLE)", self._seen(p)
+        time, seen = f"CAST({column} AS DOUBLE)", seen or self._seen(p)
         cut = f"(CASE WHEN {time} <= {seen} THEN {time} ELSE {seen} END)"
         # numpy's round(4): scale, round half to even, unscale (DuckDB's round() differs).
         return f"(round_even({cut} * CAST(10000 AS DOUBLE), 0) / CAST(10000 AS DOUBLE))"
 
-    def event(self, endpoint: str, p: str = "p") -> str:
+    def event(self, endpoint: str, p: str = "p", seen: str = "") -> str:
         column = f"{p}.{_q(f'{endpoint}_event')}"
         if self.as_of is None:
             return column
         time = f"CAST({p}.{_q(f'{endpoint}_time')} AS DOUBLE)"
         return (
             f"CAST(CASE WHEN {column} IS NULL THEN NULL "
-            f"WHEN {column} = 1 AND {time} <= {self._seen(p)} THEN 1 ELSE 0 END AS BIGINT)"
+            f"WHEN {column} = 1 AND {time} <= {seen or self._seen(p)} THEN 1 ELSE 0 END AS BIGINT)"
         )
 
     def kept(self, table: str, alias: str) -> str:
@@ -111,11 +113,16 @@ class Replay:
                 f"{alias}.patient_id IN (SELECT p.patient_id FROM {self.src}patients p "
                 f"WHERE {self.started()})"
             )
-        dated = _DATE_COLUMNS.get(table)
-        if dated and dated in columns:
-            day = _as_date(f"{alias}.{_q(dated)}", columns[dated])
-            out.append(f"{day} <= {self.day}")
+        if (dated := self._dated(table, alias)) != "TRUE":
+            out.append(dated)
         return " AND ".join(out) or "TRUE"
+
+    def _dated(self, table: str, alias: str) -> str:
+        """Whether a row of a dated table is dated on or before the date (TRUE: not dated)."""
+        columns, dated = self.columns[table], _DATE_COLUMNS.get(table)
+        if not (dated and dated in columns):
+            return "TRUE"
+        return f"{_as_date(f'{alias}.{_q(dated)}', columns[dated])} <= {self.day}"
 
     @property
     def replays_responses(self) -> bool:
@@ -125,13 +132,15 @@ class Replay:
             and "best_response" in self.columns["patients"]
         )
 
-    def best_rank(self) -> str:
-        """Each started patient's best response so far, as a rank into _RANKED (a subquery)."""
+    def best_rank(self, joined: bool = False) -> str:
+        """Each started patient's best response so far, as a rank into _RANKED (a subquery).
+        `joined`: only ever joined to started patients by patient_id, so it need not itself
+        keep the started patients' assessments only (the same ranks for every one of them)."""
         ranks = " ".join(f"WHEN {_literal(c)} THEN {i}" for i, c in enumerate(_RANKED))
+        dated = self.kept("assessments", "a") if not joined else self._dated("assessments", "a")
         return (
             f"(SELECT a.patient_id, min(CASE upper(CAST(a.response AS VARCHAR)) {ranks} END) "
-            f"AS _rank FROM {self.src}assessments a WHERE {self.kept('assessments', 'a')} "
-            "GROUP BY a.patient_id)"
+            f"AS _rank FROM {self.src}assessments a WHERE {dated} GROUP BY a.patient_id)"
         )
 
     def responded(self, p: str = "p") -> str:
@@ -149,14 +158,14 @@ class Replay:
             return f"SELECT t.* FROM {self.src}{_q(table)} t WHERE {self.kept(table, 't')}{order}"
         columns = self.columns["patients"]
         exprs = {c: f"p.{_q(c)}" for c in columns}
-        for endpoint in self.endpoints:
-            exprs[f"{endpoint}_time"] = self.time(endpoint)
-            exprs[f"{endpoint}_event"] = self.event(endpoint)
+        for endpoint in self.endpoints:  # the time seen, computed once a row (`rows` below)
+            exprs[f"{endpoint}_time"] = self.time(endpoint, seen=f"p.{_SEEN}")
+            exprs[f"{endpoint}_event"] = self.event(endpoint, seen=f"p.{_SEEN}")
         join = ""
         if self.replays_responses:
             ranks = " ".join(f"WHEN {i} THEN {_literal(c)}" for i, c in enumerate(_RANKED))
             exprs["best_response"] = f"CASE b._rank {ranks} ELSE 'NE' END"
-            join = f" LEFT JOIN {self.best_rank()} b ON b.patient_id = p.patient_id"
+            join = f" LEFT JOIN {self.best_rank(joined=True)} b ON b.patient_id = p.patient_id"
         if "surgery_date" in columns:
             surgery = _as_date("p.surgery_date", columns["surgery_date"])
             done = f"{surgery} <= {self.day}"
@@ -167,22 +176,22 @@ class Replay:
             if column.endswith("_date") and column != "surgery_date":
                 exprs[column] = _as_date(f"p.{_q(column)}", column_type)
         chosen = ", ".join(f"{e} AS {_q(c)}" for c, e in exprs.items())
-        order = " ORDER BY p.rowid" if self._has_rowid("patients") else ""
-        return f"SELECT {chosen} FROM {self.src}patients p{join} WHERE {self.started()}{order}"
+        row, order = "", ""
+        if self._has_rowid("patients"):
+            row, order = f", p.rowid AS {_ROW}", f" ORDER BY p.{_ROW}"
+        rows = f"SELECT p.*{row}, {self._seen('p')} AS {_SEEN} FROM {self.src}patients p"
+        return f"SELECT {chosen} FROM ({rows} WHERE {self.started()}) p{join}{order}"
 
     def _has_rowid(self, table: str) -> bool:
         """Whether `rowid` is the row's position (a table, no column of that name hides it)."""
         return table not in self.views and all(c.lower() != "rowid" for c in self.columns[table])
 
 
-def _described(cohort: Cohort, as_of: dt.date) -> tuple[int, dict, frozenset[str]]:
-    """How many patients had started by `as_of`, each table's columns with their types, and
-    which tables are views."""
+def _described(cohort: Cohort) -> tuple[dict, frozenset[str]]:
+    """Each table's columns with their types, and which tables are views: read once per cohort
+    (`once`), as its tables never change."""
     cursor = cohort.cursor()
     try:
-        (started,) = cursor.execute(
-            "SELECT count(*) FROM patients WHERE start_date <= ?", [as_of]
-        ).fetchone()
         described = cursor.execute(
             "SELECT table_name, column_name, data_type FROM duckdb_columns() "
             "WHERE database_name = current_database() AND schema_name = current_schema() "
@@ -198,7 +207,7 @@ def _described(cohort: Cohort, as_of: dt.date) -> tuple[int, dict, frozenset[str
     for table, column, column_type in described:
         if table in out:
             out[table][str(column)] = str(column_type)
-    return int(started), out, frozenset(str(v) for (v,) in views)
+    return out, frozenset(str(v) for (v,) in views)
 
 
 def replay_of(cohort: Cohort, as_of: dt.date) -> Replay:
@@ -213,12 +222,13 @@ def replay_of(cohort: Cohort, as_of: dt.date) -> Replay:
             "This cohort cannot be replayed to an earlier date: it has no `start_date`.",
             hint="Add start_date (YYYY-MM-DD) to patients.csv.",
         )
-    started, columns, views = _described(cohort, as_of)
+    started = cohort.count("SELECT count(*) AS n FROM patients WHERE start_date <= ?", [as_of])
     if not started:
         raise UsageError(
             f"No patient had started by {as_of.isoformat()}.",
             hint="Pick a later date; `/sts fields` shows the start dates' range.",
         )
+    columns, views = once(cohort, "replay", _described)
     return Replay(as_of, unit, cohort.endpoints, columns, views=views)
 
 
@@ -238,7 +248,15 @@ def replayed(cohort: Cohort, replay: Replay) -> Cohort:
         else:
             _copy(cohort, replay, beside.con)
         meta = replace(cohort.meta, data_as_of=replay.as_of)
-        made = adopt(cohort.path, meta, beside.con, list(cohort.tables), database=beside.name)
+        made = adopt(
+            cohort.path,
+            meta,
+            beside.con,
+            list(cohort.tables),
+            database=beside.name,
+            columns=list(replay.columns["patients"]),  # the snapshot's patients has the same
+            summarised=bool(beside.source),  # _select made its summary tables, as views
+        )
     except BaseException:
         detach(beside)
         raise
