@@ -256,7 +256,11 @@ def _holds_dates(series: pd.Series) -> bool:
 
 
 def assert_same_tables(new: pd.DataFrame, old: pd.DataFrame, table: str) -> None:
-    a, b = plain(new), plain(old)
+    assert_same_plain(plain(new), plain(old), table)
+
+
+def assert_same_plain(a: pd.DataFrame, b: pd.DataFrame, table: str) -> None:
+    """assert_same_tables of tables already made `plain`."""
     assert list(a.columns) == list(b.columns), table
     assert len(a) == len(b), table
     for column in a.columns:
@@ -280,15 +284,31 @@ def assert_same_snapshot(cohort: Cohort, day: dt.date) -> None:
     assert (new.tables, new.endpoints) == (cohort.tables, cohort.endpoints)
     assert new.meta == dataclasses.replace(cohort.meta, data_as_of=day)
     assert list(new.tables) == list(old)
+    expected = _plain_reference(reference_key(cohort), day, dt.date.today())
     for table in new.tables:  # the plain comparison: the code's tables against the reference's
-        assert_same_tables(new.query(f"SELECT * FROM {quote_identifier(table)}"), old[table], table)
+        found = plain(new.query(f"SELECT * FROM {quote_identifier(table)}"))
+        assert_same_plain(found, expected[table], table)
     # ... and what a Cohort makes of them: the catalog (kinds, values, ranges) and the worst
     # grade per patient and term, made from the snapshot's adverse events
     made = reference_cohort(cohort, day)
     assert new.catalog == made.catalog
     if new.has_table("adverse_events"):
-        worst = f"SELECT * FROM {quote_identifier(AE_WORST)} ORDER BY ALL"  # by patient only
-        assert_same_tables(new.query(worst), made.query(worst), AE_WORST)
+        assert_same_plain(plain(new.query(_WORST)), expected[AE_WORST], AE_WORST)
+
+
+_WORST = f"SELECT * FROM {quote_identifier(AE_WORST)} ORDER BY ALL"  # by patient only
+
+
+@functools.cache
+def _plain_reference(key: tuple, day: dt.date, today: dt.date) -> dict[str, pd.DataFrame]:
+    """The reference snapshot's tables as `plain` makes them, and the worst grades a Cohort
+    makes of its adverse events: once per (cohort, day), for every comparison with them."""
+    old = _snapshot(key, day, today)
+    out = {table: plain(frame) for table, frame in old.items()}
+    made = _reference_cohort(key, day, today)
+    if made.has_table("adverse_events"):
+        out[AE_WORST] = plain(made.query(_WORST))
+    return out
 
 
 def assert_close(a, b, where: str = "") -> None:
@@ -329,10 +349,16 @@ def assert_same_summary(cohort: Cohort, day: dt.date):
         assert new.chart is None
         return new
     assert_close(new.chart.marked, (old["marked"],), "marked")
-    made = reference_cohort(cohort, dt.date.fromisoformat(old["as_of"]))
-    expected = survival_answer(QuerySpec(metric="pfs"), made).chart
+    expected = _reference_chart(reference_key(cohort), old["as_of"], dt.date.today())
     assert_same(dataclasses.replace(new.chart, marked=()), dataclasses.replace(expected, marked=()))
     return new
+
+
+@functools.cache
+def _reference_chart(key: tuple, as_of: str, today: dt.date):
+    """The KM chart of PFS over the reference snapshot of `as_of` (a week's end)."""
+    made = _reference_cohort(key, dt.date.fromisoformat(as_of), today)
+    return survival_answer(QuerySpec(metric="pfs"), made).chart
 
 
 def assert_same(a, b) -> None:
