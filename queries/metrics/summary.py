@@ -19,6 +19,7 @@ from sts_queries.metrics.shared.notes import provenance_notes
 from sts_queries.metrics.survival.endpoints import survival_answer
 from sts_queries.query_spec import QuerySpec
 from sts_queries.result import Answer, Part
+from sts_queries.sql.identifiers import quote_identifier as _q
 from sts_queries.stats.exact import clopper_pearson
 
 __all__ = ["CASE_LISTS", "SUMMARY", "Period", "Summary", "period_of", "summary_answer"]
@@ -101,36 +102,65 @@ def _replay_or_none(cohort: Cohort, day: dt.date) -> Replay | None:
         return None
 
 
-def _newly(cohort: Cohort, now: Replay, before: Replay | None, holds) -> list[str]:
+_BY_CASE = " ORDER BY TRY_CAST(p.patient_id AS BIGINT), p.patient_id"
+
+
+def _newly(
+    cohort: Cohort, snapshots: tuple[Cohort, Cohort | None], replays, holds, held
+) -> list[str]:
     """Cases for which `holds(replay)` (SQL) is true as of now but was not a week before:
-    an anti-join over the cohort's own patients, ordered as case ids are."""
+    an anti-join over the cohort's own patients, ordered as case ids are. When both dates
+    were replayed (two snapshots beside one another in one DuckDB), over their patients,
+    where `held(alias)` says the same of the columns they replayed."""
+    now, before = replays
+    if now.as_of is not None:
+        sql = f"SELECT p.patient_id FROM patients p WHERE {held('p')}"
+        if (earlier := snapshots[1]) is not None:
+            sql += (
+                f" AND NOT EXISTS (SELECT 1 FROM {_q(earlier.database)}.main.patients b "
+                f"WHERE b.patient_id = p.patient_id AND {held('b')})"
+            )
+        return [str(p) for p in snapshots[0].query(sql + _BY_CASE)["patient_id"]]
     sql = f"SELECT p.patient_id FROM patients p WHERE {now.started()} AND {holds(now)}"
     if before is not None:
         sql += (
             " AND NOT EXISTS (SELECT 1 FROM patients b WHERE b.patient_id = p.patient_id "
             f"AND {before.started('b')} AND {holds(before, 'b')})"
         )
-    sql += " ORDER BY TRY_CAST(p.patient_id AS BIGINT), p.patient_id"
-    return [str(p) for p in cohort.query(sql)["patient_id"]]
+    return [str(p) for p in cohort.query(sql + _BY_CASE)["patient_id"]]
 
 
 def _new_events(
-    cohort: Cohort, now: Cohort, replays: tuple[Replay, Replay | None], endpoint: str
+    cohort: Cohort, snapshots: tuple[Cohort, Cohort | None], replays, endpoint: str
 ) -> list[str] | None:
     """Cases whose `endpoint` event is in `now` but was not yet in `before`: its date
     (start_date + time, as the snapshots cut it) falls in the week."""
-    if endpoint not in now.endpoints:
+    if endpoint not in snapshots[0].endpoints:
         return None
-    return _newly(cohort, *replays, lambda r, p="p": f"{r.event(endpoint, p)} = 1")
+    column = _q(f"{endpoint}_event")
+    return _newly(
+        cohort,
+        snapshots,
+        replays,
+        lambda r, p="p": f"{r.event(endpoint, p)} = 1",
+        lambda p: f"{p}.{column} = 1",
+    )
 
 
 def _new_responses(
-    cohort: Cohort, now: Cohort, replays: tuple[Replay, Replay | None]
+    cohort: Cohort, snapshots: tuple[Cohort, Cohort | None], replays
 ) -> list[str] | None:
     """Cases whose CR/PR was first documented this week (from the dated assessments)."""
+    now = snapshots[0]
     if not now.has_table("assessments") or "best_response" not in now.catalog.names():
         return None
-    return _newly(cohort, *replays, lambda r, p="p": r.responded(p))
+    return _newly(
+        cohort,
+        snapshots,
+        replays,
+        lambda r, p="p": r.responded(p),
+        lambda p: f"upper({p}.best_response) IN ('CR', 'PR')",  # as the replay ranked them
+    )
 
 
 def _pfs(cohort: Cohort | None) -> tuple[dict | None, Answer | None]:
@@ -203,7 +233,7 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         severe = frame.to_dict("records")
     pfs, pfs_answer = _pfs(now)
     pfs_before, _ = _pfs(before)
-    progressed = _new_events(cohort, now, replays, "pfs")
+    progressed = _new_events(cohort, (now, before), replays, "pfs")
     km_chart = None
     if pfs_answer is not None and pfs_answer.chart is not None:
         chart = pfs_answer.chart
@@ -224,9 +254,9 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         dcr_before=rates_before[1],
         pfs=pfs,
         new_grade3plus=severe,
-        responded=_new_responses(cohort, now, replays),
+        responded=_new_responses(cohort, (now, before), replays),
         progressed=progressed,
-        died=_new_events(cohort, now, replays, "os"),
+        died=_new_events(cohort, (now, before), replays, "os"),
         pfs_before=pfs_before,
     )
     return Answer(
