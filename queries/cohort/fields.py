@@ -47,14 +47,14 @@ def field_facts(con, kinds: dict[str, str], table: str = "patients") -> dict[str
     ranged = [n for n, k in kinds.items() if k in ("number", "code", "event")]
     if counted:
         limits = [_MAX_ID_VALUES if kinds[n] == "identifier" else _MAX_VALUES for n in counted]
-        branches = " UNION ALL ".join(
-            f"SELECT {i} AS i, {limit} AS top, CAST({_q(name)} AS VARCHAR) AS v, count(*) AS n "
-            f"FROM {table} WHERE {_q(name)} IS NOT NULL GROUP BY v"
-            for i, (name, limit) in enumerate(zip(counted, limits, strict=True))
-        )
+        # one aggregate over (column i, value v) pairs, each row unnested into one per column:
+        # a statement with one GROUP BY, not one per column (each costs ms to plan)
+        values = ", ".join(f"CAST({_q(name)} AS VARCHAR)" for name in counted)
+        pairs = f"SELECT unnest(range({len(counted)})) AS i, unnest([{values}]) AS v FROM {table}"
         rows = con.execute(
-            f"SELECT i, v, n FROM ({branches}) "
-            "QUALIFY row_number() OVER (PARTITION BY i ORDER BY n DESC, v) <= top + 1 "
+            f"SELECT i, v, count(*) AS n FROM ({pairs}) WHERE v IS NOT NULL GROUP BY i, v "
+            "QUALIFY row_number() OVER (PARTITION BY i ORDER BY n DESC, v) "
+            f"<= [{', '.join(map(str, limits))}][i + 1] + 1 "
             "ORDER BY i, n DESC, v"
         ).fetchall()
         found: list[list] = [[] for _ in counted]
