@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import shutil
 
 import pandas as pd
 import pytest
@@ -29,9 +30,15 @@ from tests.snapshot_checks import (
 
 
 @pytest.fixture(scope="module")
-def demos(tmp_path_factory):
-    stored = load_cohort(demo_path(), store=tmp_path_factory.mktemp("demo-store"))
-    return load_cohort(demo_path()), stored
+def store(tmp_path_factory):
+    """A store holding the demo, built once for the module."""
+    return tmp_path_factory.mktemp("demo-store")
+
+
+@pytest.fixture(scope="module")
+def demos(demo, store):
+    """The demo in memory (the session's: loaded as a server loads it) and stored."""
+    return demo, load_cohort(demo_path(), store=store)
 
 
 def test_the_stored_cohort_is_replayed_from_its_file(demos):
@@ -45,6 +52,7 @@ def test_the_stored_cohort_is_replayed_from_its_file(demos):
 def test_a_snapshot_is_detached_when_it_is_gone(demos):
     memory = demos[0]
     made = "SELECT count(*) AS n FROM duckdb_databases() WHERE database_name LIKE '_sts_snapshot%'"
+    gc.collect()  # snapshots other tests left to the collector (the cohort is the session's)
     before = memory.query(made)["n"].iloc[0]
     day = snapshot(memory, dt.date(2019, 10, 20))
     again = snapshot(day, dt.date(2019, 9, 1))  # a snapshot of a snapshot: its tables are views
@@ -55,7 +63,9 @@ def test_a_snapshot_is_detached_when_it_is_gone(demos):
     assert memory.query(made)["n"].iloc[0] == before
 
 
-def test_a_stored_file_that_cannot_be_attached_is_read_through_parquet(tmp_path):
+def test_a_stored_file_that_cannot_be_attached_is_read_through_parquet(demos, store, tmp_path):
+    for file in store.glob("*.duckdb"):  # the module's stored demo, copied: not built again
+        shutil.copyfile(file, tmp_path / file.name)
     stored = load_cohort(demo_path(), store=tmp_path)
     for file in tmp_path.glob("*.duckdb"):
         file.rename(file.with_suffix(".moved"))  # open still, but no longer at its path
