@@ -237,22 +237,25 @@ def snapshot(cohort: Cohort, as_of: dt.date) -> Cohort:
     return replayed(cohort, replay_of(cohort, as_of))
 
 
-def replayed(cohort: Cohort, replay: Replay) -> Cohort:
-    """The cohort as `replay_of(cohort, as_of)` sees it: a Cohort of its own, in memory."""
+def replayed(cohort: Cohort, replay: Replay, tables: tuple[str, ...] = ()) -> Cohort:
+    """The cohort as `replay_of(cohort, as_of)` sees it: a Cohort of its own, in memory.
+    `tables`: only these of its tables (patients first), for a caller that reads no other."""
     if replay.as_of is None:
         return cohort
+    tables = tables or cohort.tables
     beside = attach_beside(cohort)
     try:
         if beside.source:
-            _select(cohort, replace(replay, src=f"{_q(beside.source)}.main."), beside.con)
+            source = replace(replay, src=f"{_q(beside.source)}.main.")
+            _select(tables, source, beside.con)
         else:
-            _copy(cohort, replay, beside.con)
+            _copy(cohort, tables, replay, beside.con)
         meta = replace(cohort.meta, data_as_of=replay.as_of)
         made = adopt(
             cohort.path,
             meta,
             beside.con,
-            list(cohort.tables),
+            list(tables),
             database=beside.name,
             columns=list(replay.columns["patients"]),  # the snapshot's patients has the same
             summarised=bool(beside.source),  # _select made its summary tables, as views
@@ -264,18 +267,18 @@ def replayed(cohort: Cohort, replay: Replay) -> Cohort:
     return made
 
 
-def _select(cohort: Cohort, source: Replay, con: duckdb.DuckDBPyConnection) -> None:
+def _select(tables: tuple[str, ...], source: Replay, con: duckdb.DuckDBPyConnection) -> None:
     """Make the snapshot's tables in `con`, read from the cohort's in the same DuckDB:
     patients are copied, the other tables (a registry's 2.5x10^6 adverse events) and their
     summary tables are views, read only if asked (the weekly summary never reads most)."""
-    for name in cohort.tables:
+    for name in tables:
         kind = "TABLE" if name == "patients" else "VIEW"
         con.execute(f"CREATE {kind} {_q(name)} AS {source.select(name)}")
-    for name, select in summary_tables(cohort.tables).items():
+    for name, select in summary_tables(tables).items():
         con.execute(f"CREATE VIEW {_q(name)} AS {select}")
 
 
-def _copy(cohort: Cohort, replay: Replay, con: duckdb.DuckDBPyConnection) -> None:
+def _copy(cohort: Cohort, tables, replay: Replay, con: duckdb.DuckDBPyConnection) -> None:
     """Make the snapshot's tables in `con` when the cohort's file could not be attached:
     its own connection writes each table to Parquet."""
     cursor = cohort.cursor()
@@ -283,7 +286,7 @@ def _copy(cohort: Cohort, replay: Replay, con: duckdb.DuckDBPyConnection) -> Non
         (here,) = cursor.execute("SELECT current_database()").fetchone()
         source = replace(replay, src=f"{_q(here)}.main.")
         with tempfile.TemporaryDirectory(prefix="sts-snapshot-") as work:
-            for i, name in enumerate(cohort.tables):
+            for i, name in enumerate(tables):
                 file = _literal(str(Path(work) / f"{i}.parquet"))
                 cursor.execute(f"COPY ({source.select(name)}) TO {file} (FORMAT parquet)")
                 con.execute(f"CREATE TABLE {_q(name)} AS SELECT * FROM read_parquet({file})")

@@ -211,7 +211,8 @@ def summary_answer(spec: QuerySpec, cohort: Cohort) -> Answer:
         day = min(day, cohort.meta.data_as_of)
     replays = (replay_of(cohort, day), _replay_or_none(cohort, period.start - dt.timedelta(1)))
     now = replayed(cohort, replays[0])
-    before = None if replays[1] is None else replayed(cohort, replays[1])
+    # The week before: its patients only (all that is read of it; no other table is made)
+    before = None if replays[1] is None else replayed(cohort, replays[1], ("patients",))
     size = now.rows()
     joined: list[str] = []
     if "start_date" in now.catalog.names():
