@@ -125,7 +125,9 @@ class Served:
         )
         status, _ = self.post(body, sign(body))
         assert status == 200, status
-        return json.loads(self.stub.wait_for(f"/respond/{user}")[0].body)
+        # A deadline, not a measure: a plot drawn on a loaded machine (2 cores, the suite's
+        # other worker and its servers) has taken longer than the stand-in's default 10 s.
+        return json.loads(self.stub.wait_for(f"/respond/{user}", timeout=30)[0].body)
 
     def audit_lines(self, user: str) -> list[dict]:
         lines = self.audit.read_text().splitlines() if self.audit.exists() else []
