@@ -150,10 +150,21 @@ def _merge(left, log_w, count, radix):
     left = np.sort(left, axis=1)  # rows are interchangeable for what remains
     code = left @ radix
     weight = np.round(log_w * 1e9).astype(np.int64)
-    order = np.lexsort((weight, code))
+    order = _by_code_then_weight(code, weight)
     code, weight = code[order], weight[order]
     first = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (weight[1:] != weight[:-1])])
     return left[order[first]], log_w[order[first]], np.add.reduceat(count[order], first)
+
+
+def _by_code_then_weight(code, weight):
+    """`np.lexsort((weight, code))`: by code, then weight, then position. Where both fit in one
+    63-bit integer (codes are >= 0), one stable argsort of that does it in half the time."""
+    if code.size:
+        low = weight.min()
+        shift = int(weight.max() - low).bit_length()
+        if int(code.max()).bit_length() + shift <= 62:
+            return np.argsort((code << shift) | (weight - low), kind="stable")
+    return np.lexsort((weight, code))
 
 
 def _fill_column(left, log_w, count, col_total: int, limit: int):
