@@ -59,14 +59,14 @@ import sys, time
 from sts_queries.cohort import loader
 from sts_queries.cohort.cohort import load_cohort
 
-typed = loader.type_table
+typed = loader.type_tables
 
-def type_table(*args, **kwargs):
+def type_tables(*args, **kwargs):
     typed(*args, **kwargs)
     print("half-way", flush=True)
     time.sleep(600)
 
-loader.type_table = type_table
+loader.type_tables = type_tables
 load_cohort(sys.argv[1], store=sys.argv[2])
 """
 

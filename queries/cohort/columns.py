@@ -15,15 +15,15 @@ from sts_queries.cohort.files.kinds import (
     date_sql,
     event_sql,
     number_sql,
-    profile_columns,
     sql_text,
 )
+from sts_queries.cohort.files.profile import Columns, profile_tables
 from sts_queries.cohort.files.readers import RawTable
 from sts_queries.cohort.measurements import measurement_roles
-from sts_queries.cohort.validate import RESPONSES, Problems, TableReport
+from sts_queries.cohort.validate import RESPONSES, Problems, TableReport, flush_reports
 from sts_queries.sql.identifiers import quote_identifier as _q
 
-__all__ = ["ReadSettings", "TypedTable", "type_table"]
+__all__ = ["ReadSettings", "TypedTable", "type_tables"]
 
 _NOT_CODES = ("cycles", "age", "year")  # counts and measures, however few values they take
 _GRADES = "CTCAE 1–5"
@@ -233,23 +233,48 @@ def _role(name: str, role: str, p: Profile, raw: RawTable, rep: TableReport, s, 
     return ("number", f"CAST({num} AS BIGINT)" if whole else num)
 
 
-def type_table(
-    con, raw: RawTable, settings: ReadSettings, problems: Problems, patients_view: str = ""
-) -> TypedTable:
-    """Profile, check and type one table; problems go to `problems`, grouped by value."""
-    view = clean_view(con, raw)
-    fields = settings.fields if raw.name == "patients" else {}
-    profiles = profile_columns(
+def type_tables(
+    con, raws: list[RawTable], settings: ReadSettings, problems: Problems
+) -> list[TypedTable]:
+    """Profile, check and type the tables, patients first (the others' patient_ids are checked
+    against it); problems go to `problems`, table by table, grouped by value."""
+    views = [clean_view(con, raw) for raw in raws]
+    fields = [settings.fields if raw.name == "patients" else {} for raw in raws]
+    profiles = profile_tables(
         con,
-        view,
-        list(raw.columns),
-        decimal_comma=raw.decimal_comma,
-        date_format=settings.date_format
-        or next((f.get("date_format") for f in fields.values() if isinstance(f, dict)), None),
+        [
+            Columns(
+                view=view,
+                names=list(raw.columns),
+                decimal_comma=raw.decimal_comma,
+                date_format=settings.date_format
+                or next((f.get("date_format") for f in mine.values() if isinstance(f, dict)), None),
+            )
+            for raw, view, mine in zip(raws, views, fields, strict=True)
+        ],
     )
-    rep = TableReport(
-        con=con, view=view, file=raw.file, lines=raw.lines, originals=dict(raw.originals)
-    )
+    reports, typed = [], []
+    for raw, view, mine, profile in zip(raws, views, fields, profiles, strict=True):
+        rep = TableReport(
+            con=con, view=view, file=raw.file, lines=raw.lines, originals=dict(raw.originals)
+        )
+        patients_view = views[0] if raw is not raws[0] else ""
+        typed.append(_type_table(raw, view, mine, profile, settings, rep, patients_view))
+        reports.append(rep)
+    flush_reports(reports, problems)
+    return typed
+
+
+def _type_table(
+    raw: RawTable,
+    view: str,
+    fields: dict,
+    profiles: dict[str, Profile],
+    settings: ReadSettings,
+    rep: TableReport,
+    patients_view: str,
+) -> TypedTable:
+    """The kinds and SELECT of one profiled table; its checks go to `rep`."""
     roles = _roles(raw, settings)
     selects, kinds = [], {}
     for name in raw.columns:
@@ -277,6 +302,7 @@ def type_table(
             lambda v: f"duplicate patient_id `{v}`",
             source=f"(SELECT *, row_number() OVER (PARTITION BY patient_id ORDER BY _rec) "
             f"AS _nth FROM {view})",
+            counted="count(patient_id) - count(DISTINCT patient_id)",  # the rows with _nth > 1
         )
     elif (
         patients_view
@@ -289,7 +315,6 @@ def type_table(
             f"(SELECT patient_id FROM {patients_view} WHERE patient_id IS NOT NULL)",
             lambda v: f"patient `{v}` is not in patients",
         )
-    rep.flush(problems)
     return TypedTable(
         name=raw.name, select=", ".join(selects), view=view, kinds=kinds, file=raw.file
     )

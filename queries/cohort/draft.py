@@ -21,9 +21,10 @@ from sts_queries.cohort.draft_endpoints import (
     time_status_pairs,
     unit_evidence,
 )
-from sts_queries.cohort.files.kinds import Profile, profile_columns
+from sts_queries.cohort.files.kinds import Profile
 from sts_queries.cohort.files.long import row_kinds, several_rows
 from sts_queries.cohort.files.names import MISSING_TOKENS
+from sts_queries.cohort.files.profile import profile_columns
 from sts_queries.cohort.files.readers import read_folder
 from sts_queries.cohort.files.roles import assign_roles, table_ref_toml
 from sts_queries.cohort.loader import _with_identifier

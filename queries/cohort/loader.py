@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sts_queries.cohort.columns import ReadSettings, type_table
+from sts_queries.cohort.columns import ReadSettings, type_tables
 from sts_queries.cohort.derive import date_roles, derived_columns, map_columns
 from sts_queries.cohort.fields import field_facts
 from sts_queries.cohort.files.long import widen
@@ -129,12 +129,13 @@ def build_tables(
     problems.raise_if_any()
     assert meta is not None
     settings = replace(settings, fields=fields, roles={"patients": date_roles(endpoints)})
-    patients = type_table(con, raws["patients"], settings, problems)
-    typed = [patients] + [
-        type_table(con, raw, settings, problems, patients_view=patients.view)
-        for name, raw in raws.items()
-        if name != "patients"
-    ]
+    typed = type_tables(
+        con,
+        [raws["patients"]] + [raw for name, raw in raws.items() if name != "patients"],
+        settings,
+        problems,
+    )
+    patients = typed[0]
     problems.raise_if_any()
     con.execute(
         f"CREATE TEMP TABLE _typed_patients AS SELECT {patients.select} FROM {patients.view}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sts_queries.errors import CohortDataError
 from sts_queries.sql.identifiers import quote_identifier as _quote
 
-__all__ = ["RESPONSES", "Problems", "TableReport"]
+__all__ = ["RESPONSES", "Problems", "TableReport", "flush_reports"]
 
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 _SHOWN_LINES = 5
@@ -95,29 +95,35 @@ class TableReport:
         error: bool = True,
         hint: str = "",
         source: str | None = None,
+        counted: str | None = None,
     ) -> None:
-        """One problem per distinct offending value (checked in one batch at `flush`)."""
-        self.pending.append(("value", column, condition, message, error, hint, source))
+        """One problem per distinct offending value (checked in one batch at `flush`). With a
+        `source` (rows to look in other than the view's), `counted` is an aggregate over the
+        view that counts the offending rows (0: none), else they are looked for every time."""
+        self.pending.append(("value", column, condition, message, error, hint, source, counted))
 
     def rows(self, column: str, condition: str, message: str, *, error: bool = True) -> None:
         """One problem for every row matching `condition` (say, an empty identifier)."""
-        self.pending.append(("rows", column, condition, message, error, "", None))
+        self.pending.append(("rows", column, condition, message, error, "", None, None))
 
-    def _run_pending(self) -> None:
-        # One scan counts every check; only the checks that fail are looked at again.
-        plain = [c for c in self.pending if c[6] is None]
-        counts = (
-            self.con.execute(
-                "SELECT "
-                + ", ".join(f"count(*) FILTER (WHERE {c[2]})" for c in plain)
-                + f" FROM {self.view}"
-            ).fetchone()
-            if plain
-            else ()
-        )
-        failing = [c for c, n in zip(plain, counts, strict=True) if n]
-        failing += [c for c in self.pending if c[6] is not None]
-        for how, column, condition, message, error, hint, source in failing:
+    def counts(self) -> list[str]:
+        """The aggregates over the view that count the offending rows of the checks that can
+        be counted there, in the order of `pending`."""
+        return [
+            f"count(*) FILTER (WHERE {c[2]})" if c[6] is None else c[7]
+            for c in self.pending
+            if c[6] is None or c[7]
+        ]
+
+    def _run_pending(self, counts: list[int]) -> None:
+        """Look again at the checks that fail (`counts`: what `counts()` counted): the plain
+        ones first, then those with rows of their own to look in."""
+        counted = iter(counts)
+        found = [next(counted) if c[6] is None or c[7] else None for c in self.pending]
+        checks = list(zip(self.pending, found, strict=True))
+        failing = [c for c, n in checks if c[6] is None and n]
+        failing += [c for c, n in checks if c[6] is not None and n != 0]
+        for how, column, condition, message, error, hint, source, _ in failing:
             if how == "value":
                 self._values(column, condition, message, error, hint, source or self.view)
             else:
@@ -152,7 +158,9 @@ class TableReport:
         self.issues.append(_Issue(column, message, (), 0, error, hint))
 
     def flush(self, problems: Problems) -> None:
-        self._run_pending()
+        flush_reports([self], problems)
+
+    def _report(self, problems: Problems) -> None:
         wanted = sorted({r for issue in self.issues for r in issue.records})
         line_of = self.lines(wanted) if wanted else {}
         for issue in self.issues:
@@ -178,3 +186,22 @@ class TableReport:
                     more=more,
                 )
         self.issues.clear()
+
+
+def flush_reports(reports: list[TableReport], problems: Problems) -> None:
+    """The reports' problems into `problems`, each report's in turn. One scan of each table,
+    all in one statement, counts every check; only the checks that fail are looked at again."""
+    counts = [report.counts() for report in reports]
+    scans = [
+        f"(SELECT {', '.join(f'{c} AS n{j}_{i}' for i, c in enumerate(mine))} FROM {r.view})"
+        for j, (r, mine) in enumerate(zip(reports, counts, strict=True))
+        if mine
+    ]
+    row = (
+        list(reports[0].con.execute(f"SELECT * FROM {', '.join(scans)}").fetchone())
+        if scans
+        else []
+    )
+    for report, mine in zip(reports, counts, strict=True):
+        report._run_pending([row.pop(0) for _ in mine])
+        report._report(problems)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from sts_queries.cohort.files.kinds import cleaned_sql
+from sts_queries.cohort.files.kinds import cleaned_select
 from sts_queries.cohort.files.names import normalise_name
 from sts_queries.cohort.files.sheets import read_workbook
 from sts_queries.cohort.files.sniff import SniffError, TextFile, load_text, record_lines, sniff
@@ -193,8 +193,8 @@ def _sheet_tables(con, path: Path, problems: Problems, counter, clean) -> list[R
             continue
         relation = f"_raw{next(counter)}"
         con.register("_sheet", frame)
-        cast = ", ".join(f"{clean(f'CAST({c} AS VARCHAR)')} AS {c}" for c in frame.columns)
-        con.execute(f"CREATE TEMP TABLE {relation} AS SELECT {cast or '1 AS c0'} FROM _sheet")
+        cast = {c: f"CAST({c} AS VARCHAR)" for c in frame.columns}
+        con.execute(f"CREATE TEMP TABLE {relation} AS {clean(cast, '_sheet')}")
         con.unregister("_sheet")
         where = f"{path.name}, sheet `{sheet}`"
         named = _name_columns(con, relation, header, where, problems)
@@ -229,7 +229,7 @@ def read_folder(
     """Every table in the folder by name; the first source of a name wins, others are noted.
 
     Cells are trimmed and the `missing` tokens become NULL as they are read."""
-    clean = partial(cleaned_sql, missing=missing)
+    clean = partial(cleaned_select, missing=missing)
     counter = itertools.count()
     tables: dict[str, RawTable] = {}
     for path in sorted(folder.iterdir()):

@@ -113,10 +113,10 @@ def load_text(
     tf: TextFile,
     relation: str,
     workdir: Path,
-    clean: Callable[[str], str] = lambda c: c,
+    clean: Callable[[dict[str, str], str], str] = lambda cells, source: f"SELECT * FROM {source}",
 ) -> None:
-    """Every record of `tf` into TEMP table `relation` (c0…cN, text cleaned by `clean`, in
-    file order), in one parallel pass of DuckDB's CSV reader."""
+    """Every record of `tf` into TEMP table `relation` (c0…cN, in file order), in one parallel
+    pass of DuckDB's CSV reader; `clean(cells, source)` is the SELECT of the cleaned text."""
     source = tf.path
     if tf.encoding in ("cp1252", "latin-1"):
         # DuckDB reads UTF-8; a Windows file is re-encoded once, in chunks.
@@ -128,13 +128,13 @@ def load_text(
             while chunk := src.read(_CHUNK):
                 dst.write(chunk)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(tf.header)))
-    cells = ", ".join(f"{clean(f'c{i}')} AS c{i}" for i in range(len(tf.header)))
-    con.execute(
-        f"CREATE TEMP TABLE {relation} AS SELECT {cells} FROM read_csv({_quoted(str(source))}, "
-        f"header = false, skip = {tf.header_line + 1}, auto_detect = false, "
-        f"columns = {{{columns}}}, delim = {_quoted(tf.sep)}, quote = '\"', escape = '\"', "
-        "strict_mode = true)"
+    cells = {f"c{i}": f"c{i}" for i in range(len(tf.header))}
+    reader = (
+        f"read_csv({_quoted(str(source))}, header = false, skip = {tf.header_line + 1}, "
+        f"auto_detect = false, columns = {{{columns}}}, delim = {_quoted(tf.sep)}, "
+        "quote = '\"', escape = '\"', strict_mode = true)"
     )
+    con.execute(f"CREATE TEMP TABLE {relation} AS {clean(cells, reader)}")
 
 
 def record_lines(tf: TextFile, records: Iterable[int]) -> dict[int, int]:
