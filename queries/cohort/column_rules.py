@@ -77,6 +77,7 @@ def generic_kind(name: str, p: Profile, raw: RawTable, spec: dict, rep: TableRep
                 lambda v: f"`{v}` is not a number; read as missing",
                 error=False,
                 hint="list it in missing_values in cohort.toml, or fix it",
+                known=True,  # some cells are not numbers
             )
         whole = p.whole == p.numbers
         code = declared == "code" or (
@@ -101,6 +102,7 @@ def generic_kind(name: str, p: Profile, raw: RawTable, spec: dict, rep: TableRep
             lambda v: f"read as text because of `{v}`",
             error=False,
             hint="declare it missing (missing_values) or fix it, and the column is a number",
+            known=p.numbers < p.present,
         )
     if p.all_numbers and p.whole == p.present:
         return "category", f"regexp_replace({q}, '^([+-]?\\d+)\\.0+$', '\\1')"
@@ -158,15 +160,26 @@ def role_kind(name: str, role: str, p: Profile, raw: RawTable, rep: TableReport,
     if role in ("grade", "mm"):
         what_empty = f"grade is empty ({_GRADES})" if role == "grade" else "the sum (mm) is empty"
         rep.rows(name, f"{q} IS NULL", what_empty)
-    rep.by_value(name, f"{q} IS NOT NULL AND {bad}", lambda v: f"`{v}` is not {what}")
+    # What the profile counted of the column's numbers (the same `num` of the same cells)
+    # says whether these checks find anything; only the grades' range can need counting.
+    fine = p.whole if whole_only else p.numbers
+    rep.by_value(
+        name,
+        f"{q} IS NOT NULL AND {bad}",
+        lambda v: f"`{v}` is not {what}",
+        known=fine < p.present,
+    )
     if role == "grade":
+        within = p.low is not None and p.low >= 1 and p.high is not None and p.high <= 5
         rep.by_value(
             name,
             f"{num} = floor({num}) AND {num} NOT BETWEEN 1 AND 5",
             lambda v: f"`{v}` is outside 1–5",
+            known=False if p.whole == 0 or within else None,
         )
     elif role != "day":  # a day before the start of treatment is a baseline scan's
         below = "mm: a sum of diameters cannot be below 0" if role == "mm" else "is below 0"
-        rep.by_value(name, f"{num} < 0", lambda v: f"`{v}` {below}")
+        negative = p.low is not None and p.low < 0
+        rep.by_value(name, f"{num} < 0", lambda v: f"`{v}` {below}", known=negative)
     whole = whole_only or (p.numbers and p.whole == p.numbers)
     return ("number", f"CAST({num} AS BIGINT)" if whole else num)

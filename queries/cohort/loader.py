@@ -142,7 +142,14 @@ def build_tables(
     )
     for table in typed[1:]:
         if table.name == MEASUREMENTS:  # checked as a whole, then shaped for the plots
-            typed_measurements(con, table, raws[MEASUREMENTS], "_typed_patients", problems)
+            typed_measurements(
+                con,
+                table,
+                raws[MEASUREMENTS],
+                "_typed_patients",
+                problems,
+                has_start=patients.kinds.get("start_date") == "date",  # typed as a DATE
+            )
             continue
         con.execute(f"CREATE TABLE {_q(table.name)} AS SELECT {table.select} FROM {table.view}")
     problems.raise_if_any()

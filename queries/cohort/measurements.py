@@ -103,16 +103,13 @@ def _offenders(con, sql: str, raw: RawTable, problems: Problems, message, column
         )
 
 
-def typed_measurements(con, table, raw: RawTable, patients: str, problems: Problems) -> None:
-    """Check the typed table (`columns.TypedTable`) as a whole; if it passes, load it."""
+def typed_measurements(
+    con, table, raw: RawTable, patients: str, problems: Problems, *, has_start: bool
+) -> None:
+    """Check the typed table (`columns.TypedTable`) as a whole; if it passes, load it.
+    `has_start`: the typed patients table has a `start_date` of type DATE."""
     typed = "_typed_measurements"
     con.execute(f"CREATE TEMP TABLE {typed} AS SELECT _rec, {table.select} FROM {table.view}")
-    has_start = bool(
-        con.execute(
-            f"SELECT count(*) FROM (DESCRIBE {patients}) "
-            "WHERE column_name = 'start_date' AND column_type = 'DATE'"
-        ).fetchone()[0]
-    )
     before = len(problems.items)
     _check(con, typed, patients, raw, problems, has_start=has_start)
     if len(problems.items) == before:
@@ -123,32 +120,15 @@ def _check(
     con, typed: str, patients: str, raw: RawTable, problems: Problems, *, has_start: bool
 ) -> None:
     """Problems of the table as a whole: `typed` is it typed (with `_rec`), `patients` the
-    typed patients table."""
+    typed patients table. One statement says which checks find anything; only those are
+    looked at again, for the patients and lines to name."""
     when = _when(raw.columns)
     w = _q(when)
     column = raw.originals.get(when) or when
-    con.execute(
-        f"CREATE TEMP VIEW _m_ranked AS SELECT *, row_number() OVER "
+    ranked = (
+        f"WITH _m_ranked AS (SELECT *, row_number() OVER "
         f"(PARTITION BY patient_id ORDER BY {w}, _rec) AS _nth FROM {typed} "
-        f"WHERE {w} IS NOT NULL AND patient_id IS NOT NULL"
-    )
-    _offenders(
-        con,
-        f"SELECT _rec, patient_id, NULL FROM {typed} WHERE {w} IS NULL ORDER BY _rec LIMIT 50",
-        raw,
-        problems,
-        lambda p, _: f"patient `{p}`: the {when} is empty (when was it measured?)",
-        column,
-    )
-    _offenders(
-        con,
-        f"SELECT b._rec, b.patient_id, CAST(b.{w} AS VARCHAR) FROM _m_ranked a JOIN _m_ranked b "
-        f"ON a.patient_id = b.patient_id AND a.{w} = b.{w} AND a._nth < b._nth "
-        "ORDER BY b._rec LIMIT 50",
-        raw,
-        problems,
-        lambda p, at: f"patient `{p}` is measured twice on {when} {at}: which one is meant?",
-        column,
+        f"WHERE {w} IS NOT NULL AND patient_id IS NOT NULL) "
     )
     if when == "day":
         late = "m.day > 0"
@@ -157,28 +137,41 @@ def _check(
     else:
         late = "FALSE"  # without a start, the first measurement is the baseline by definition
     start = "p.start_date" if when == "date" and has_start else "0"
-    _offenders(
-        con,
-        f"SELECT m._rec, m.patient_id, CAST(m.{w} AS VARCHAR) || '|' || CAST({start} AS VARCHAR) "
-        f"FROM _m_ranked m LEFT JOIN {patients} p USING (patient_id) "
-        f"WHERE m._nth = 1 AND {late} ORDER BY m._rec LIMIT 50",
-        raw,
-        problems,
-        lambda p, what: _no_baseline(p, what, when),
-        column,
-    )
-    _offenders(
-        con,
-        "SELECT _rec, patient_id, NULL FROM _m_ranked WHERE _nth = 1 AND sum_mm = 0 "
-        "ORDER BY _rec LIMIT 50",
-        raw,
-        problems,
-        lambda p, _: (
-            f"patient `{p}`: the baseline sum is 0 mm, so no % change can be taken from it"
+    checks = [
+        (
+            f"SELECT _rec, patient_id, NULL FROM {typed} WHERE {w} IS NULL ORDER BY _rec LIMIT 50",
+            lambda p, _: f"patient `{p}`: the {when} is empty (when was it measured?)",
+            column,
         ),
-        raw.originals.get("sum_mm") or "sum_mm",
-    )
-    con.execute("DROP VIEW _m_ranked")
+        (
+            f"SELECT b._rec, b.patient_id, CAST(b.{w} AS VARCHAR) FROM _m_ranked a "
+            f"JOIN _m_ranked b ON a.patient_id = b.patient_id AND a.{w} = b.{w} "
+            "AND a._nth < b._nth ORDER BY b._rec LIMIT 50",
+            lambda p, at: f"patient `{p}` is measured twice on {when} {at}: which one is meant?",
+            column,
+        ),
+        (
+            f"SELECT m._rec, m.patient_id, CAST(m.{w} AS VARCHAR) || '|' || "
+            f"CAST({start} AS VARCHAR) FROM _m_ranked m LEFT JOIN {patients} p "
+            f"USING (patient_id) WHERE m._nth = 1 AND {late} ORDER BY m._rec LIMIT 50",
+            lambda p, what: _no_baseline(p, what, when),
+            column,
+        ),
+        (
+            "SELECT _rec, patient_id, NULL FROM _m_ranked WHERE _nth = 1 AND sum_mm = 0 "
+            "ORDER BY _rec LIMIT 50",
+            lambda p, _: (
+                f"patient `{p}`: the baseline sum is 0 mm, so no % change can be taken from it"
+            ),
+            raw.originals.get("sum_mm") or "sum_mm",
+        ),
+    ]
+    found = con.execute(
+        ranked + "SELECT " + ", ".join(f"EXISTS ({sql})" for sql, _, _ in checks)
+    ).fetchone()
+    for (sql, message, named), any_found in zip(checks, found, strict=True):
+        if any_found:
+            _offenders(con, ranked + sql, raw, problems, message, named)
 
 
 def _no_baseline(patient, what: str, when: str) -> str:

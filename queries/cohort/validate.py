@@ -74,6 +74,28 @@ class _Issue:
     hint: str
 
 
+@dataclass(frozen=True)
+class _Check:
+    how: str  # "value": a problem per offending value; "rows": one for all offending rows
+    column: str
+    condition: str  # SQL: the offending rows
+    message: Callable[[str], str] | str
+    error: bool
+    hint: str = ""
+    source: str | None = None  # rows to look in, when not the view's
+    counted: str | None = None  # an aggregate over the view counting the offending rows
+    known: bool | None = None  # whether any row offends, when already known
+
+    @property
+    def count(self) -> str | None:
+        """What counts its offending rows in the scan of the view (None: not counted there)."""
+        if self.known is not None:
+            return None
+        if self.source is None:
+            return f"count(*) FILTER (WHERE {self.condition})"
+        return self.counted
+
+
 @dataclass
 class TableReport:
     """Problems of one table, found by SQL, turned into lines once at the end."""
@@ -84,7 +106,7 @@ class TableReport:
     lines: Callable[[list[int]], dict[int, int]]
     originals: dict[str, str] = field(default_factory=dict)  # columns named as the file does
     issues: list[_Issue] = field(default_factory=list)
-    pending: list[tuple] = field(default_factory=list)
+    pending: list[_Check] = field(default_factory=list)
 
     def by_value(
         self,
@@ -96,38 +118,40 @@ class TableReport:
         hint: str = "",
         source: str | None = None,
         counted: str | None = None,
+        known: bool | None = None,
     ) -> None:
         """One problem per distinct offending value (checked in one batch at `flush`). With a
         `source` (rows to look in other than the view's), `counted` is an aggregate over the
-        view that counts the offending rows (0: none), else they are looked for every time."""
-        self.pending.append(("value", column, condition, message, error, hint, source, counted))
+        view that counts the offending rows, else they are looked for every time. `known`:
+        whether any row offends, when the column's profile says so already."""
+        self.pending.append(
+            _Check("value", column, condition, message, error, hint, source, counted, known)
+        )
 
     def rows(self, column: str, condition: str, message: str, *, error: bool = True) -> None:
         """One problem for every row matching `condition` (say, an empty identifier)."""
-        self.pending.append(("rows", column, condition, message, error, "", None, None))
+        self.pending.append(_Check("rows", column, condition, message, error))
 
     def counts(self) -> list[str]:
-        """The aggregates over the view that count the offending rows of the checks that can
-        be counted there, in the order of `pending`."""
-        return [
-            f"count(*) FILTER (WHERE {c[2]})" if c[6] is None else c[7]
-            for c in self.pending
-            if c[6] is None or c[7]
-        ]
+        """The aggregates over the view that count the offending rows of the checks that are
+        counted there, in the order of `pending`."""
+        return [c.count for c in self.pending if c.count]
 
     def _run_pending(self, counts: list[int]) -> None:
-        """Look again at the checks that fail (`counts`: what `counts()` counted): the plain
-        ones first, then those with rows of their own to look in."""
+        """Look again at the checks that fail (`counts`: what `counts()` counted): the ones
+        over the view first, then those with rows of their own to look in."""
         counted = iter(counts)
-        found = [next(counted) if c[6] is None or c[7] else None for c in self.pending]
+        found = [next(counted) if c.count else c.known for c in self.pending]
         checks = list(zip(self.pending, found, strict=True))
-        failing = [c for c, n in checks if c[6] is None and n]
-        failing += [c for c, n in checks if c[6] is not None and n != 0]
-        for how, column, condition, message, error, hint, source, _ in failing:
-            if how == "value":
-                self._values(column, condition, message, error, hint, source or self.view)
+        failing = [c for c, n in checks if c.source is None and n]
+        failing += [c for c, n in checks if c.source is not None and n != 0]
+        for c in failing:
+            if c.how == "value":
+                self._values(
+                    c.column, c.condition, c.message, c.error, c.hint, c.source or self.view
+                )
             else:
-                self._rows(column, condition, message, error)
+                self._rows(c.column, c.condition, c.message, c.error)
         self.pending.clear()
 
     def _values(self, column, condition, message, error, hint, source) -> None:
