@@ -334,6 +334,7 @@ def test_settings_errors_stop_start_up_naming_the_setting(tmp_path, mode, extra,
             text=True,
             timeout=60,
         )
+        stub.settled()
         assert not stub.calls  # stopped before talking to Slack at all
     assert done.returncode == 2
     assert problem in done.stderr
@@ -374,6 +375,7 @@ def test_socket_mode_with_a_rejected_app_token_stops_naming_it(tmp_path, tmp_pat
             timeout=60,
         )
         # The token, then that the patient channel is private, then the connection.
+        stub.settled()  # the refused connection is recorded just after the server heard it
         methods = [c.method for c in stub.calls]
         assert methods == ["auth.test", "conversations.info", "apps.connections.open"], (
             [(c.path, c.status) for c in stub.calls],
