@@ -77,22 +77,23 @@ def postgres():
 # (servers, clusters, replays: `pytest --durations=0` by file) are collected first and the
 # rest after them in their usual order. Only the order changes; every worker sees the same.
 LONGEST_FIRST = (
-    "test_health.py",
-    "test_fleet.py",
     "test_snapshot_synthetic.py",
+    "test_weekly_ledger.py",
+    "test_fleet.py",
     "test_privacy_cells.py",
-    "test_slack_http.py",
-    "test_delivery_faults.py",
-    "test_socket_mode.py",
-    "test_golden.py",
-    "test_properties.py",
-    "test_plot_checks.py",
-    "test_exports_as_written.py",
     "test_weekly.py",
+    "test_delivery_faults.py",
     "test_snapshot.py",
+    "test_plot_checks.py",
+    "test_golden.py",
+    "test_slack_http.py",
     "test_privacy_routes.py",
-    "test_cohort_store.py",
+    "test_socket_mode.py",
     "test_manifests.py",
+    "test_plots.py",
+    "test_language_fuzz.py",
+    "test_measurements.py",
+    "test_health.py",
 )
 
 
