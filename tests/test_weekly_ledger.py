@@ -224,6 +224,7 @@ def test_a_run_waits_for_a_live_claim_and_takes_over_when_it_goes_stale(demo, tm
         )
         assert result.status == "posted" and len(stored(stub)) == 1
         assert clock[0] - START >= STALE and max(slept) <= 5.0
+        assert slept[:5] == [0.5, 1.0, 2.0, 4.0, 5.0]  # soon at first: the owner may be done
         assert stored(stub)[0]["metadata"]["event_type"] == METADATA_EVENT
 
 

@@ -196,12 +196,16 @@ def post_settled(
     sleep: Callable[[float], None] = time.sleep,
 ) -> PostResult:
     """`attempt()`, and again while another process holds the claim: until it is sent, or
-    goes stale (its owner died) and this process takes it over, or `patience` runs out."""
+    goes stale (its owner died) and this process takes it over, or `patience` runs out.
+    The first looks come soon (0.5 s, then 1, 2, 4, then every 5 s): a live owner is most
+    often a run started at the same moment, seconds from done."""
     deadline = clock() + patience
+    pause = 0.5
     result = attempt()
     while result.status == "claimed-elsewhere" and clock() < deadline:
         until = min(result.retry_at or deadline, deadline) - clock()
-        sleep(min(5.0, max(0.5, until.total_seconds())))
+        sleep(min(pause, max(0.5, until.total_seconds())))
+        pause = min(5.0, 2 * pause)
         result = attempt()
     return result
 
