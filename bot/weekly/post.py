@@ -72,10 +72,8 @@ class Schedule:
 
 
 def due_as_of(schedule: Schedule, now: dt.datetime) -> dt.date | None:
-    """The data date of the post that is due now, or None when the last one is past its grace.
-
-    A post fired on a Monday covers the week that ended the day before.
-    """
+    """The data date of the post that is due now, or None when the last one is past its grace
+    (a post fired on a Monday covers the week that ended the day before)."""
     fire = schedule.last_fire(now)
     if now - fire > schedule.grace:
         return None
@@ -195,17 +193,14 @@ def post_settled(
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     sleep: Callable[[float], None] = time.sleep,
 ) -> PostResult:
-    """`attempt()`, and again while another process holds the claim: until it is sent, or
-    goes stale (its owner died) and this process takes it over, or `patience` runs out.
-    The first looks come soon (0.5 s, then 1, 2, 4, then every 5 s): a live owner is most
-    often a run started at the same moment, seconds from done."""
-    deadline = clock() + patience
-    pause = 0.5
+    """`attempt()`, and again while another process holds the claim: until it is sent, or it goes
+    stale (its owner died) and this process takes it over, or `patience` runs out. Looks again
+    after 0.5, 1, 2, 4 s, then every 5 s: the owner is most often a run started alongside."""
+    deadline, pauses = clock() + patience, iter((0.5, 1.0, 2.0, 4.0))
     result = attempt()
     while result.status == "claimed-elsewhere" and clock() < deadline:
         until = min(result.retry_at or deadline, deadline) - clock()
-        sleep(min(pause, max(0.5, until.total_seconds())))
-        pause = min(5.0, 2 * pause)
+        sleep(min(next(pauses, 5.0), max(0.5, until.total_seconds())))
         result = attempt()
     return result
 
