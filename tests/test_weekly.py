@@ -45,6 +45,9 @@ def summary_env(stub: SlackStub, state) -> dict[str, str]:
 
 
 def posts(stub: SlackStub) -> list:
+    """The posts to CHANNEL, each recorded (a call is recorded just after its answer: a client
+    can be done with it a moment before; a run saw the week before's post as the last)."""
+    stub.settled()
     return [c for c in stub.find("chat.postMessage") if c.data.get("channel") == CHANNEL]
 
 
