@@ -36,7 +36,7 @@ def risk_sets(draw):
     return X.reshape(n, d), np.array(times, float), np.array(events, float), weights, beta
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(risk_sets())
 def test_the_efron_step_is_lifelines_own_bit_for_bit(case):
     from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
