@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lifelines.datasets import load_waltons
 from matplotlib.image import imread
 
 from sts_bot.plots import common as plots_common
@@ -64,6 +63,8 @@ TIMELINE = {
 
 @pytest.fixture(scope="module")
 def waltons():
+    from lifelines.datasets import load_waltons  # not at collection: seconds per worker
+
     df = load_waltons()
     return {group: (d["T"].to_numpy(), d["E"].to_numpy()) for group, d in df.groupby("group")}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from lifelines.datasets import load_lung
 
 from sts_bot.plots.figures import draw, render_chart
 from sts_bot.render.answers import compose, sections, to_text
@@ -44,6 +43,8 @@ EXAMPLES = [(m.name, e) for m in METRICS for e in m.examples]
 
 @pytest.fixture(scope="module")
 def lung(tmp_path_factory):
+    from lifelines.datasets import load_lung  # not at collection: seconds per worker
+
     d = load_lung()
     rows = ["patient_id,sex,age,os_time,os_event"]
     for i, r in d.iterrows():

@@ -16,7 +16,6 @@ this script on lifelines' copy of the NCCTG lung data (status recoded 1/2 → 0/
 from __future__ import annotations
 
 import pytest
-from lifelines.datasets import load_lung
 
 from sts_queries.answer import ask
 from sts_queries.cohort.cohort import load_cohort
@@ -39,6 +38,8 @@ DAYS_PER_MONTH = 365.25 / 12
 
 @pytest.fixture(scope="module")
 def lung(tmp_path_factory):
+    from lifelines.datasets import load_lung  # not at collection: seconds per worker
+
     d = load_lung()
     rows = ["patient_id,sex,age,os_time,os_event"]
     for i, r in d.iterrows():
